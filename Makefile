@@ -1,0 +1,103 @@
+# credkit - Docker credential helpers in C.
+#
+#   make            build every helper into bin/
+#   make check      install what is missing, build, run every test
+#   make demo       install what is missing, build, show docker login at work
+#   make install    copy helpers and man pages under $(DESTDIR)$(PREFIX)
+#   make SAN=1 ...  the same with AddressSanitizer and UBSan, under build/asan/
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+
+HELPERS  := secretservice
+
+# What each helper links, and nothing more: start-up time is mostly the time
+# the dynamic loader spends on libraries (see bench/).
+PKGS_secretservice := libsystemd libgcrypt jansson
+
+PKGS_ALL  = $(sort $(foreach h,$(HELPERS),$(PKGS_$(h))))
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_ALL))
+PKG_LIBS   = $(shell pkg-config --libs $(1))
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	    -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
+HARDEN   := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
+LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+
+ifdef SAN
+BUILD    := build/asan
+OUT      := build/asan/bin
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HARDEN   := -fPIE
+else
+BUILD    := build
+OUT      := bin
+SANFLAGS :=
+endif
+
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS)
+ALL_CPPFLAGS = -Iinclude -DCREDKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_LDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
+
+COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+LIB        := $(BUILD)/libcredkit.a
+PROGRAMS   := $(HELPERS:%=$(OUT)/docker-credential-%)
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+# Each unit test links the libraries of the modules it tests.
+PKGS_UNIT  := libsystemd libgcrypt jansson
+
+.PHONY: all check demo install uninstall clean unit deps
+.SECONDEXPANSION:
+
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h) | $$(@D)/.
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -MMD -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# One rule builds any helper from its folder.
+$(OUT)/docker-credential-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard helpers/$$*/*.c))) $(LIB) | $(OUT)/.
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(call PKG_LIBS,$(PKGS_$*))
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB) | $(BUILD)/tests/.
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
+
+unit: $(UNIT_TESTS)
+
+%/.:
+	mkdir -p $@
+.PRECIOUS: %/. $(BUILD)/%.o
+
+deps:
+	@tests/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SAN=1 all unit
+	@tests/run.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 644 $(foreach h,$(HELPERS),helpers/$(h)/docker-credential-$(h).1) \
+		$(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(HELPERS:%=$(DESTDIR)$(BINDIR)/docker-credential-%) \
+	      $(HELPERS:%=$(DESTDIR)$(MANDIR)/man1/docker-credential-%.1)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+/*
+ * engine.h - the one protocol loop shared by every credkit helper.
+ *
+ * A helper's main() is one line: it hands its description to
+ * credkit_main(), which reads the verb, reads stdin with a size bound,
+ * calls the backend, writes the protocol's one line to stdout and returns
+ * the exit status.  Errors go to stdout with status 1, as docker expects.
+ */
+#ifndef CREDKIT_ENGINE_H
+#define CREDKIT_ENGINE_H
+
+#include "backend.h"
+
+/* The most a helper reads from stdin; more is refused, not truncated. */
+#define ENGINE_INPUT_MAX (1024 * 1024)
+
+struct helper {
+	const char *name;	/* "secretservice": docker-credential-secretservice */
+	const char *summary;	/* one line for --help */
+	const struct backend *backend;
+};
+
+/* Run the helper on argv; returns the process exit status. */
+int credkit_main(const struct helper *h, int argc, char **argv);
+
+#endif

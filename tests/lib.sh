@@ -1,0 +1,49 @@
+# tests/lib.sh - shared shell for credkit's test scripts.
+#
+# Every check prints one TAP line, "ok - NAME" or "not ok - NAME", which
+# tests/run.sh counts.  Source this file; it sets CREDKIT_ROOT and a private
+# TMP directory that is removed on exit.
+
+CREDKIT_ROOT=${CREDKIT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+T_FAILED=0
+
+t_ok()   { printf 'ok - %s\n' "$*"; }
+t_fail() { printf 'not ok - %s\n' "$*"; T_FAILED=$((T_FAILED + 1)); }
+
+# t_check NAME CMD...: ok when CMD succeeds.
+t_check() {
+	local name=$1; shift
+	if "$@"; then t_ok "$name"; else t_fail "$name"; fi
+}
+
+# t_eq NAME GOT WANT: ok when the two strings are equal; shows both if not.
+t_eq() {
+	if [ "$2" = "$3" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1"
+		printf '#   got:  %s\n#   want: %s\n' "$2" "$3"
+	fi
+}
+
+# t_skip NAME WHY: a check that could not run here; counted as passed only
+# when CREDKIT_ALLOW_SKIP is set, otherwise it fails so CI notices.
+t_skip() {
+	if [ -n "${CREDKIT_ALLOW_SKIP:-}" ]; then
+		printf 'ok - %s # SKIP %s\n' "$1" "$2"
+	else
+		t_fail "$1 (cannot run: $2)"
+	fi
+}
+
+t_tmpdir() {
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/credkit-test.XXXXXX") || exit 1
+	trap 't_cleanup' EXIT
+}
+
+t_cleanup() {
+	[ -n "${T_CLEANUP_HOOK:-}" ] && eval "$T_CLEANUP_HOOK"
+	[ -n "${TMP:-}" ] && rm -rf "$TMP"
+}
+
+t_done() { [ "$T_FAILED" -eq 0 ]; }
