@@ -56,9 +56,26 @@
 #define HEADLESS_HINT \
 	"on headless hosts use docker-credential-keyctl or docker-credential-pass"
 
+/*
+ * A method call in flight.  Calls are queued at once and their replies
+ * collected later, so that independent calls share round trips: a get sends
+ * SearchItems and OpenSession together, and the service computes its half of
+ * the key agreement while our search answer travels back.
+ */
+struct call {
+	sd_bus_slot *slot;	/* owned until the reply came */
+	sd_bus_message *reply;	/* new, on success */
+	sd_bus_error error;	/* set on failure */
+	int done;
+};
+
+#define CALL_INIT { NULL, NULL, SD_BUS_ERROR_NULL, 0 }
+
 struct ss {
 	sd_bus *bus;
 	const char *address;	/* borrowed from the environment, for errors */
+	uint64_t connect_deadline;	/* when an unanswering bus is given up */
+	struct call opening;	/* OpenSession, once sent */
 	char *session;		/* our session's object path, once opened */
 	struct sscrypt crypt;	/* unused (not ready) on a plain session */
 };
@@ -123,29 +140,102 @@ static int call_error(struct ss *ss, int r, const sd_bus_error *e, const char *w
 	return ck_error(err, CK_FAILED, "cannot %s: %s", what, strerror(-r));
 }
 
+static int on_reply(sd_bus_message *m, void *data, sd_bus_error *unused)
+{
+	struct call *c = data;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	(void)unused;
+	c->done = 1;
+	if (e)
+		sd_bus_error_copy(&c->error, e);
+	else
+		c->reply = sd_bus_message_ref(m);
+	return 0;
+}
+
+static void call_release(struct call *c)
+{
+	sd_bus_slot_unref(c->slot);	/* forgets a reply still to come */
+	sd_bus_message_unref(c->reply);
+	sd_bus_error_free(&c->error);
+	c->slot = NULL;
+	c->reply = NULL;
+	c->done = 0;
+}
+
+/* Queue m (taken) with its answer going to c.  Returns 0, or -1 with err. */
+static int call_send(struct ss *ss, sd_bus_message *m, struct call *c,
+		     struct ck_error *err)
+{
+	int r;
+
+	if (!m)
+		return ck_error(err, CK_FAILED, "cannot build a D-Bus message: %s",
+				strerror(ENOMEM));
+	r = sd_bus_call_async(ss->bus, &c->slot, m, on_reply, c, SS_CALL_USEC);
+	sd_bus_message_unref(m);
+	if (r < 0)
+		return ck_error(err, CK_UNAVAILABLE,
+				"cannot talk to the D-Bus session bus at %s: %s",
+				ss->address, strerror(-r));
+	return 0;
+}
+
 /*
- * Send m and wait (bounded) for its reply.  Takes m; *reply is new (NULL
- * may be passed when the reply is not needed).  Returns 0, or -1 with err.
+ * Run the bus until c is answered.  The first answer also proves the bus
+ * accepted us, which sd-bus alone would wait 25-90 s for: we give it
+ * SS_CONNECT_USEC.  Returns 0 with c->reply set, or -1 with err.
+ */
+static int call_wait(struct ss *ss, struct call *c, const char *what,
+		     struct ck_error *err)
+{
+	uint64_t now;
+	int r = 0;
+
+	while (!c->done) {
+		r = sd_bus_process(ss->bus, NULL);
+		if (r < 0)
+			break;
+		if (r > 0)
+			continue;
+		now = now_usec();
+		if (now >= ss->connect_deadline && sd_bus_is_ready(ss->bus) <= 0)
+			return ck_error(err, CK_UNAVAILABLE,
+					"cannot reach the Secret Service: the D-Bus session bus at %s "
+					"did not answer within %.1f s; check DBUS_SESSION_BUS_ADDRESS, or %s",
+					ss->address, SS_CONNECT_USEC / 1e6, HEADLESS_HINT);
+		r = sd_bus_wait(ss->bus, sd_bus_is_ready(ss->bus) > 0 ? UINT64_MAX
+					 : ss->connect_deadline - now);
+		if (r < 0)
+			break;
+	}
+	if (r < 0)
+		return ck_error(err, CK_UNAVAILABLE,
+				"cannot %s: lost the D-Bus session bus at %s: %s",
+				what, ss->address, strerror(-r));
+	if (!c->reply)
+		return call_error(ss, -EIO, &c->error, what, err);
+	return 0;
+}
+
+/*
+ * Send m (taken) and wait for its reply, new in *reply (NULL may be passed
+ * when the reply is not needed).  Returns 0, or -1 with err.
  */
 static int ss_call(struct ss *ss, sd_bus_message *m, sd_bus_message **reply,
 		   const char *what, struct ck_error *err)
 {
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *got = NULL;
-	int r;
+	struct call c = CALL_INIT;
+	int ret = -1;
 
-	r = sd_bus_call(ss->bus, m, SS_CALL_USEC, &e, &got);
-	sd_bus_message_unref(m);
-	if (r < 0) {
-		call_error(ss, r, &e, what, err);
-		sd_bus_error_free(&e);
-		return -1;
+	if (call_send(ss, m, &c, err) == 0 && call_wait(ss, &c, what, err) == 0) {
+		if (reply)
+			*reply = sd_bus_message_ref(c.reply);
+		ret = 0;
 	}
-	if (reply)
-		*reply = got;
-	else
-		sd_bus_message_unref(got);
-	return 0;
+	call_release(&c);
+	return ret;
 }
 
 /* A new method call on the Secret Service; returns NULL on ENOMEM. */
@@ -173,33 +263,6 @@ static int parse_error(sd_bus_message *m, const char *what, struct ck_error *err
 			what);
 }
 
-/*
- * Wait, at most usec, until the bus has authenticated us and said Hello.
- * sd_bus_call() alone would wait up to the library's own 25-90 s.
- */
-static int wait_ready(sd_bus *bus, uint64_t usec)
-{
-	uint64_t deadline = now_usec() + usec, now;
-	int r;
-
-	for (;;) {
-		r = sd_bus_is_ready(bus);
-		if (r != 0)
-			return r < 0 ? r : 0;
-		r = sd_bus_process(bus, NULL);
-		if (r < 0)
-			return r;
-		if (r > 0)
-			continue;
-		now = now_usec();
-		if (now >= deadline)
-			return -ETIMEDOUT;
-		r = sd_bus_wait(bus, deadline - now);
-		if (r < 0)
-			return r;
-	}
-}
-
 static void ss_close(void *self)
 {
 	struct ss *ss = self;
@@ -207,6 +270,7 @@ static void ss_close(void *self)
 	if (!ss)
 		return;
 	/* No Session.Close: the service drops our session when we hang up. */
+	call_release(&ss->opening);
 	sd_bus_flush_close_unref(ss->bus);
 	free(ss->session);
 	sscrypt_release(&ss->crypt);
@@ -244,21 +308,14 @@ static void *ss_open(struct ck_error *err)
 		r = sd_bus_set_bus_client(ss->bus, 1);
 	if (r >= 0)
 		r = sd_bus_start(ss->bus);
-	if (r >= 0)
-		r = wait_ready(ss->bus, SS_CONNECT_USEC);
 	if (r < 0) {
-		if (r == -ETIMEDOUT)
-			ck_error(err, CK_UNAVAILABLE,
-				 "cannot reach the Secret Service: the D-Bus session bus at %s "
-				 "did not answer within %.1f s; check DBUS_SESSION_BUS_ADDRESS, or %s",
-				 ss->address, SS_CONNECT_USEC / 1e6, HEADLESS_HINT);
-		else
-			ck_error(err, CK_UNAVAILABLE,
-				 "cannot reach the Secret Service: cannot connect to the D-Bus "
-				 "session bus at %s: %s; check DBUS_SESSION_BUS_ADDRESS, or %s",
-				 ss->address, strerror(-r), HEADLESS_HINT);
+		ck_error(err, CK_UNAVAILABLE,
+			 "cannot reach the Secret Service: cannot connect to the D-Bus "
+			 "session bus at %s: %s; check DBUS_SESSION_BUS_ADDRESS, or %s",
+			 ss->address, strerror(-r), HEADLESS_HINT);
 		goto fail;
 	}
+	ss->connect_deadline = now_usec() + SS_CONNECT_USEC;
 	return ss;
 fail:
 	ss_close(ss);
@@ -266,23 +323,17 @@ fail:
 }
 
 /*
- * Open our session with the service, encrypted when it can be.  Returns 0,
- * or -1 with err.
+ * Ask for our session with the service, encrypted; session_open() collects
+ * the answer.  Sending early lets the service work on it meanwhile.
  */
-static int open_session(struct ss *ss, struct ck_error *err)
+static int session_send(struct ss *ss, struct ck_error *err)
 {
 	unsigned char pub[SSCRYPT_PUBLIC_LEN];
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_message *m, *reply = NULL;
-	const void *peer = NULL;
-	const char *path;
-	size_t len = 0;
+	sd_bus_message *m;
 	int r;
 
-	if (ss->session)
+	if (ss->session || ss->opening.slot)
 		return 0;
-	if (getenv("CK_PLAIN")) { r = sd_bus_call_method(ss->bus, SS_DEST, SS_PATH, SS_SERVICE, "OpenSession",
-				       &e, &reply, "sv", "plain", "s", ""); if (r>=0) r = sd_bus_message_skip(reply, "v"); goto got; }
 	if (sscrypt_begin(&ss->crypt, pub, err))
 		return -1;
 	m = ss_method(ss, SS_PATH, SS_SERVICE, "OpenSession");
@@ -297,59 +348,63 @@ static int open_session(struct ss *ss, struct ck_error *err)
 		r = sd_bus_message_close_container(m);
 	if (r < 0)
 		return build_error(m, r, err);
-	r = sd_bus_call(ss->bus, m, SS_CALL_USEC, &e, &reply);
-	sd_bus_message_unref(m);
-	if (r < 0 && sd_bus_error_has_name(&e, SD_BUS_ERROR_NOT_SUPPORTED)) {
-		/* Only "plain" on offer: what libsecret falls back to as well. */
-		sd_bus_error_free(&e);
-		sscrypt_release(&ss->crypt);
-		r = sd_bus_call_method(ss->bus, SS_DEST, SS_PATH, SS_SERVICE, "OpenSession",
-				       &e, &reply, "sv", "plain", "s", "");
-		if (r >= 0)
-			r = sd_bus_message_skip(reply, "v");
-	} else if (r >= 0) {
+	return call_send(ss, m, &ss->opening, err);
+}
+
+/*
+ * Have a session open: encrypted when the service agrees, else plain, as
+ * libsecret falls back too.  Returns 0, or -1 with err.
+ */
+static int session_open(struct ss *ss, struct ck_error *err)
+{
+	const char *what = "open a session with the Secret Service", *path;
+	sd_bus_message *m, *reply = NULL;
+	const void *peer = NULL;
+	size_t len = 0;
+	int r;
+
+	if (ss->session)
+		return 0;
+	if (session_send(ss, err))
+		return -1;
+	if (call_wait(ss, &ss->opening, what, err) == 0) {
+		reply = sd_bus_message_ref(ss->opening.reply);
 		r = sd_bus_message_enter_container(reply, 'v', "ay");
 		if (r >= 0)
 			r = sd_bus_message_read_array(reply, 'y', &peer, &len);
 		if (r >= 0)
 			r = sd_bus_message_exit_container(reply);
+	} else if (sd_bus_error_has_name(&ss->opening.error, SD_BUS_ERROR_NOT_SUPPORTED)) {
+		ck_error_clear(err);
+		sscrypt_release(&ss->crypt);
+		m = ss_method(ss, SS_PATH, SS_SERVICE, "OpenSession");
+		r = m ? sd_bus_message_append(m, "sv", "plain", "s", "") : -ENOMEM;
+		if (r < 0)
+			return build_error(m, r, err);
+		if (ss_call(ss, m, &reply, what, err))
+			return -1;
+		r = sd_bus_message_skip(reply, "v");
+	} else {
+		return -1;
 	}
-got:
-	if (r < 0) {
-		call_error(ss, r, &e, "open a session with the Secret Service", err);
-		goto out;
-	}
-	if (sd_bus_message_read(reply, "o", &path) < 0 ||
-	    (peer && sscrypt_finish(&ss->crypt, peer, len, err))) {
-		if (!peer || err->kind == CK_OK)
-			ck_error(err, CK_FAILED,
-				 "cannot open a session with the Secret Service: unexpected answer");
-		r = -1;
-		goto out;
+	if (r < 0 || sd_bus_message_read(reply, "o", &path) < 0)
+		return parse_error(reply, what, err);
+	if (peer && sscrypt_finish(&ss->crypt, peer, len, err)) {
+		sd_bus_message_unref(reply);
+		return -1;
 	}
 	ss->session = strdup(path);
-	if (!ss->session) {
-		ck_error(err, CK_FAILED, "out of memory");
-		r = -1;
-	}
-out:
-	sd_bus_error_free(&e);
 	sd_bus_message_unref(reply);
-	return r < 0 ? -1 : 0;
+	return ss->session ? 0 : ck_error(err, CK_FAILED, "out of memory");
 }
 
-/*
- * Find the items of our schema, for one server or (server NULL) for all.
- * *unlocked and *locked are new NULL-terminated arrays of object paths.
- */
-static int search(struct ss *ss, const char *server, char ***unlocked,
-		  char ***locked, struct ck_error *err)
+/* Ask for the items of our schema, for one server or (NULL) for all. */
+static int search_send(struct ss *ss, const char *server, struct call *c,
+		       struct ck_error *err)
 {
 	sd_bus_message *m = ss_method(ss, SS_PATH, SS_SERVICE, "SearchItems");
-	sd_bus_message *reply = NULL;
 	int r;
 
-	*unlocked = *locked = NULL;
 	if (!m)
 		return build_error(m, -ENOMEM, err);
 	if (server)
@@ -360,16 +415,45 @@ static int search(struct ss *ss, const char *server, char ***unlocked,
 					  "docker_cli", "1");
 	if (r < 0)
 		return build_error(m, r, err);
-	if (ss_call(ss, m, &reply, "search the keyring", err))
-		return -1;
-	if (sd_bus_message_read_strv(reply, unlocked) < 0 ||
-	    sd_bus_message_read_strv(reply, locked) < 0) {
+	return call_send(ss, m, c, err);
+}
+
+/*
+ * Collect a search: *unlocked and *locked become new NULL-terminated
+ * arrays of item paths.  Releases c.  Returns 0, or -1 with err.
+ */
+static int search_collect(struct ss *ss, struct call *c, char ***unlocked,
+			  char ***locked, struct ck_error *err)
+{
+	const char *what = "search the keyring";
+	int ret = -1;
+
+	*unlocked = *locked = NULL;
+	if (call_wait(ss, c, what, err))
+		goto out;
+	if (sd_bus_message_read_strv(c->reply, unlocked) < 0 ||
+	    sd_bus_message_read_strv(c->reply, locked) < 0) {
 		strv_free(*unlocked);
 		*unlocked = NULL;
-		return parse_error(reply, "search the keyring", err);
+		ck_error(err, CK_FAILED, "cannot %s: the Secret Service sent an unexpected answer",
+			 what);
+		goto out;
 	}
-	sd_bus_message_unref(reply);
-	return 0;
+	ret = 0;
+out:
+	call_release(c);
+	return ret;
+}
+
+static int search(struct ss *ss, const char *server, char ***unlocked,
+		  char ***locked, struct ck_error *err)
+{
+	struct call c = CALL_INIT;
+
+	*unlocked = *locked = NULL;
+	if (search_send(ss, server, &c, err))
+		return -1;
+	return search_collect(ss, &c, unlocked, locked, err);
 }
 
 /* Read the attributes of an a{ss} in reply into item. */
@@ -395,21 +479,12 @@ static int read_attributes(sd_bus_message *reply, struct ss_item *item)
 	return r;
 }
 
-/* Fill item's server, username and modification time from its properties. */
-static int read_item(struct ss *ss, struct ss_item *item, struct ck_error *err)
+/* Fill item's server, username and modification time from reply. */
+static int parse_item(sd_bus_message *reply, struct ss_item *item)
 {
-	sd_bus_message *m = ss_method(ss, item->path, SS_PROPERTIES, "GetAll");
-	sd_bus_message *reply = NULL;
 	const char *name;
 	int r;
 
-	if (!m)
-		return build_error(m, -ENOMEM, err);
-	r = sd_bus_message_append(m, "s", SS_ITEM);
-	if (r < 0)
-		return build_error(m, r, err);
-	if (ss_call(ss, m, &reply, "read a keyring item", err))
-		return -1;
 	r = sd_bus_message_enter_container(reply, 'a', "{sv}");
 	while (r >= 0 && (r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
 		r = sd_bus_message_read(reply, "s", &name);
@@ -427,10 +502,7 @@ static int read_item(struct ss *ss, struct ss_item *item, struct ck_error *err)
 		if (r >= 0)
 			r = sd_bus_message_exit_container(reply);
 	}
-	if (r < 0)
-		return parse_error(reply, "read a keyring item", err);
-	sd_bus_message_unref(reply);
-	return 0;
+	return r;
 }
 
 static void item_release(struct ss_item *item)
@@ -448,26 +520,68 @@ static void items_free(struct ss_item *items, size_t n)
 }
 
 /*
- * Read the properties of every item in paths into a new array *items,
- * skipping none.  Returns the count, or -1 with err.
+ * The properties of many items, asked for all at once: one round trip
+ * whatever their number.
  */
-static int read_items(struct ss *ss, char **paths, struct ss_item **items,
+struct item_batch {
+	struct ss_item *items;
+	struct call *calls;
+	size_t n;
+};
+
+static void batch_release(struct item_batch *b)
+{
+	size_t i;
+
+	for (i = 0; b->calls && i < b->n; i++)
+		call_release(&b->calls[i]);
+	items_free(b->items, b->items ? b->n : 0);
+	free(b->calls);
+	b->items = NULL;
+	b->calls = NULL;
+	b->n = 0;
+}
+
+/* Ask for the properties of every item in paths (borrowed until collected). */
+static int batch_send(struct ss *ss, char **paths, struct item_batch *b,
 		      struct ck_error *err)
 {
-	size_t i, n = strv_len(paths);
+	size_t i;
 
-	*items = calloc(n ? n : 1, sizeof(**items));
-	if (!*items)
+	b->n = strv_len(paths);
+	b->items = calloc(b->n + 1, sizeof(*b->items));
+	b->calls = calloc(b->n + 1, sizeof(*b->calls));
+	if (!b->items || !b->calls)
 		return ck_error(err, CK_FAILED, "out of memory");
-	for (i = 0; i < n; i++) {
-		(*items)[i].path = paths[i];
-		if (read_item(ss, &(*items)[i], err)) {
-			items_free(*items, i + 1);
-			*items = NULL;
+	for (i = 0; i < b->n; i++) {
+		sd_bus_message *m = ss_method(ss, paths[i], SS_PROPERTIES, "GetAll");
+		int r = m ? sd_bus_message_append(m, "s", SS_ITEM) : -ENOMEM;
+
+		b->items[i].path = paths[i];
+		b->calls[i] = (struct call)CALL_INIT;
+		if (r < 0)
+			return build_error(m, r, err);
+		if (call_send(ss, m, &b->calls[i], err))
 			return -1;
-		}
 	}
-	return (int)n;
+	return 0;
+}
+
+/* Wait for every answer of b and parse it into b->items. */
+static int batch_collect(struct ss *ss, struct item_batch *b, struct ck_error *err)
+{
+	const char *what = "read a keyring item";
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		if (call_wait(ss, &b->calls[i], what, err))
+			return -1;
+		if (parse_item(b->calls[i].reply, &b->items[i]) < 0)
+			return ck_error(err, CK_FAILED,
+					"cannot %s: the Secret Service sent an unexpected answer", what);
+		call_release(&b->calls[i]);
+	}
+	return 0;
 }
 
 /*
@@ -572,47 +686,58 @@ static int delete_item(struct ss *ss, const char *path, const char *server,
 	return ss_call(ss, m, NULL, what, err);
 }
 
-/* Read the secret of the item at path into out.  Returns 0, or -1 with err. */
-static int read_secret(struct ss *ss, const char *path, struct secret *out,
+/* Ask for the secret of the item at path, in our (open) session. */
+static int secret_send(struct ss *ss, const char *path, struct call *c,
 		       struct ck_error *err)
 {
 	sd_bus_message *m = ss_method(ss, path, SS_ITEM, "GetSecret");
-	sd_bus_message *reply = NULL;
-	const void *params, *value;
-	size_t plen, vlen;
-	const char *session;
-	int r;
+	int r = m ? sd_bus_message_append(m, "o", ss->session) : -ENOMEM;
 
-	if (!m)
-		return build_error(m, -ENOMEM, err);
-	r = sd_bus_message_append(m, "o", ss->session);
 	if (r < 0)
 		return build_error(m, r, err);
-	if (ss_call(ss, m, &reply, "read a secret from the keyring", err))
-		return -1;
-	r = sd_bus_message_enter_container(reply, 'r', "oayays");
+	return call_send(ss, m, c, err);
+}
+
+/* Collect a secret into out, decrypted.  Releases c.  Returns 0 or -1. */
+static int secret_collect(struct ss *ss, struct call *c, struct secret *out,
+			  struct ck_error *err)
+{
+	const char *what = "read a secret from the keyring", *session;
+	const void *params, *value = NULL;
+	size_t plen, vlen = 0;
+	int r, ret = -1;
+
+	if (call_wait(ss, c, what, err))
+		goto out;
+	r = sd_bus_message_enter_container(c->reply, 'r', "oayays");
 	if (r >= 0)
-		r = sd_bus_message_read(reply, "o", &session);
+		r = sd_bus_message_read(c->reply, "o", &session);
 	if (r >= 0)
-		r = sd_bus_message_read_array(reply, 'y', &params, &plen);
+		r = sd_bus_message_read_array(c->reply, 'y', &params, &plen);
 	if (r >= 0)
-		r = sd_bus_message_read_array(reply, 'y', &value, &vlen);
-	if (r < 0)
-		return parse_error(reply, "read a secret from the keyring", err);
+		r = sd_bus_message_read_array(c->reply, 'y', &value, &vlen);
+	if (r < 0) {
+		ck_error(err, CK_FAILED, "cannot %s: the Secret Service sent an unexpected answer",
+			 what);
+		goto out;
+	}
 	if (ss->crypt.ready)
-		r = sscrypt_decrypt(&ss->crypt, params, plen, value, vlen, out, err);
+		ret = sscrypt_decrypt(&ss->crypt, params, plen, value, vlen, out, err);
 	else if (secret_set(out, value, vlen))
-		r = ck_error(err, CK_FAILED, "out of memory");
-	if (!ss->crypt.ready)	/* the plain text sat in the message: wipe it */
+		ret = ck_error(err, CK_FAILED, "out of memory");
+	else
+		ret = 0;
+out:
+	if (value && !ss->crypt.ready)	/* plain text sat in the message */
 		secure_wipe((void *)value, vlen);
-	sd_bus_message_unref(reply);
-	return r < 0 ? -1 : 0;
+	call_release(c);
+	return ret;
 }
 
 /* Index of the most recently modified item; the first on a tie. */
-static int newest(const struct ss_item *items, int n)
+static size_t newest(const struct ss_item *items, size_t n)
 {
-	int i, best = 0;
+	size_t i, best = 0;
 
 	for (i = 1; i < n; i++)
 		if (items[i].modified > items[best].modified)
@@ -625,14 +750,18 @@ static int ss_get(void *self, const char *server, struct cred *out,
 {
 	struct ss *ss = self;
 	char **unlocked = NULL, **locked = NULL, **paths;
-	struct ss_item *items = NULL;
+	struct item_batch batch = { NULL, NULL, 0 };
+	struct call search_call = CALL_INIT, secret_call = CALL_INIT;
+	struct ss_item *best;
 	char what[600];
-	int n = 0, best, ret = -1;
+	int ret = -1;
 
 	if (snprintf(what, sizeof(what), "read the credentials for %s", server) < 0)
 		what[0] = '\0';
-	if (search(ss, server, &unlocked, &locked, err))
-		return -1;
+	/* The session is asked for at once: the service works on it meanwhile. */
+	if (search_send(ss, server, &search_call, err) || session_send(ss, err) ||
+	    search_collect(ss, &search_call, &unlocked, &locked, err))
+		goto out;
 	paths = unlocked;
 	if (!strv_len(unlocked)) {
 		if (!strv_len(locked)) {
@@ -643,20 +772,28 @@ static int ss_get(void *self, const char *server, struct cred *out,
 			goto out;
 		paths = locked;
 	}
-	n = read_items(ss, paths, &items, err);
-	if (n < 0 || open_session(ss, err))
+	if (batch_send(ss, paths, &batch, err) || session_open(ss, err))
 		goto out;
-	best = newest(items, n);
-	if (read_secret(ss, items[best].path, &out->secret, err))
+	/* One item, as usual: its secret rides along with its properties. */
+	if (batch.n == 1 && secret_send(ss, paths[0], &secret_call, err))
 		goto out;
-	out->username = strdup(items[best].username ? items[best].username : "");
+	if (batch_collect(ss, &batch, err))
+		goto out;
+	best = &batch.items[newest(batch.items, batch.n)];
+	if (batch.n > 1 && secret_send(ss, best->path, &secret_call, err))
+		goto out;
+	if (secret_collect(ss, &secret_call, &out->secret, err))
+		goto out;
+	out->username = strdup(best->username ? best->username : "");
 	if (!out->username) {
 		ck_error(err, CK_FAILED, "out of memory");
 		goto out;
 	}
 	ret = 0;
 out:
-	items_free(items, n > 0 ? (size_t)n : 0);
+	call_release(&search_call);
+	call_release(&secret_call);
+	batch_release(&batch);
 	strv_free(unlocked);
 	strv_free(locked);
 	return ret;
@@ -795,11 +932,13 @@ static int ss_store(void *self, const struct cred *c, struct ck_error *err)
 	char *paths[2] = { NULL, NULL };
 	int ret = -1;
 
-	if (open_session(ss, err))
+	if (session_send(ss, err))
 		return -1;
 	collection = default_collection(ss, err);
-	if (!collection)
+	if (!collection || session_open(ss, err)) {
+		free(collection);
 		return -1;
+	}
 	if (create_item(ss, collection, c, &item, err)) {
 		if (err->kind != CK_LOCKED)
 			goto out;
@@ -826,32 +965,35 @@ static int ss_list(void *self, backend_each_fn each, void *data, struct ck_error
 {
 	struct ss *ss = self;
 	char **unlocked = NULL, **locked = NULL;
-	struct ss_item *items = NULL;
-	int i, j, n = 0, ret = -1;
+	struct item_batch b = { NULL, NULL, 0 };
+	struct ss_item *it = NULL;
+	size_t i, j;
+	int ret = -1;
 
 	if (search(ss, NULL, &unlocked, &locked, err))
 		return -1;
 	if (strv_len(locked))
 		fprintf(stderr, "docker-credential-secretservice: %zu entries in a locked "
 			"keyring are not listed; unlock it to see them\n", strv_len(locked));
-	n = read_items(ss, unlocked, &items, err);
-	if (n < 0)
+	if (batch_send(ss, unlocked, &b, err) || batch_collect(ss, &b, err))
 		goto out;
-	for (i = 0; i < n; i++) {
-		int shadowed = !items[i].server || !*items[i].server;
+	it = b.items;
+	for (i = 0; i < b.n; i++) {
+		int shadowed = !it[i].server || !*it[i].server;
 
-		for (j = 0; j < n && !shadowed; j++)
-			if (j != i && items[j].server && !strcmp(items[j].server, items[i].server) &&
-			    (items[j].modified > items[i].modified ||
-			     (items[j].modified == items[i].modified && j < i)))
+		/* Several items for one server: only the newest speaks for it. */
+		for (j = 0; j < b.n && !shadowed; j++)
+			if (j != i && it[j].server && !strcmp(it[j].server, it[i].server) &&
+			    (it[j].modified > it[i].modified ||
+			     (it[j].modified == it[i].modified && j < i)))
 				shadowed = 1;
-		if (!shadowed &&
-		    each(items[i].server, items[i].username ? items[i].username : "", data, err))
+		if (!shadowed && each(it[i].server, it[i].username ? it[i].username : "",
+				      data, err))
 			goto out;
 	}
 	ret = 0;
 out:
-	items_free(items, n > 0 ? (size_t)n : 0);
+	batch_release(&b);
 	strv_free(unlocked);
 	strv_free(locked);
 	return ret;
