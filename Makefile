@@ -11,11 +11,14 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
 
-HELPERS  := secretservice
+# Every folder under helpers/ is a helper.
+HELPERS  := $(notdir $(wildcard helpers/*))
 
 # What each helper links, and nothing more: start-up time is mostly the time
 # the dynamic loader spends on libraries (see bench/).
 PKGS_secretservice := libsystemd libgcrypt jansson
+PKGS_keyctl        := libkeyutils jansson
+PKGS_pass          := jansson
 
 PKGS_ALL  = $(sort $(foreach h,$(HELPERS),$(PKGS_$(h))))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_ALL))
@@ -48,7 +51,7 @@ LIB        := $(BUILD)/libcredkit.a
 PROGRAMS   := $(HELPERS:%=$(OUT)/docker-credential-%)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 # Each unit test links the libraries of the modules it tests.
-PKGS_UNIT  := libsystemd libgcrypt jansson
+PKGS_UNIT   = $(PKGS_ALL)
 
 .PHONY: all check demo install uninstall clean unit deps
 .SECONDEXPANSION:

@@ -158,7 +158,12 @@ static int take_member(json_t *obj, const char *name, char **dst,
 		if (!json_is_string(value))
 			return ck_error(err, CK_BAD_INPUT,
 					"invalid credentials: \"%s\" must be a string", name);
-		if (*dst) {	/* a later duplicate wins, as in Go */
+		/*
+		 * A later value wins, as in Go, for repeated identical keys
+		 * (jansson keeps the last value).  Keys differing only in case
+		 * win in the order of their first appearance.
+		 */
+		if (*dst) {
 			if (is_secret)
 				secure_free(*dst);
 			else
@@ -169,6 +174,29 @@ static int take_member(json_t *obj, const char *name, char **dst,
 			return ck_error(err, CK_FAILED, "out of memory");
 	}
 	return 0;
+}
+
+/* What is wrong with a JSON text, in words that quote none of it. */
+static const char *json_problem(enum json_error_code code)
+{
+	switch (code) {
+	case json_error_premature_end_of_input:
+		return "it ends too early";
+	case json_error_invalid_utf8:
+		return "it is not valid UTF-8";
+	case json_error_invalid_syntax:
+	case json_error_end_of_input_expected:
+		return "a syntax error";
+	case json_error_null_character:
+	case json_error_null_byte_in_key:
+		return "a NUL character";
+	case json_error_duplicate_key:
+		return "a duplicate key";
+	case json_error_out_of_memory:
+		return "out of memory";
+	default:
+		return "it cannot be parsed";
+	}
 }
 
 /*
@@ -186,10 +214,10 @@ static int parse_cred(const struct input *in, struct cred *c, struct ck_error *e
 		return ck_error(err, CK_BAD_INPUT,
 				"no credentials on standard input: expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
 	root = json_loadb(in->buf, in->len, JSON_DISABLE_EOF_CHECK, &jerr);
-	if (!root)
+	if (!root)	/* not jerr.text: it quotes the input, secret and all */
 		return ck_error(err, CK_BAD_INPUT,
-				"invalid credentials JSON on standard input: %s (line %d, column %d)",
-				jerr.text, jerr.line, jerr.column);
+				"invalid credentials JSON on standard input: %s at line %d, column %d",
+				json_problem(json_error_code(&jerr)), jerr.line, jerr.column);
 	if (!json_is_object(root)) {
 		ck_error(err, CK_BAD_INPUT,
 			 "invalid credentials JSON on standard input: expected an object");
@@ -486,8 +514,13 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
 	if (!cmd) {
-		printf("docker-credential-%s: unknown action: %s\n", h->name, argv[1]);
-		usage(stdout, h);
+		char shown[65];
+
+		for (i = 0; argv[1][i] && i < sizeof(shown) - 1; i++)
+			shown[i] = (unsigned char)argv[1][i] < 0x20 ? '?' : argv[1][i];
+		shown[i] = '\0';
+		printf("docker-credential-%s: unknown action: %s (usage: docker-credential-%s "
+		       "<store|get|erase|list|version>)\n", h->name, shown, h->name);
 		return 1;
 	}
 
