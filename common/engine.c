@@ -185,8 +185,9 @@ static const char *json_problem(enum json_error_code code)
 	case json_error_invalid_utf8:
 		return "it is not valid UTF-8";
 	case json_error_invalid_syntax:
-	case json_error_end_of_input_expected:
 		return "a syntax error";
+	case json_error_end_of_input_expected:
+		return "more than one JSON value";
 	case json_error_null_character:
 	case json_error_null_byte_in_key:
 		return "a NUL character";
@@ -213,7 +214,7 @@ static int parse_cred(const struct input *in, struct cred *c, struct ck_error *e
 	if (in->len == 0)
 		return ck_error(err, CK_BAD_INPUT,
 				"no credentials on standard input: expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
-	root = json_loadb(in->buf, in->len, JSON_DISABLE_EOF_CHECK, &jerr);
+	root = json_loadb(in->buf, in->len, 0, &jerr);
 	if (!root)	/* not jerr.text: it quotes the input, secret and all */
 		return ck_error(err, CK_BAD_INPUT,
 				"invalid credentials JSON on standard input: %s at line %d, column %d",

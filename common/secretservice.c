@@ -271,7 +271,8 @@ static void ss_close(void *self)
 		return;
 	/* No Session.Close: the service drops our session when we hang up. */
 	call_release(&ss->opening);
-	sd_bus_flush_close_unref(ss->bus);
+	/* Not flush_close: on a bus that never answered it would wait forever. */
+	sd_bus_close_unref(ss->bus);
 	free(ss->session);
 	sscrypt_release(&ss->crypt);
 	free(ss);
@@ -611,9 +612,17 @@ static int run_prompt(struct ss *ss, const char *prompt, const char *what,
 
 	r = sd_bus_match_signal(ss->bus, &slot, NULL, prompt, SS_PROMPT, "Completed",
 				prompt_completed, &state);
-	if (r >= 0)
-		r = sd_bus_call_method(ss->bus, SS_DEST, prompt, SS_PROMPT, "Prompt",
-				       NULL, NULL, "s", "");
+	if (r >= 0) {
+		sd_bus_message *m = ss_method(ss, prompt, SS_PROMPT, "Prompt");
+
+		if (!m || sd_bus_message_append(m, "s", "") < 0) {
+			sd_bus_message_unref(m);
+			r = -ENOMEM;
+		} else if (ss_call(ss, m, NULL, what, err)) {
+			sd_bus_slot_unref(slot);
+			return -1;
+		}
+	}
 	deadline = now_usec() + SS_PROMPT_USEC;
 	while (r >= 0 && !state) {
 		r = sd_bus_process(ss->bus, NULL);
@@ -641,11 +650,16 @@ static int unlock(struct ss *ss, char **paths, const char *what, struct ck_error
 	sd_bus_message *m = ss_method(ss, SS_PATH, SS_SERVICE, "Unlock");
 	sd_bus_message *reply = NULL;
 	const char *prompt;
+	char **p;
 	int r;
 
 	if (!m)
 		return build_error(m, -ENOMEM, err);
-	r = sd_bus_message_append_strv(m, paths);
+	r = sd_bus_message_open_container(m, 'a', "o");
+	for (p = paths; r >= 0 && p && *p; p++)
+		r = sd_bus_message_append(m, "o", *p);
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
 	if (r < 0)
 		return build_error(m, r, err);
 	if (ss_call(ss, m, &reply, what, err))
@@ -663,8 +677,8 @@ static int unlock(struct ss *ss, char **paths, const char *what, struct ck_error
 		sd_bus_message_unref(reply);
 		return ck_error(err, CK_LOCKED,
 				"cannot %s: the keyring is locked and there is no display to ask "
-				"for its password; unlock it first (log in to the desktop, or pipe "
-				"the password to 'gnome-keyring-daemon --unlock'), or %s",
+				"for its password; unlock it first (log in to the desktop, or use a "
+				"keyring manager such as seahorse), or %s",
 				what, HEADLESS_HINT);
 	}
 	r = run_prompt(ss, prompt, what, err);
@@ -834,23 +848,18 @@ static int ss_erase(void *self, const char *server, struct ck_error *err)
 /* The collection behind the "default" alias, new; NULL with err if none. */
 static char *default_collection(struct ss *ss, struct ck_error *err)
 {
+	const char *what = "find the default keyring", *path;
+	sd_bus_message *m = ss_method(ss, SS_PATH, SS_SERVICE, "ReadAlias");
 	sd_bus_message *reply = NULL;
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	const char *path;
 	char *copy = NULL;
-	int r;
+	int r = m ? sd_bus_message_append(m, "s", "default") : -ENOMEM;
 
-	r = sd_bus_call_method(ss->bus, SS_DEST, SS_PATH, SS_SERVICE, "ReadAlias",
-			       &e, &reply, "s", "default");
-	if (r < 0) {
-		call_error(ss, r, &e, "find the default keyring", err);
-		sd_bus_error_free(&e);
+	if (r < 0)
+		return build_error(m, r, err), NULL;
+	if (ss_call(ss, m, &reply, what, err))
 		return NULL;
-	}
-	if (sd_bus_message_read(reply, "o", &path) < 0) {
-		parse_error(reply, "find the default keyring", err);
-		return NULL;
-	}
+	if (sd_bus_message_read(reply, "o", &path) < 0)
+		return parse_error(reply, what, err), NULL;
 	if (!strcmp(path, "/"))
 		ck_error(err, CK_FAILED,
 			 "the Secret Service has no default keyring: create one (for "

@@ -2,8 +2,9 @@
 # tests/run.sh - run every credkit test and count the TAP lines they print.
 #
 # Unit tests run from the sanitizer build (build/asan/tests/test_NAME, fed
-# the data files in tests/data/NAME/); shell tests (tests/t-*.sh) run against
-# bin/ and, where they take a helper directory, against build/asan/bin too.
+# the data files in tests/data/NAME/); shell tests (tests/t-*.sh) run twice,
+# with CREDKIT_BIN=bin (what is installed) and CREDKIT_BIN=build/asan/bin
+# (AddressSanitizer and UBSan on every helper call).
 # The last line is "N passed, N failed"; the status is 0 only when nothing
 # failed and something ran.  TESTS="registry t-secretservice" picks a subset.
 set -u
@@ -18,7 +19,7 @@ failed_suites=()
 
 wanted() {
 	[ -z "${TESTS:-}" ] && return 0
-	case " $TESTS " in *" $1 "*) return 0 ;; esac
+	case " $TESTS " in *" $1 "* | *" ${1%:asan} "*) return 0 ;; esac
 	return 1
 }
 
@@ -50,7 +51,8 @@ for t in build/asan/tests/test_*; do
 done
 for t in tests/t-*.sh; do
 	name=$(basename "$t" .sh)
-	run "$name" bash "$t"
+	CREDKIT_BIN=$PWD/bin run "$name" bash "$t"
+	CREDKIT_BIN=$PWD/build/asan/bin run "$name:asan" bash "$t"
 done
 
 passed=$(grep -c '^ok ' "$log")

@@ -2,7 +2,7 @@
 # tests/t-e2e-registry.sh [HELPER_DIR] - docker-credential-secretservice end
 # to end, with a real docker CLI, skopeo, gnome-keyring and TLS registry.
 #
-# HELPER_DIR (default $CREDKIT_ROOT/bin) is put first on PATH, so docker and
+# HELPER_DIR (default $CREDKIT_BIN, else $CREDKIT_ROOT/bin) is put first on PATH, so docker and
 # skopeo run the docker-credential-secretservice found there.  The script
 # re-runs itself under tests/with-keyring (a private session bus and an
 # unlocked throwaway keyring), starts a registry from tests/registry.sh,
@@ -22,7 +22,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/registry.sh
 . "$here/registry.sh"
 
-helper_dir=${1:-$CREDKIT_ROOT/bin}
+helper_dir=${1:-${CREDKIT_BIN:-$CREDKIT_ROOT/bin}}
 helper=docker-credential-secretservice
 T=30	# seconds allowed to any one command
 
