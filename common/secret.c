@@ -35,15 +35,22 @@ void secure_free(void *p)
 	free(p);
 }
 
-int secret_set(struct secret *s, const char *data, size_t len)
+int secret_alloc(struct secret *s, size_t len)
 {
 	secret_release(s);
 	s->buf = malloc(len + 1);
 	if (!s->buf)
 		return -1;
-	memcpy(s->buf, data, len);
 	s->buf[len] = '\0';
 	s->len = len;
+	return 0;
+}
+
+int secret_set(struct secret *s, const char *data, size_t len)
+{
+	if (secret_alloc(s, len))
+		return -1;
+	memcpy(s->buf, data, len);
 	return 0;
 }
 

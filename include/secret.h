@@ -27,6 +27,12 @@ void secure_init(void);
  */
 int secret_set(struct secret *s, const char *data, size_t len);
 
+/*
+ * Give s (released first) a buffer of len bytes plus a NUL, to be filled
+ * by the caller; s->len is len.  Returns 0, or -1 when memory runs out.
+ */
+int secret_alloc(struct secret *s, size_t len);
+
 /* Wipe and free s's buffer; s is then empty and may be reused. */
 void secret_release(struct secret *s);
 

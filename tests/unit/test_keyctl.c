@@ -1,0 +1,364 @@
+/*
+ * test_keyctl.c - the keyctl backend against the real kernel keyring.
+ *
+ * Usage: test_keyctl [FILE...]	(FILEs are ignored: there are no data files)
+ *
+ * What the shell test (tests/t-keyctl.sh) cannot reach through the helper's
+ * protocol: keyctl_store_expiring(), the exact split of secrets into parts
+ * at the size boundaries, and entries damaged behind credkit's back.  Runs
+ * in a new anonymous session keyring with CREDKIT_KEYRING=session, so no
+ * keyring of the user's is touched; the session goes with the process.
+ */
+#include <errno.h>
+#include <keyutils.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "keyctl.h"
+
+#define PART_MAX 32767
+#define EXPIRE_IN 2	/* seconds an expiring entry lives */
+#define RACE_USEC 1000000	/* how long readers race a writer */
+
+static const struct backend *b = &keyctl_backend;
+
+/* Store server -> (user, secret[len]) with expires.  Returns 0 or -1. */
+static int put(void *kc, const char *server, const char *user, const char *secret,
+	       size_t len, time_t expires, struct ck_error *err)
+{
+	struct cred c = CRED_INIT;
+	int ret;
+
+	c.server = (char *)server;
+	c.username = (char *)user;
+	if (secret_set(&c.secret, secret, len))
+		return -1;
+	ret = expires ? keyctl_store_expiring(kc, &c, expires, err) : b->store(kc, &c, err);
+	secret_release(&c.secret);
+	return ret;
+}
+
+/* 1 when get of server gives user and secret[len] exactly. */
+static int has(void *kc, const char *server, const char *user, const char *secret,
+	       size_t len)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct cred c = CRED_INIT;
+	int ok;
+
+	ok = b->get(kc, server, &c, &err) == 0 && c.username && !strcmp(c.username, user) &&
+	     c.secret.len == len && !memcmp(c.secret.buf, secret, len) &&
+	     c.secret.buf[len] == '\0';
+	cred_release(&c);
+	return ok;
+}
+
+/* The kind of error get of server ends with; CK_OK when it succeeds. */
+static enum ck_kind get_kind(void *kc, const char *server, struct ck_error *err)
+{
+	struct cred c = CRED_INIT;
+
+	ck_error_clear(err);
+	if (b->get(kc, server, &c, err) == 0)
+		err->kind = CK_OK;
+	cred_release(&c);
+	return err->kind;
+}
+
+struct seen {
+	const char *server;
+	int count;
+};
+
+static int count_server(const char *server, const char *username, void *data,
+			struct ck_error *err)
+{
+	struct seen *seen = data;
+
+	(void)username;
+	(void)err;
+	if (!strcmp(server, seen->server))
+		seen->count++;
+	return 0;
+}
+
+/* 1 when list names server. */
+static int listed(void *kc, const char *server)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct seen seen = { server, 0 };
+
+	return b->list(kc, count_server, &seen, &err) == 0 && seen.count == 1;
+}
+
+/* The entry keyring of server in credkit's session keyring, or -1. */
+static key_serial_t entry_of(const char *server)
+{
+	key_serial_t ring = keyctl_search(KEY_SPEC_SESSION_KEYRING, "keyring", "credkit", 0);
+	char desc[4200];
+
+	snprintf(desc, sizeof(desc), "credkit:%s", server);
+	return ring < 0 ? -1 : keyctl_search(ring, "keyring", desc, 0);
+}
+
+/* How many keys entry holds. */
+static long keys_in(key_serial_t entry)
+{
+	void *list = NULL;
+	long n = keyctl_read_alloc(entry, &list);
+
+	free(list);
+	return n < 0 ? -1 : n / (long)sizeof(key_serial_t);
+}
+
+/* The timeout column of /proc/keys for key: "perm" when none, else "2s"... */
+static void timeout_of(key_serial_t key, char *out, size_t size)
+{
+	char line[512], id[16];
+	FILE *f = fopen("/proc/keys", "re");
+
+	snprintf(out, size, "?");
+	snprintf(id, sizeof(id), "%08x ", (unsigned)key);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, id, strlen(id)) &&
+		    sscanf(line, "%*s %*s %*s %15s", out) == 1)
+			break;
+	if (f)
+		fclose(f);
+}
+
+static void test_expiring(void *kc, time_t *gone_at)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	char t[32];
+	key_serial_t entry;
+	time_t now = time(NULL);
+
+	CHECK(put(kc, "expiring.example", "exp", "tok-1", 5, now + EXPIRE_IN, &err) == 0,
+	      "store_expiring stores: %s", err.msg);
+	CHECK(has(kc, "expiring.example", "exp", "tok-1", 5),
+	      "get finds an expiring entry before it expires");
+	CHECK(listed(kc, "expiring.example"), "list shows an expiring entry before it expires");
+	entry = entry_of("expiring.example");
+	timeout_of(entry, t, sizeof(t));
+	CHECK(strcmp(t, "perm") && strcmp(t, "?"),
+	      "the entry keyring has a kernel timeout (/proc/keys says %s)", t);
+	*gone_at = now + EXPIRE_IN;
+
+	ck_error_clear(&err);
+	CHECK(put(kc, "expiring.example", "exp", "tok-2", 5, now - 10, &err) == -1 &&
+	      err.kind == CK_BAD_INPUT && strstr(err.msg, "expired"),
+	      "store_expiring of a time past fails saying it expired: %s", err.msg);
+	CHECK(has(kc, "expiring.example", "exp", "tok-1", 5),
+	      "store_expiring of a time past keeps the entry stored before");
+
+	ck_error_clear(&err);
+	CHECK(put(kc, "forever.example", "f", "tok", 3, 0, &err) == 0 &&
+	      has(kc, "forever.example", "f", "tok", 3),
+	      "store_expiring with expires 0 stores: %s", err.msg);
+	timeout_of(entry_of("forever.example"), t, sizeof(t));
+	CHECK(!strcmp(t, "perm"), "expires 0 sets no kernel timeout (/proc/keys says %s)", t);
+}
+
+static void test_expired(void *kc, time_t gone_at)
+{
+	struct ck_error err = CK_ERROR_INIT;
+
+	while (time(NULL) <= gone_at)
+		usleep(100 * 1000);
+	CHECK(get_kind(kc, "expiring.example", &err) == CK_NOT_FOUND,
+	      "get after the expiry is not found: %s", err.msg);
+	CHECK(!listed(kc, "expiring.example"), "list after the expiry omits the entry");
+	CHECK(has(kc, "forever.example", "f", "tok", 3), "an entry without expiry stays");
+	ck_error_clear(&err);
+	CHECK(put(kc, "expiring.example", "exp", "tok-3", 5, 0, &err) == 0 &&
+	      has(kc, "expiring.example", "exp", "tok-3", 5),
+	      "store over an expired entry works: %s", err.msg);
+}
+
+static void test_parts(void *kc)
+{
+	static const size_t sizes[] = {
+		0, 1, PART_MAX - 1, PART_MAX, PART_MAX + 1, 2 * PART_MAX, 2 * PART_MAX + 1,
+		1024 * 1024,
+	};
+	struct ck_error err = CK_ERROR_INIT;
+	char *secret = malloc(1024 * 1024 + 1);
+	size_t i, j;
+
+	if (!secret)
+		return;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		long parts = (long)((sizes[i] + PART_MAX - 1) / PART_MAX);
+
+		/* Other users than root get 20000 bytes of keys by default. */
+		if (geteuid() != 0 && sizes[i] > 8000) {
+			printf("ok - a %zu-byte secret # SKIP not root: the key quota is small\n",
+			       sizes[i]);
+			continue;
+		}
+
+		for (j = 0; j < sizes[i]; j++)
+			secret[j] = (char)('a' + (j * 7 + i) % 26);
+		ck_error_clear(&err);
+		CHECK(put(kc, "parts.example", "p", secret, sizes[i], 0, &err) == 0,
+		      "store a %zu-byte secret: %s", sizes[i], err.msg);
+		CHECK(has(kc, "parts.example", "p", secret, sizes[i]),
+		      "get returns a %zu-byte secret byte for byte", sizes[i]);
+		CHECK(keys_in(entry_of("parts.example")) == 1 + parts,
+		      "a %zu-byte secret is meta and %ld parts", sizes[i], parts);
+	}
+	secure_free(secret);
+}
+
+static long long now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/*
+ * A child replaces an entry with A and B in turn (of 2 and 4 parts, with
+ * other usernames) while we get it: each get must give A or B whole.
+ */
+static void test_race(void *kc)
+{
+	enum { A_LEN = 40000, B_LEN = 100000 };
+	struct ck_error err = CK_ERROR_INIT;
+	long na = 0, nb = 0, bad = 0, failed = 0;
+	char *a = malloc(A_LEN), *bb = malloc(B_LEN);
+	long long end;
+	int status = -1;
+	pid_t writer;
+
+	if (geteuid() != 0) {
+		printf("ok - readers racing a writer # SKIP not root: the key quota is small\n");
+		goto out;
+	}
+	if (!a || !bb)
+		goto out;
+	memset(a, 'a', A_LEN);
+	memset(bb, 'b', B_LEN);
+	put(kc, "race.example", "ua", a, A_LEN, 0, &err);
+	writer = fork();
+	if (writer == 0) {
+		for (;;) {	/* until killed */
+			if (put(kc, "race.example", "ub", bb, B_LEN, 0, &err) ||
+			    put(kc, "race.example", "ua", a, A_LEN, 0, &err))
+				_exit(1);
+		}
+	}
+	end = now_usec() + RACE_USEC;
+	while (writer > 0 && now_usec() < end) {
+		struct cred c = CRED_INIT;
+
+		ck_error_clear(&err);
+		if (b->get(kc, "race.example", &c, &err)) {
+			if (!failed++)
+				printf("# get failed: %s\n", err.msg);
+		} else if (!strcmp(c.username, "ua") && c.secret.len == A_LEN &&
+			   !memcmp(c.secret.buf, a, A_LEN)) {
+			na++;
+		} else if (!strcmp(c.username, "ub") && c.secret.len == B_LEN &&
+			   !memcmp(c.secret.buf, bb, B_LEN)) {
+			nb++;
+		} else {
+			bad++;
+		}
+		cred_release(&c);
+	}
+	if (writer > 0) {
+		kill(writer, SIGKILL);
+		waitpid(writer, &status, 0);
+	}
+	CHECK(writer > 0 && WIFSIGNALED(status), "the writer ran until stopped (setup)");
+	CHECK(bad == 0 && failed == 0,
+	      "every get during replacements gave one value whole (%ld A, %ld B, %ld mixed, "
+	      "%ld failed)", na, nb, bad, failed);
+	CHECK(na > 0 && nb > 0, "gets saw both values, so the race happened");
+out:
+	free(a);
+	free(bb);
+}
+
+static void test_limits(void *kc)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	char server[4200];
+
+	memset(server, 'a', sizeof(server) - 1);
+	server[sizeof(server) - 1] = '\0';
+	CHECK(put(kc, server, "u", "s", 1, 0, &err) == -1 && err.kind == CK_BAD_INPUT &&
+	      strstr(err.msg, "too long"),
+	      "a server longer than a key description is refused: %.80s", err.msg);
+	CHECK(get_kind(kc, server, &err) == CK_NOT_FOUND,
+	      "get of a server too long to store is not found");
+	ck_error_clear(&err);
+	CHECK(b->erase(kc, server, &err) == 0, "erase of a server too long to store succeeds");
+	server[4096 - 1 - strlen("credkit:")] = '\0';
+	ck_error_clear(&err);
+	CHECK(put(kc, server, "u", "s", 1, 0, &err) == 0 && has(kc, server, "u", "s", 1),
+	      "the longest server that fits is stored: %s", err.msg);
+	CHECK(b->erase(kc, server, &err) == 0 && get_kind(kc, server, &err) == CK_NOT_FOUND,
+	      "and erased");
+}
+
+static void test_damaged(void *kc)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	key_serial_t entry, part;
+
+	put(kc, "damaged.example", "d", "0123456789", 10, 0, &err);
+	entry = entry_of("damaged.example");
+	part = keyctl_search(entry, "user", "part:0", 0);
+	CHECK(part > 0 && keyctl_update(part, "01234", 5) == 0, "shorten a part (setup)");
+	CHECK(get_kind(kc, "damaged.example", &err) == CK_FAILED && strstr(err.msg, "damaged"),
+	      "get of an entry with a short part says it is damaged: %s", err.msg);
+	CHECK(add_key("user", "meta", "garbage", 7, entry) > 0, "overwrite meta (setup)");
+	CHECK(get_kind(kc, "damaged.example", &err) == CK_FAILED && strstr(err.msg, "damaged"),
+	      "get of an entry with a foreign meta says it is damaged: %s", err.msg);
+	CHECK(!listed(kc, "damaged.example"), "list leaves out a damaged entry");
+	ck_error_clear(&err);
+	CHECK(b->erase(kc, "damaged.example", &err) == 0 &&
+	      get_kind(kc, "damaged.example", &err) == CK_NOT_FOUND,
+	      "erase removes a damaged entry");
+	CHECK(keyctl_unlink(part, KEY_SPEC_SESSION_KEYRING) < 0 && errno == ENOENT,
+	      "erase leaves nothing of it linked in the session keyring");
+}
+
+int main(int argc, char **argv)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	time_t gone_at = 0;
+	void *kc;
+
+	(void)argc;
+	(void)argv;
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* TAP lines whole, in order */
+	secure_init();
+	if (keyctl_join_session_keyring(NULL) < 0) {
+		printf("not ok - join a new session keyring: %s\n", strerror(errno));
+		return 1;
+	}
+	setenv("CREDKIT_KEYRING", "session", 1);
+	kc = b->open(&err);
+	CHECK(kc != NULL, "open the session keyring: %s", err.msg);
+	if (!kc)
+		return check_done();
+	test_expiring(kc, &gone_at);
+	test_parts(kc);
+	test_race(kc);
+	test_limits(kc);
+	test_damaged(kc);
+	test_expired(kc, gone_at);
+	b->close(kc);
+	return check_done();
+}
