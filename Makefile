@@ -18,7 +18,7 @@ HELPERS  := $(notdir $(wildcard helpers/*))
 # the dynamic loader spends on libraries (see bench/).
 PKGS_secretservice := libsystemd libgcrypt jansson
 PKGS_keyctl        := libkeyutils jansson
-PKGS_pass          := jansson
+PKGS_pass          := jansson libcrypto
 
 PKGS_ALL  = $(sort $(foreach h,$(HELPERS),$(PKGS_$(h))))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_ALL))

@@ -22,6 +22,7 @@
 
 #include "engine.h"
 #include "registry.h"
+#include "store.h"
 
 #ifndef CREDKIT_VERSION
 #define CREDKIT_VERSION "0.0.0"
@@ -460,6 +461,40 @@ static int cmd_version(struct run *r)
 						"cannot write to standard output") : 0;
 }
 
+static int count_entry(const char *server, const char *username, void *data,
+		       struct ck_error *err)
+{
+	(void)server, (void)username, (void)err;
+	++*(size_t *)data;
+	return 0;
+}
+
+/*
+ * doctor: the settings, the state of every store and the choices the suite
+ * makes, then whether this helper's own store answers.  Never a secret.
+ */
+static int cmd_doctor(struct run *r)
+{
+	const struct backend *b = r->helper->backend;
+	struct ck_error first = CK_ERROR_INIT;
+	size_t n = 0;
+	int ret;
+
+	ret = store_doctor(stdout, r->helper->name, &first);
+	printf("\nthis helper keeps credentials in %s:\n", b->name);
+	if (open_store(r) || b->list(r->store, count_entry, &n, &r->err)) {
+		printf("  not usable: %s\n", r->err.msg);
+		ck_error(&r->err, r->err.kind, "docker-credential-%s cannot use its store",
+			 r->helper->name);
+		ret = -1;
+	} else {
+		printf("  usable, %zu entr%s\n", n, n == 1 ? "y" : "ies");
+	}
+	if (first.kind != CK_OK)	/* a bad setting is the first thing to fix */
+		r->err = first;
+	return ret;
+}
+
 static void usage(FILE *f, const struct helper *h)
 {
 	fprintf(f, "Usage: docker-credential-%s <store|get|erase|list|version>\n", h->name);
@@ -474,6 +509,7 @@ static void help(const struct helper *h)
 	       "  erase    read a server URL on stdin and forget its credentials\n"
 	       "  list     print {\"server URL\":\"username\",...} for every entry\n"
 	       "  version  print the version\n"
+	       "  doctor   show which store is used and why, and whether it answers\n"
 	       "\nErrors are printed on stdout with exit status 1, as docker expects.\n"
 	       "See docker-credential-%s(1) for settings and environment variables.\n",
 	       h->summary, h->name);
@@ -488,6 +524,7 @@ static const struct command {
 	{ "erase", cmd_erase },
 	{ "list", cmd_list },
 	{ "version", cmd_version },
+	{ "doctor", cmd_doctor },
 };
 
 int credkit_main(const struct helper *h, int argc, char **argv)

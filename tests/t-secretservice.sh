@@ -17,6 +17,9 @@
 #              an error that says what to do
 #   locked     a locked collection: get fails within 2 s saying so, list
 #              still works, and unlocking gives the entry back
+#   dh         the encrypted session (CREDKIT_SECRETSERVICE_SESSION=dh):
+#              round trips both ways with the Go helper, large secrets,
+#              and a bad setting refused
 #
 # Run with a part's name as argument, inside a keyring, it runs that part
 # alone (this is how the script calls itself).
@@ -25,7 +28,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-credential.sh"
 
 GO_HELPER=/usr/bin/docker-credential-secretservice
-PARTS="interop filter nobus locked"
+PARTS="interop filter nobus locked dh"
 # Everything the Secret Service must do, it must do in this many ms.
 BOUND_MS=2000
 
@@ -288,6 +291,35 @@ part_locked() {
 }
 
 # --- main -------------------------------------------------------------------------
+
+part_dh() {
+	local s p big
+	export CREDKIT_SECRETSERVICE_SESSION=dh
+
+	s=https://$(host dh-ours)
+	p=$(secret dh-ours)
+	put "$s" dora "$p"
+	cred get "$s"
+	check "dh: ours gets what ours stored, encrypted on the bus" is_get "$s" dora "$p"
+	go_cred get "$s"
+	check "dh: Go gets what ours stored" is_get "$s" dora "$p"
+	s=https://$(host dh-go)
+	go_cred store "$(creds_json "$s" gopher "$p")"
+	cred get "$s"
+	check "dh: ours gets what Go stored" is_get "$s" gopher "$p"
+	# Sizes around the AES block: padding is 1..16 bytes, never 0.
+	for n in 15 16 17 4096 65000; do
+		big=$(head -c "$n" /dev/zero | tr '\0' x)
+		put "$s" gopher "$big"
+		cred get "$s"
+		check "dh: a $n-byte secret survives the round trip" is_get "$s" gopher "$big"
+	done
+	cred erase "$s"
+	check "dh: erase" erased "$s"
+	CREDKIT_SECRETSERVICE_SESSION=rot13 cred get "$s"
+	check "dh: an unknown session setting is refused" is_error "CREDKIT_SECRETSERVICE_SESSION"
+	unset CREDKIT_SECRETSERVICE_SESSION
+}
 
 # run_part NAME CMD...: run one part in a fresh keyring; a part that stops
 # without saying which check failed still fails the run.

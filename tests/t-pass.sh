@@ -1,0 +1,293 @@
+#!/bin/bash
+# tests/t-pass.sh - docker-credential-pass against a real pass and gpg.
+#
+#   bash tests/t-pass.sh                      # bin/docker-credential-pass
+#   HELPER=build/asan/bin/docker-credential-pass bash tests/t-pass.sh
+#
+# HELPER defaults to $CREDKIT_BIN/docker-credential-pass (tests/run.sh sets
+# CREDKIT_BIN to bin and to build/asan/bin), else bin/.
+#
+# Makes a throwaway GNUPGHOME with a passphrase-less key and a throwaway
+# password store, then runs: the shared protocol battery; interop both ways
+# with Debian's Go helper (/usr/bin/docker-credential-pass); list without
+# gpg; an uninitialised store; a missing gpg key; parallel gets serialised
+# by the lock; no secret on any argv or environment; a signal stopping pass
+# and gpg.  Every helper call runs under timeout 20.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+HELPER=${HELPER:-${CREDKIT_BIN:-$CREDKIT_ROOT/bin}/docker-credential-pass}
+case $HELPER in /*) ;; *) HELPER=$PWD/$HELPER ;; esac
+GO=/usr/bin/docker-credential-pass
+REAL_GPG=$(command -v gpg)
+REAL_PASS=$(command -v pass)
+t_tmpdir
+printf "# helper: %s\n" "$HELPER"
+
+for tool in pass gpg gpgconf python3; do
+	command -v "$tool" >/dev/null || { t_skip "t-pass" "$tool is not installed"; exit 1; }
+done
+
+export GNUPGHOME=$TMP/gnupg PASSWORD_STORE_DIR=$TMP/store
+unset PASSWORD_STORE_KEY PASSWORD_STORE_GPG_OPTS PASSWORD_STORE_SIGNING_KEY XDG_RUNTIME_DIR
+AGENTS=("$GNUPGHOME")
+T_CLEANUP_HOOK='for h in "${AGENTS[@]}"; do gpgconf --homedir "$h" --kill gpg-agent 2>/dev/null; done'
+mkdir -m 700 "$GNUPGHOME"
+gpg --batch --passphrase '' --quick-gen-key 'credkit test <test@credkit.invalid>' \
+	future-default default never 2>/dev/null
+FPR=$(gpg --with-colons --list-secret-keys 2>/dev/null | awk -F: '/^fpr:/ { print $10; exit }')
+pass init "$FPR" >/dev/null 2>&1
+t_check "setup: a gpg key and an initialised store" test -s "$PASSWORD_STORE_DIR/.gpg-id"
+
+FOLDER=$PASSWORD_STORE_DIR/docker-credential-helpers
+
+# h VERB INPUT [HELPER]: run a helper; sets RC, OUT (stdout, no final
+# newline) and ERR (stderr).
+h() {
+	local bin=${3:-$HELPER}
+	printf '%s' "$2" >"$TMP/in"
+	timeout 20 "$bin" "$1" <"$TMP/in" >"$TMP/out" 2>"$TMP/err"
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+json() { printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$1" "$2" "$3"; }
+b64url() { printf '%s' "$1" | base64 -w0 | tr '+/' '-_'; }
+
+# show_failure: what the last call did, after a failed check.
+show_failure() { printf '#   exit %s\n#   stdout: %.300s\n#   stderr: %.300s\n' "$RC" "$OUT" "$ERR"; }
+check() {
+	local name=$1; shift
+	if "$@"; then t_ok "$name"; else t_fail "$name"; show_failure; fi
+}
+is() { [ "$RC" -eq 0 ] && [ "$OUT" = "$1" ]; }
+fails_with() { [ "$RC" -eq 1 ] && [ "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 ] &&
+	printf '%s' "$OUT" | grep -qiE -- "$1"; }
+list_has() {
+	printf '%s' "$OUT" | python3 -c 'import json,sys
+sys.exit(json.load(sys.stdin).get(sys.argv[1]) != sys.argv[2])' "$1" "$2"
+}
+
+# --- the shared battery ---------------------------------------------------------
+
+if bash "$CREDKIT_ROOT/tests/lib-credential.sh" "$HELPER"; then :; else T_FAILED=$((T_FAILED + 1)); fi
+
+# --- interop with the Go helper -------------------------------------------------
+
+if [ ! -x "$GO" ]; then
+	t_skip "interop with the Go helper" "$GO is not installed"
+else
+	s=https://go-wrote.example.test/v2/
+	h store "$(json "$s" gopher go-secret-1)" "$GO"
+	check "interop: the Go helper stores" test "$RC" -eq 0
+	check "interop: its folder is base64url with padding of the URL" \
+		test -f "$FOLDER/$(b64url "$s")/gopher.gpg"
+	h get "$s"
+	check "interop: ours gets what Go stored" \
+		is "{\"ServerURL\":\"$s\",\"Username\":\"gopher\",\"Secret\":\"go-secret-1\"}"
+	h list ""
+	check "interop: ours lists what Go stored" list_has "$s" gopher
+	h store "$(json "$s" another go-secret-2)" "$GO"	# Go keeps both
+	h get "$s"; ours=$OUT
+	h get "$s" "$GO"
+	check "interop: with two usernames ours answers as Go does" \
+		test "$ours" = "$OUT" -a -n "$ours"
+	h erase "$s"
+	check "interop: ours erases what Go stored" \
+		eval '[ "$RC" -eq 0 ] && [ ! -e "$FOLDER/$(b64url "$s")" ]'
+
+	s=ours-wrote.example.test:5000
+	h store "$(json "$s" cee 'c-secret/\"x')"
+	check "interop: ours stores" is ""
+	h get "$s" "$GO"
+	check "interop: Go gets what ours stored" \
+		is "{\"ServerURL\":\"$s\",\"Username\":\"cee\",\"Secret\":\"c-secret/\\\"x\"}"
+	h list "" "$GO"
+	check "interop: Go lists what ours stored" list_has "$s" cee
+	h erase "$s" "$GO"
+	check "interop: Go erases what ours stored" test "$RC" -eq 0 -a ! -e "$FOLDER/$(b64url "$s")"
+
+	# The same requests through each helper give the same files.
+	for i in a b; do
+		store=$TMP/tree-$i
+		mkdir -p "$store" && cp "$PASSWORD_STORE_DIR/.gpg-id" "$store/"
+		bin=$HELPER; [ $i = b ] && bin=$GO
+		for s in https://index.docker.io/v1/ registry.example.test quay.io:443 \
+			 'https://weird.example.test/a b/?c=d&e'; do
+			PASSWORD_STORE_DIR=$store h store "$(json "$s" 'u@example.test' "pw-$s")" "$bin"
+		done
+		(cd "$store" && find . -path ./.gpg-id -prune -o -type f -print | sort) >"$TMP/files-$i"
+		for f in $(cat "$TMP/files-$i"); do
+			printf '%s %s\n' "$f" "$(gpg -q -d "$store/$f" 2>/dev/null | base64 -w0)"
+		done >"$TMP/content-$i"
+	done
+	check "interop: ours and Go write the same file tree" \
+		cmp -s "$TMP/files-a" "$TMP/files-b"
+	check "interop: ours and Go write the same decrypted contents" \
+		cmp -s "$TMP/content-a" "$TMP/content-b"
+	check "interop: four entries were written" test "$(wc -l <"$TMP/files-a")" -eq 4
+
+	# What old helpers and people leave in the folder.
+	printf 'pass is initialized' | pass insert -m -f docker-credential-helpers/docker-pass-initialized-check >/dev/null
+	mkdir -p "$FOLDER/not-base64!" "$FOLDER/YR==" "$FOLDER/$(b64url empty.example.test)"
+	h list ""
+	check "list skips the initialized-check entry, undecodable and empty folders" \
+		eval '[ "$RC" -eq 0 ] && [ "$OUT" = "{}" ]'
+	s=by-hand.example.test
+	printf 'typed-secret\n' | pass insert -m -f "docker-credential-helpers/$(b64url "$s")/hand" >/dev/null
+	h get "$s"; ours=$OUT
+	h get "$s" "$GO"
+	check "a secret made with pass insert loses its final newline, as with Go" \
+		eval '[ "$ours" = "$OUT" ] && [ "$ours" = "{\"ServerURL\":\"$s\",\"Username\":\"hand\",\"Secret\":\"typed-secret\"}" ]'
+	h erase "$s"
+	rm -rf "$FOLDER"/*
+fi
+
+h store "$(json one.example.test alice first)"
+h store "$(json one.example.test bob second)"
+check "store replaces: only the new username's file is left" \
+	eval '[ "$(ls "$FOLDER/$(b64url one.example.test)")" = bob.gpg ]'
+h store "$(json one.example.test a/b third)"
+check "a username with / is refused clearly" fails_with "username.*/"
+
+# --- list runs no gpg -------------------------------------------------------------
+
+WRAP=$TMP/wrap
+mkdir -p "$WRAP"
+# A gpg that logs each run: "start end args" (nanoseconds); it holds each
+# decryption 50 ms so that unserialised runs would overlap.
+for name in gpg $(command -v gpg2 >/dev/null && echo gpg2); do
+	cat >"$WRAP/$name" <<-EOF
+	#!/bin/bash
+	start=\$(date +%s%N)
+	[ -e "$TMP/hang" ] && { echo \$\$ >"$TMP/hung.pid"; exec sleep 300; }
+	"$REAL_GPG" "\$@"; rc=\$?
+	case " \$* " in *" -d "*) sleep 0.05 ;; esac
+	echo "\$start \$(date +%s%N) \$*" >>"$TMP/gpg.log"
+	exit \$rc
+	EOF
+	chmod +x "$WRAP/$name"
+done
+: >"$TMP/gpg.log"
+PATH=$WRAP:$PATH h list ""
+check "list works (under a logging gpg)" list_has one.example.test bob
+check "list runs no gpg" test ! -s "$TMP/gpg.log"
+PATH=$WRAP:$PATH h get one.example.test
+check "get runs gpg (the logging gpg is in use)" \
+	eval '[ "$RC" -eq 0 ] && [ -s "$TMP/gpg.log" ]'
+
+# --- missing key, uninitialised store -----------------------------------------------
+
+mkdir -m 700 "$TMP/nokeys"
+AGENTS+=("$TMP/nokeys" "$TMP/nowhere")
+start=$SECONDS
+GNUPGHOME=$TMP/nokeys h get one.example.test
+check "without the secret key, get fails naming gpg" fails_with 'gpg.*(secret key|list-secret-keys)'
+check "without the secret key, get fails at once" test $((SECONDS - start)) -lt 10
+GNUPGHOME=$TMP/nokeys h list ""
+check "without the secret key, list still works" list_has one.example.test bob
+GNUPGHOME=$TMP/nokeys h store "$(json one.example.test bob other)"
+check "without the key, store fails naming gpg" fails_with 'gpg'
+GNUPGHOME=$TMP/nowhere h get one.example.test
+check "with GNUPGHOME moved away, get fails naming gpg" fails_with 'gpg'
+GNUPGHOME=$TMP/nowhere h list ""
+check "with GNUPGHOME moved away, list still works" list_has one.example.test bob
+
+export PASSWORD_STORE_DIR=$TMP/uninit
+h store "$(json new.example.test alice pw)"
+check "store into a missing store says to run pass init" fails_with "pass init <gpg-id>"
+mkdir -p "$PASSWORD_STORE_DIR"
+h store "$(json new.example.test alice pw)"
+check "store into a store without .gpg-id says to run pass init" fails_with "pass init"
+check "... and names gpg --list-secret-keys" fails_with "gpg --list-secret-keys"
+h get new.example.test
+check "get from an uninitialised store is not found" \
+	eval '[ "$RC" -eq 1 ] && [ "$OUT" = "credentials not found in native keychain" ]'
+h list ""
+check "list of an uninitialised store is {}" is "{}"
+h erase new.example.test
+check "erase in an uninitialised store succeeds" is ""
+export PASSWORD_STORE_DIR=$TMP/store
+
+# --- parallel gets take turns --------------------------------------------------------
+
+# no_overlap LOG: the decryptions logged never ran at the same time.
+no_overlap() {
+	grep -- ' -d ' "$1" | sort -n | awk '
+		NR > 1 && $1 < end { bad = 1 }
+		{ end = $2; n++ }
+		END { exit bad || n != 8 }'
+}
+
+parallel_gets() {
+	local i ok=0
+	: >"$TMP/gpg.log"
+	for i in 1 2 3 4 5 6 7 8; do
+		PATH=$WRAP:$PATH timeout 20 "$HELPER" get <<<"par.example.test" >"$TMP/par.$i" 2>&1 &
+	done
+	wait
+	for i in 1 2 3 4 5 6 7 8; do
+		[ "$(cat "$TMP/par.$i")" = '{"ServerURL":"par.example.test","Username":"pat","Secret":"par-pw"}' ] || ok=1
+	done
+	return $ok
+}
+
+h store "$(json par.example.test pat par-pw)"
+check "8 parallel gets all succeed (lock on the store directory)" parallel_gets
+check "... and their decryptions never overlapped" no_overlap "$TMP/gpg.log"
+mkdir -m 700 "$TMP/run"
+export XDG_RUNTIME_DIR=$TMP/run
+check "8 parallel gets all succeed (lock in XDG_RUNTIME_DIR)" parallel_gets
+check "... and their decryptions never overlapped" no_overlap "$TMP/gpg.log"
+check "... the lock file is in XDG_RUNTIME_DIR" test -f "$TMP/run/docker-credential-pass.lock"
+unset XDG_RUNTIME_DIR
+check "no lock file was left in the store" \
+	test -z "$(find "$PASSWORD_STORE_DIR" -name '*.lock')"
+
+# --- no secret on argv or in an environment ---------------------------------------------
+
+cat >"$WRAP/pass" <<EOF
+#!/bin/bash
+{ printf 'argv:'; printf ' %q' "\${0##*/}" "\$@"; echo; env; } >>"$TMP/pass.log"
+exec "$REAL_PASS" "\$@"
+EOF
+chmod +x "$WRAP/pass"
+MARK=sekrit$$-$RANDOM
+: >"$TMP/pass.log"
+: >"$TMP/gpg.log"
+PATH=$WRAP:$PATH h store "$(json argv.example.test alice "$MARK")"
+PATH=$WRAP:$PATH h store "$(json argv.example.test bob "$MARK-2")"
+PATH=$WRAP:$PATH h get argv.example.test
+check "get through the recording pass" \
+	is "{\"ServerURL\":\"argv.example.test\",\"Username\":\"bob\",\"Secret\":\"$MARK-2\"}"
+PATH=$WRAP:$PATH h erase argv.example.test
+check "pass ran with insert --multiline --force, show and rm" \
+	eval 'grep -q "argv: pass insert --multiline --force docker-credential-helpers/" "$TMP/pass.log" &&
+	      grep -q "argv: pass show " "$TMP/pass.log" && grep -q "argv: pass rm " "$TMP/pass.log"'
+check "the secret is on no argv and in no environment of pass" \
+	eval '! grep -qF "$MARK" "$TMP/pass.log"'
+check "the secret is on no argv of gpg" eval '! grep -qF "$MARK" "$TMP/gpg.log"'
+
+# --- a signal stops pass and gpg ------------------------------------------------------
+
+h store "$(json hang.example.test hal hang-pw)"
+touch "$TMP/hang"
+PATH=$WRAP:$PATH timeout 20 "$HELPER" get <<<hang.example.test >"$TMP/out" 2>"$TMP/err" &
+helper=$!
+for i in $(seq 50); do [ -s "$TMP/hung.pid" ] && break; sleep 0.1; done
+kill -TERM "$helper"
+wait "$helper"
+RC=$? OUT=$(cat "$TMP/out") ERR=$(cat "$TMP/err")
+rm -f "$TMP/hang"
+check "SIGTERM during get: exit 1 with a clear error" fails_with 'interrupted'
+hung=$(cat "$TMP/hung.pid" 2>/dev/null)
+sleep 0.2
+# gone, or a zombie that nobody reaps in a container without an init
+gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+check "... and the gpg it ran was stopped too" eval '[ -n "$hung" ] && gone "$hung"'
+h get hang.example.test
+check "get works again afterwards (the lock was released)" \
+	is '{"ServerURL":"hang.example.test","Username":"hal","Secret":"hang-pw"}'
+
+t_done

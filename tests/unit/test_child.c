@@ -1,0 +1,364 @@
+/*
+ * test_child.c - child_run() against real programs (sh, cat, head, sleep).
+ *
+ * Usage: test_child [FILE...]	(FILEs are ignored: there are no data files)
+ *
+ * What each case checks is what callers rely on: the exit status passed
+ * through; stdout collected byte for byte, and refused over its bound;
+ * big input and big output at once without a deadlock; the end of stderr
+ * kept (and copied to ours only when not quiet); a missing program told
+ * apart; a timeout that ends the whole process group in time; and no wait
+ * for end of file when something the child left behind holds its pipes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "child.h"
+
+#define MiB (1024 * 1024)
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run sh -c script with the given settings; returns child_run's result. */
+static int sh(struct child *c, const char *script, int want_output, size_t output_max,
+	      int timeout_ms, struct ck_error *err)
+{
+	static char *argv[4] = { "sh", "-c", NULL, NULL };
+
+	argv[2] = (char *)script;
+	c->argv = argv;
+	c->want_output = want_output;
+	c->output_max = output_max;
+	c->timeout_ms = timeout_ms;
+	return child_run(c, err);
+}
+
+static int exited_with(const struct child *c, int code)
+{
+	return WIFEXITED(c->status) && WEXITSTATUS(c->status) == code;
+}
+
+/* Whether a process is gone (or a zombie nobody reaps: no init here). */
+static int gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	int zombie = 0;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 1;
+	if (snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid) >= (int)sizeof(path) ||
+	    !(f = fopen(path, "r")))
+		return 1;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		zombie = p[1] == ' ' && p[2] == 'Z';
+	fclose(f);
+	return zombie;
+}
+
+static void exit_status(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+
+	CHECK(sh(&c, "exit 0", 0, 0, 5000, &err) == 0 && exited_with(&c, 0),
+	      "exit 0 is passed through");
+	CHECK(sh(&c, "exit 3", 0, 0, 5000, &err) == 0 && exited_with(&c, 3),
+	      "exit 3 is passed through, and is no error of child_run");
+	CHECK(sh(&c, "kill -KILL $$", 0, 0, 5000, &err) == 0 && WIFSIGNALED(c.status) &&
+	      WTERMSIG(c.status) == SIGKILL, "death by a signal is passed through");
+	child_release(&c);
+}
+
+static void output(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	size_t i, bad;
+
+	CHECK(sh(&c, "printf 'a\\0b\\n'", 1, 16, 5000, &err) == 0 && c.output.len == 4 &&
+	      !memcmp(c.output.buf, "a\0b\n", 5), "stdout is collected exactly, NUL and all");
+	CHECK(sh(&c, "true", 1, 16, 5000, &err) == 0 && c.output.buf &&
+	      c.output.len == 0 && c.output.buf[0] == '\0', "no stdout gives \"\"");
+	CHECK(sh(&c, "printf abcdefghijklmnop", 1, 16, 5000, &err) == 0 &&
+	      c.output.len == 16, "exactly output_max bytes are accepted");
+	CHECK(sh(&c, "printf abcdefghijklmnopq", 1, 16, 5000, &err) == -1 &&
+	      err.kind == CK_BAD_INPUT && c.output.buf == NULL && strstr(err.msg, "sh printed"),
+	      "one byte over output_max is refused: %s", err.msg);
+	CHECK(sh(&c, "echo discarded", 0, 0, 5000, &err) == 0 && c.output.buf == NULL,
+	      "stdout is discarded without want_output");
+
+	/* 3 MiB of "0123456789", under a bound of 4 MiB. */
+	CHECK(sh(&c, "yes 012345678 | head -c 3145728", 1, 4 * MiB, 10000, &err) == 0 &&
+	      exited_with(&c, 0) && c.output.len == 3 * MiB, "3 MiB of stdout is collected");
+	for (i = 0, bad = 0; i < c.output.len; i++)
+		bad += c.output.buf[i] != "012345678\n"[i % 10];
+	CHECK(bad == 0 && c.output.buf[c.output.len] == '\0',
+	      "... byte for byte, NUL-terminated");
+	CHECK(sh(&c, "yes 012345678 | head -c 5242880", 1, 4 * MiB, 10000, &err) == -1 &&
+	      err.kind == CK_BAD_INPUT && c.output.buf == NULL,
+	      "5 MiB of stdout over a bound of 4 MiB is refused");
+	child_release(&c);
+}
+
+static void input(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	char *argv[] = { "cat", NULL };
+	size_t len = 2 * MiB, i;
+	char *big = malloc(len);
+	long long start;
+
+	for (i = 0; i < len; i++)
+		big[i] = (char)('a' + i % 26);
+	c.argv = argv;
+	c.input = big;
+	c.input_len = len;
+	c.want_output = 1;
+	c.output_max = 4 * MiB;
+	c.timeout_ms = 10000;
+	start = now_ms();
+	CHECK(child_run(&c, &err) == 0 && exited_with(&c, 0) && c.output.len == len &&
+	      !memcmp(c.output.buf, big, len), "2 MiB through cat comes back whole");
+	CHECK(now_ms() - start < 5000, "... without a deadlock (%lld ms)", now_ms() - start);
+
+	/* A child that reads none of it: EPIPE is no death, its status tells. */
+	c.argv = (char *[]){ "sh", "-c", "exec <&-; exit 5", NULL };
+	CHECK(child_run(&c, &err) == 0 && exited_with(&c, 5),
+	      "input a child never reads is no error of child_run");
+	child_release(&c);
+	free(big);
+}
+
+static void diagnostics(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	FILE *f = tmpfile();	/* our stderr for a while, to see what is copied */
+	int saved, null;
+	long copied;
+
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(f), STDERR_FILENO);
+	c.quiet = 0;
+	sh(&c, "echo 'first words' >&2; yes 0123456789abcde | head -c 4000 >&2; "
+	   "echo 'last words' >&2; exit 1", 0, 0, 5000, &err);
+	fseek(f, 0, SEEK_END);
+	copied = ftell(f);
+	CHECK(exited_with(&c, 1) && c.diag_len == sizeof(c.diag) - 1 &&
+	      strlen(c.diag) == c.diag_len, "the end of stderr is kept, 1023 bytes");
+	CHECK(child_said(&c, "last words\n") && !child_said(&c, "first words"),
+	      "... its end, not its start");
+	CHECK(copied == 12 + 4000 + 11, "... and all of it is copied to our stderr (%ld bytes)",
+	      copied);
+
+	rewind(f);
+	CHECK(ftruncate(fileno(f), 0) == 0, "(our stderr is empty again)");
+	c.quiet = 1;
+	sh(&c, "echo 'quiet words' >&2", 0, 0, 5000, &err);
+	fseek(f, 0, SEEK_END);
+	CHECK(child_said(&c, "quiet words") && ftell(f) == 0,
+	      "quiet: stderr is kept but not copied");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	fclose(f);
+
+	/* child_said sees past a NUL, and a second run starts afresh. */
+	sh(&c, "printf 'a\\0b' >&2", 0, 0, 5000, &err);
+	CHECK(c.diag_len == 3 && child_said(&c, "b") && !child_said(&c, "quiet"),
+	      "kept stderr starts afresh each run, and a NUL hides nothing");
+
+	/* Closed fds 0-2 of ours are no trouble for the child's pipes. */
+	fflush(stdout);
+	null = dup(STDIN_FILENO);
+	close(STDIN_FILENO);
+	CHECK(sh(&c, "read x; echo \"[$x]\"", 1, 64, 5000, &err) == 0 &&
+	      !strcmp(c.output.buf, "[]\n"), "with our stdin closed, the child's is still its pipe");
+	dup2(null, STDIN_FILENO);
+	close(null);
+	child_release(&c);
+}
+
+static void missing(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	char *argv[] = { "credkit-no-such-program", NULL };
+	char *path_argv[] = { "/nonexistent/credkit-no-such-program", NULL };
+	char *dir_argv[] = { "/", NULL };
+
+	c.argv = argv;
+	c.timeout_ms = 5000;
+	CHECK(child_run(&c, &err) == -1 && err.kind == CK_UNAVAILABLE &&
+	      strstr(err.msg, "cannot run credkit-no-such-program: "),
+	      "a program not in PATH is CK_UNAVAILABLE: %s", err.msg);
+	c.argv = path_argv;
+	CHECK(child_run(&c, &err) == -1 && err.kind == CK_UNAVAILABLE,
+	      "a path that does not exist is CK_UNAVAILABLE");
+	c.argv = dir_argv;
+	CHECK(child_run(&c, &err) == -1 && err.kind == CK_FAILED &&
+	      strstr(err.msg, "cannot run /: "), "a program that cannot run is CK_FAILED: %s",
+	      err.msg);
+	child_release(&c);
+}
+
+static void timeout(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	long long start, took;
+	int a = 0, b = 0;
+
+	/* sh -c 'sleep 30 & sleep 30', saying the pids of both sleeps. */
+	c.quiet = 1;
+	start = now_ms();
+	CHECK(sh(&c, "sleep 30 & echo $! >&2; sh -c 'echo $$ >&2; exec sleep 30'", 0, 0,
+		 500, &err) == -1 && err.kind == CK_LOCKED,
+	      "a child over its time is CK_LOCKED: %s", err.msg);
+	took = now_ms() - start;
+	CHECK(sscanf(c.diag, "%d %d", &a, &b) == 2 && a > 0 && b > 0,
+	      "(the script said its pids: %d and %d)", a, b);
+	CHECK(took < 500 + 1500, "... child_run returned within 2 s (%lld ms)", took);
+	/* SIGKILL is sent, not yet acted on: give them until the same bound. */
+	while (a > 0 && b > 0 && !(gone(a) && gone(b)) && now_ms() - start < 500 + 1500) {
+		struct timespec tick = { 0, 5 * 1000000L };
+
+		nanosleep(&tick, NULL);
+	}
+	took = now_ms() - start;
+	CHECK(a > 0 && b > 0 && gone(a) && gone(b),
+	      "... and both sleeps of its group were gone after %lld ms", took);
+	CHECK(strstr(err.msg, "sh did not finish within 500 ms"), "... and says so: %s",
+	      err.msg);
+	child_release(&c);
+}
+
+static void leftovers(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	long long start, took;
+	int left = 0;
+
+	c.quiet = 1;
+	start = now_ms();
+	CHECK(sh(&c, "echo hi; sleep 30 >/dev/null 2>&1 & echo $! >&2", 1, 64, 10000,
+		 &err) == 0 && !strcmp(c.output.buf, "hi\n"),
+	      "a child that leaves a sleep with no pipe of ours");
+	took = now_ms() - start;
+	CHECK(took < 1000, "... returns as it exits (%lld ms)", took);
+	if (sscanf(c.diag, "%d", &left) == 1 && left > 0)
+		kill(left, SIGKILL);
+
+	start = now_ms();
+	CHECK(sh(&c, "echo hi; (sleep 5) & echo $! >&2", 1, 64, 10000, &err) == 0 &&
+	      !strcmp(c.output.buf, "hi\n"), "a child that leaves a sleep holding its stdout");
+	took = now_ms() - start;
+	CHECK(took < 1000, "... returns as it exits, not at end of file (%lld ms)", took);
+	/* Not ours to end, but this test should leave nothing behind. */
+	if (sscanf(c.diag, "%d", &left) == 1 && left > 0 && getpgid(left) > 1)
+		kill(-getpgid(left), SIGKILL);
+	child_release(&c);
+}
+
+/* A SIGTERM for us ends the run and the child's group, and says so. */
+static void interrupted(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	long long start = now_ms(), took;
+	pid_t killer = fork();
+	int sleeper = 0;
+
+	if (killer == 0) {
+		struct timespec pause = { 0, 300 * 1000000L };
+
+		nanosleep(&pause, NULL);
+		kill(getppid(), SIGTERM);
+		_exit(0);
+	}
+	c.quiet = 1;
+	CHECK(sh(&c, "echo $$ >&2; exec sleep 30", 0, 0, 10000, &err) == -1 &&
+	      err.kind == CK_FAILED && strstr(err.msg, "interrupted by signal 15 while sh ran"),
+	      "SIGTERM during a run is an error: %s", err.msg);
+	took = now_ms() - start;
+	CHECK(took < 1500, "... at once (%lld ms), not at the timeout", took);
+	waitpid(killer, NULL, 0);
+	CHECK(sscanf(c.diag, "%d", &sleeper) == 1 && sleeper > 0 && gone(sleeper),
+	      "... and the child was ended and reaped");
+	child_release(&c);
+}
+
+/* Our handlers and mask are back after a run; the child had the caller's. */
+static void signals(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	char *argv[] = { "grep", "^Sig[IB]", "/proc/self/status", NULL };
+	unsigned long long blocked = 1, ignored = 1;
+	struct sigaction act;
+	sigset_t mask;
+	int pipe_dfl, term_dfl;
+	char *p;
+
+	c.argv = argv;
+	c.want_output = 1;
+	c.output_max = 4096;
+	c.timeout_ms = 5000;
+	CHECK(child_run(&c, &err) == 0 && exited_with(&c, 0), "(grep read its /proc/self/status)");
+	if (c.output.buf && (p = strstr(c.output.buf, "SigBlk:")))
+		blocked = strtoull(p + 7, NULL, 16);
+	if (c.output.buf && (p = strstr(c.output.buf, "SigIgn:")))
+		ignored = strtoull(p + 7, NULL, 16);
+	CHECK(blocked == 0, "the child runs with no signal blocked (%llx)", blocked);
+	CHECK(!(ignored & 1ULL << (SIGPIPE - 1)), "the child does not ignore SIGPIPE (%llx)",
+	      ignored);
+	sigaction(SIGTERM, NULL, &act);
+	term_dfl = act.sa_handler == SIG_DFL;
+	sigaction(SIGPIPE, NULL, &act);
+	pipe_dfl = act.sa_handler == SIG_DFL;
+	CHECK(term_dfl && pipe_dfl, "SIGTERM and SIGPIPE are back to their defaults");
+	sigprocmask(SIG_BLOCK, NULL, &mask);
+	CHECK(!sigismember(&mask, SIGINT) && !sigismember(&mask, SIGTERM) &&
+	      !sigismember(&mask, SIGHUP), "no signal is left blocked");
+
+	/* An ignored SIGCHLD (inherited through exec) would auto-reap the child. */
+	signal(SIGCHLD, SIG_IGN);
+	CHECK(sh(&c, "exit 4", 0, 0, 5000, &err) == 0 && exited_with(&c, 4),
+	      "with SIGCHLD ignored, the status still comes through");
+	sigaction(SIGCHLD, NULL, &act);
+	CHECK(act.sa_handler == SIG_IGN, "... and SIGCHLD is ignored again afterwards");
+	signal(SIGCHLD, SIG_DFL);
+	child_release(&c);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	exit_status();
+	output();
+	input();
+	diagnostics();
+	missing();
+	timeout();
+	leftovers();
+	interrupted();
+	signals();
+	return check_done();
+}
