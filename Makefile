@@ -20,16 +20,24 @@ PKGS_secretservice := libsystemd libgcrypt jansson
 PKGS_keyctl        := libkeyutils jansson
 PKGS_pass          := jansson libcrypto
 
+# keyctl is linked whole (static-pie): its get is mostly process start-up,
+# and a static helper also runs in any container.  Like the Go helpers, it
+# must then be rebuilt for a security fix in glibc, jansson or keyutils.
+# STATIC_HELPERS= links it dynamically; sanitizer builds always do.
+STATIC_HELPERS ?= keyctl
+
 PKGS_ALL  = $(sort $(foreach h,$(HELPERS),$(PKGS_$(h))))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_ALL))
 PKG_LIBS   = $(shell pkg-config --libs $(1))
+is_static  = $(if $(SAN),,$(filter $(1),$(STATIC_HELPERS)))
+LINK_LIBS  = $(if $(call is_static,$(1)),-static-pie $(shell pkg-config --static --libs $(PKGS_$(1))),-pie $(call PKG_LIBS,$(PKGS_$(1))))
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
 HARDEN   := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
-LDHARDEN := -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+LDHARDEN := -Wl,-z,relro,-z,now -Wl,--as-needed
 
 ifdef SAN
 BUILD    := build/asan
@@ -67,10 +75,10 @@ $(LIB): $(COMMON_OBJ)
 
 # One rule builds any helper from its folder.
 $(OUT)/docker-credential-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard helpers/$$*/*.c))) $(LIB) | $(OUT)/.
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(call PKG_LIBS,$(PKGS_$*))
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(call LINK_LIBS,$*)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB) | $(BUILD)/tests/.
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
+	$(CC) -pie $(ALL_LDFLAGS) -o $@ $< $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
 
 unit: $(UNIT_TESTS)
 
