@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cases.h"
 #include "check.h"
 #include "engine.h"
 
@@ -251,17 +252,6 @@ static int run_buf(const char *verb, const char *in, size_t in_len,
 
 /* The data files */
 
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Write field to f with its escapes decoded, and BIG_WORD expanded when
  * big is set.  Returns 0, or -1 for a bad escape.
@@ -281,8 +271,8 @@ static int decode(const char *s, FILE *f, int big)
 			putc(s[1] == 'n' ? '\n' : s[1] == 't' ? '\t' :
 			     s[1] == '0' ? '\0' : '\\', f);
 			s += 2;
-		} else if (s[1] == 'x' && hex(s[2]) >= 0 && hex(s[3]) >= 0) {
-			putc(hex(s[2]) * 16 + hex(s[3]), f);
+		} else if (s[1] == 'x' && case_hex(s[2]) >= 0 && case_hex(s[3]) >= 0) {
+			putc(case_hex(s[2]) * 16 + case_hex(s[3]), f);
 			s += 4;
 		} else {
 			return -1;
@@ -336,19 +326,6 @@ static int matches(const char *got, size_t len, const char *want)
 	return ok;
 }
 
-/* Split line at its first three tabs; returns how many fields it has. */
-static int split(char *line, char *field[4])
-{
-	int n = 1;
-
-	field[0] = line;
-	while (n < 4 && (line = strchr(line, '\t'))) {
-		*line++ = '\0';
-		field[n++] = line;
-	}
-	return n;
-}
-
 /* Run the case on line (modified) and print its TAP line. */
 static void check_case(const char *where, char *line)
 {
@@ -357,7 +334,7 @@ static void check_case(const char *where, char *line)
 	size_t len;
 	FILE *in;
 
-	if (split(line, field) != 4) {
+	if (case_split(line, field, 4) != 4) {
 		CHECK(0, "%s: a case has 4 tab-separated fields", where);
 		return;
 	}
@@ -411,45 +388,31 @@ static void directive(const char *where, const char *line)
 	}
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		if (!strncmp(line, "@fail ", 6) && !strcmp(line + 6, ops[i])) {
-			strcpy(fail_op, ops[i]);
+			snprintf(fail_op, sizeof(fail_op), "%s", ops[i]);
 			return;
 		}
 	}
 	CHECK(0, "%s: unknown directive %s", where, line);
 }
 
-/* Run every case of the file at path; returns 0, or -1 if it cannot be read. */
+/* One line of a data file: a directive or a case. */
+static void check_line(const char *where, char *line)
+{
+	if (line[0] == '@')
+		directive(where, line);
+	else
+		check_case(where, line);
+}
+
+/* Run every case of the file at path, on an empty store; -1 if unreadable. */
 static int run_file(const char *path)
 {
-	FILE *f = fopen(path, "r");
-	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char *line = NULL, where[256];
-	size_t cap = 0;
-	ssize_t len;
-	unsigned nr = 0;
-	int n;
+	int ret;
 
-	if (!f)
-		return -1;
 	mem_reset();
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		nr++;
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (!len || line[0] == '#')
-			continue;
-		n = snprintf(where, sizeof(where), "%s:%u", name, nr);
-		if (n < 0 || (size_t)n >= sizeof(where))
-			where[0] = '\0';
-		if (line[0] == '@')
-			directive(where, line);
-		else
-			check_case(where, line);
-	}
-	free(line);
-	fclose(f);
+	ret = cases_run(path, check_line);
 	mem_reset();
-	return 0;
+	return ret;
 }
 
 /* What the data files cannot say. */

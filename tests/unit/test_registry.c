@@ -17,21 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cases.h"
 #include "check.h"
 #include "registry.h"
 
 #define FIELDS_MAX 3
-
-static int hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /*
  * Decode the escapes of field in place.  Returns 0, or -1 for a bad escape
@@ -50,9 +40,9 @@ static int unescape(char *field)
 		} else if (in[1] == 't') {
 			*out++ = '\t';
 			in += 2;
-		} else if (in[1] == 'x' && hex(in[2]) >= 0 && hex(in[3]) >= 0 &&
-			   hex(in[2]) * 16 + hex(in[3])) {
-			*out++ = (char)(hex(in[2]) * 16 + hex(in[3]));
+		} else if (in[1] == 'x' && case_hex(in[2]) >= 0 && case_hex(in[3]) >= 0 &&
+			   case_hex(in[2]) * 16 + case_hex(in[3])) {
+			*out++ = (char)(case_hex(in[2]) * 16 + case_hex(in[3]));
 			in += 4;
 		} else {
 			return -1;
@@ -60,21 +50,6 @@ static int unescape(char *field)
 	}
 	*out = '\0';
 	return 0;
-}
-
-/* Split line at tabs into at most FIELDS_MAX fields; returns how many. */
-static int split(char *line, char *field[FIELDS_MAX])
-{
-	int n = 0;
-
-	field[n++] = line;
-	while (n <= FIELDS_MAX && (line = strchr(line, '\t'))) {
-		*line++ = '\0';
-		if (n < FIELDS_MAX)
-			field[n] = line;
-		n++;
-	}
-	return n;
 }
 
 /* One line of keys.txt: the key of input is want, or it is refused. */
@@ -112,7 +87,7 @@ static void check_same(const char *where, const char *a, const char *b,
 static void check_line(const char *where, char *line)
 {
 	char *field[FIELDS_MAX];
-	int i, n = split(line, field);
+	int i, n = case_split(line, field, FIELDS_MAX);
 
 	for (i = 0; i < n && i < FIELDS_MAX; i++) {
 		if (unescape(field[i])) {
@@ -126,35 +101,6 @@ static void check_line(const char *where, char *line)
 		check_same(where, field[0], field[1], field[2]);
 	else
 		CHECK(0, "%s: a case has 2 or 3 tab-separated fields", where);
-}
-
-/* Run every case of the file at path; returns 0, or -1 if it cannot be read. */
-static int run_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char *line = NULL, where[256];
-	size_t cap = 0;
-	ssize_t len;
-	unsigned nr = 0;
-	int n;
-
-	if (!f)
-		return -1;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		nr++;
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (!len || line[0] == '#')
-			continue;
-		n = snprintf(where, sizeof(where), "%s:%u", name, nr);
-		if (n < 0 || (size_t)n >= sizeof(where))
-			where[0] = '\0';
-		check_line(where, line);
-	}
-	free(line);
-	fclose(f);
-	return 0;
 }
 
 /* What the header promises beyond the data files. */
@@ -199,7 +145,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	for (i = 1; i < argc; i++)
-		CHECK(!run_file(argv[i]), "read %s", argv[i]);
+		CHECK(!cases_run(argv[i], check_line), "read %s", argv[i]);
 	check_contract();
 	return check_done();
 }
