@@ -7,7 +7,8 @@
  *  - the protocol's texts ("credentials not found in native keychain", "no
  *    credentials server URL", "no credentials username") are byte for byte;
  *  - store accepts what the Go helpers accept (keys in any case, unknown
- *    fields ignored, an empty secret) and reads at most ENGINE_INPUT_MAX;
+ *    fields ignored, an empty secret) but nothing after the JSON object,
+ *    and reads at most ENGINE_INPUT_MAX;
  *  - get and erase find an entry stored under another spelling of the same
  *    registry (see registry.h), and never one of a different registry;
  *  - every buffer that held a secret is wiped before it is freed.
@@ -56,6 +57,7 @@ void cred_release(struct cred *c)
 static int read_input(struct input *in, struct ck_error *err)
 {
 	size_t cap = 4096;
+	char *bigger;
 	ssize_t n;
 
 	in->len = 0;
@@ -63,49 +65,41 @@ static int read_input(struct input *in, struct ck_error *err)
 	if (!in->buf)
 		return ck_error(err, CK_FAILED, "out of memory reading input");
 	for (;;) {
+		if (in->len > ENGINE_INPUT_MAX) {
+			ck_error(err, CK_BAD_INPUT,
+				 "input too large: more than %d bytes (1 MiB) on standard input",
+				 ENGINE_INPUT_MAX);
+			goto fail;
+		}
 		if (in->len + 1 == cap) {
-			char *bigger;
-
-			if (cap > ENGINE_INPUT_MAX) {
-				secure_free(in->buf);
-				in->buf = NULL;
-				return ck_error(err, CK_BAD_INPUT,
-						"input too large: more than %d bytes (1 MiB) on standard input",
-						ENGINE_INPUT_MAX);
-			}
 			bigger = malloc(cap * 2);
 			if (!bigger) {
-				secure_free(in->buf);
-				in->buf = NULL;
-				return ck_error(err, CK_FAILED, "out of memory reading input");
+				ck_error(err, CK_FAILED, "out of memory reading input");
+				goto fail;
 			}
 			memcpy(bigger, in->buf, in->len);
-			secure_free(in->buf);
+			secure_free(in->buf);	/* it may hold a secret */
 			in->buf = bigger;
 			cap *= 2;
 		}
 		n = read(STDIN_FILENO, in->buf + in->len, cap - 1 - in->len);
 		if (n == 0)
 			break;
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			secure_free(in->buf);
-			in->buf = NULL;
-			return ck_error(err, CK_FAILED, "cannot read standard input: %s",
-					strerror(errno));
+			ck_error(err, CK_FAILED, "cannot read standard input: %s", strerror(errno));
+			goto fail;
 		}
 		in->len += (size_t)n;
 	}
-	if (in->len > ENGINE_INPUT_MAX) {
-		secure_free(in->buf);
-		in->buf = NULL;
-		return ck_error(err, CK_BAD_INPUT,
-				"input too large: more than %d bytes (1 MiB) on standard input",
-				ENGINE_INPUT_MAX);
-	}
 	in->buf[in->len] = '\0';
 	return 0;
+fail:
+	secure_free(in->buf);
+	in->buf = NULL;
+	in->len = 0;
+	return -1;
 }
 
 static int has_control(const char *s)
@@ -141,38 +135,26 @@ static const char *input_server(struct input *in, struct ck_error *err)
 }
 
 /*
- * Copy the string member of obj called name (any case) into *dst.
- * JSON null and a missing member leave *dst NULL, as the Go helpers do.
+ * Find the member of obj called name, in any case: *value is borrowed, or
+ * NULL when it is missing or JSON null (left empty, as the Go helpers do).
+ * Of repeated identical keys the last value counts, as in Go (jansson keeps
+ * it); keys differing only in case count in the order they first appear.
  * Returns 0, or -1 with err when the member is not a string.
  */
-static int take_member(json_t *obj, const char *name, char **dst,
-		       int is_secret, struct ck_error *err)
+static int find_member(json_t *obj, const char *name, json_t **value,
+		       struct ck_error *err)
 {
 	const char *key;
-	json_t *value;
+	json_t *v;
 
-	json_object_foreach(obj, key, value) {
-		if (strcasecmp(key, name))
+	*value = NULL;
+	json_object_foreach(obj, key, v) {
+		if (strcasecmp(key, name) || json_is_null(v))
 			continue;
-		if (json_is_null(value))
-			continue;
-		if (!json_is_string(value))
+		if (!json_is_string(v))
 			return ck_error(err, CK_BAD_INPUT,
 					"invalid credentials: \"%s\" must be a string", name);
-		/*
-		 * A later value wins, as in Go, for repeated identical keys
-		 * (jansson keeps the last value).  Keys differing only in case
-		 * win in the order of their first appearance.
-		 */
-		if (*dst) {
-			if (is_secret)
-				secure_free(*dst);
-			else
-				free(*dst);
-		}
-		*dst = strdup(json_string_value(value));
-		if (!*dst)
-			return ck_error(err, CK_FAILED, "out of memory");
+		*value = v;
 	}
 	return 0;
 }
@@ -207,9 +189,8 @@ static const char *json_problem(enum json_error_code code)
  */
 static int parse_cred(const struct input *in, struct cred *c, struct ck_error *err)
 {
+	json_t *root, *server, *username, *secret;
 	json_error_t jerr;
-	json_t *root;
-	char *secret = NULL;
 	int ret = -1;
 
 	if (in->len == 0)
@@ -225,16 +206,24 @@ static int parse_cred(const struct input *in, struct cred *c, struct ck_error *e
 			 "invalid credentials JSON on standard input: expected an object");
 		goto out;
 	}
-	if (take_member(root, "ServerURL", &c->server, 0, err) ||
-	    take_member(root, "Username", &c->username, 0, err) ||
-	    take_member(root, "Secret", &secret, 1, err))
+	if (find_member(root, "ServerURL", &server, err) ||
+	    find_member(root, "Username", &username, err) ||
+	    find_member(root, "Secret", &secret, err))
 		goto out;
-	if (!c->server || !*c->server) {
+	if (!server || !json_string_length(server)) {
 		ck_error(err, CK_NO_SERVER, NULL);
 		goto out;
 	}
-	if (!c->username || !*c->username) {
+	if (!username || !json_string_length(username)) {
 		ck_error(err, CK_NO_USERNAME, NULL);
+		goto out;
+	}
+	c->server = strdup(json_string_value(server));
+	c->username = strdup(json_string_value(username));
+	if (!c->server || !c->username ||
+	    secret_set(&c->secret, secret ? json_string_value(secret) : "",
+		       secret ? json_string_length(secret) : 0)) {
+		ck_error(err, CK_FAILED, "out of memory");
 		goto out;
 	}
 	if (has_control(c->server) || has_control(c->username)) {
@@ -242,23 +231,35 @@ static int parse_cred(const struct input *in, struct cred *c, struct ck_error *e
 			 "invalid credentials: ServerURL and Username must not contain control characters");
 		goto out;
 	}
-	if (secret_set(&c->secret, secret ? secret : "", secret ? strlen(secret) : 0)) {
-		ck_error(err, CK_FAILED, "out of memory");
-		goto out;
-	}
 	ret = 0;
 out:
-	secure_free(secret);
-	json_decref(root);
+	json_decref(root);	/* the secret's JSON string is wiped as it goes */
 	return ret;
 }
 
-/* Write line and a newline to stdout.  Returns 0, or -1 with err. */
-static int print_line(const char *line, struct ck_error *err)
+/*
+ * Write line and a newline to stdout with write(2): through stdio, a secret
+ * would stay behind in stdout's buffer.  Returns 0, or -1 with err.
+ */
+static int print_line(char *line, size_t len, struct ck_error *err)
 {
-	if (fputs(line, stdout) == EOF || putchar('\n') == EOF || fflush(stdout) == EOF)
-		return ck_error(err, CK_FAILED, "cannot write to standard output: %s",
-				strerror(errno));
+	size_t done = 0;
+	ssize_t n;
+
+	line[len] = '\n';	/* the NUL's place */
+	fflush(stdout);
+	while (done < len + 1) {
+		n = write(STDOUT_FILENO, line + done, len + 1 - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			line[len] = '\0';
+			return ck_error(err, CK_FAILED, "cannot write to standard output: %s",
+					strerror(errno));
+		}
+		done += (size_t)n;
+	}
+	line[len] = '\0';
 	return 0;
 }
 
@@ -270,7 +271,7 @@ static int print_json(json_t *obj, size_t flags, struct ck_error *err)
 
 	if (!text)
 		return ck_error(err, CK_FAILED, "out of memory");
-	ret = print_line(text, err);
+	ret = print_line(text, strlen(text), err);
 	secure_free(text);
 	return ret;
 }
