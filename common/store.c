@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/keyctl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

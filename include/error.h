@@ -44,4 +44,6 @@ void ck_error_clear(struct ck_error *err);
 /* The protocol's exact text for the three protocol kinds, else NULL. */
 const char *ck_error_protocol_text(enum ck_kind kind);
 
+#include "banned.h"
+
 #endif

@@ -329,7 +329,7 @@ static int matches(const char *got, size_t len, const char *want)
 /* Run the case on line (modified) and print its TAP line. */
 static void check_case(const char *where, char *line)
 {
-	char *field[4], *argv[ARGS_MAX + 2], *args, *tok, *got;
+	char *field[4], *argv[ARGS_MAX + 2], *args, *tok, *got, *save = NULL;
 	int argc = 1, status, want_status, ok;
 	size_t len;
 	FILE *in;
@@ -338,14 +338,18 @@ static void check_case(const char *where, char *line)
 		CHECK(0, "%s: a case has 4 tab-separated fields", where);
 		return;
 	}
-	want_status = atoi(field[2]);
+	want_status = (int)strtol(field[2], &tok, 10);
+	if (tok == field[2] || *tok) {
+		CHECK(0, "%s: STATUS is not a number", where);
+		return;
+	}
 	argv[0] = "docker-credential-memory";
 	args = strdup(field[0]);
 	if (!args)
 		die("strdup");
 	if (strcmp(args, "-"))
-		for (tok = strtok(args, " "); tok && argc <= ARGS_MAX;
-		     tok = strtok(NULL, " "))
+		for (tok = strtok_r(args, " ", &save); tok && argc <= ARGS_MAX;
+		     tok = strtok_r(NULL, " ", &save))
 			argv[argc++] = tok;
 	argv[argc] = NULL;
 
@@ -428,7 +432,7 @@ static void check_contract(void)
 	/* A failing store says why, and never with the secret. */
 	for (i = 0; i < sizeof(fail) / sizeof(fail[0]); i++) {
 		mem_reset();
-		strcpy(fail_op, fail[i]);
+		snprintf(fail_op, sizeof(fail_op), "%s", fail[i]);
 		snprintf(in, sizeof(in), cred,
 			 fail[i][0] ? "registry.example.com" : "fail.example", "s3cr3t");
 		status = run_buf("store", in, strlen(in), &out, &len);
