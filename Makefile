@@ -108,6 +108,13 @@ uninstall:
 	rm -f $(HELPERS:%=$(DESTDIR)$(BINDIR)/docker-credential-%) \
 	      $(HELPERS:%=$(DESTDIR)$(MANDIR)/man1/docker-credential-%.1)
 
+# Packages: .debs into build/deb/, .rpms into build/rpm/ (see packaging/).
+deb:
+	packaging/build-deb.sh $(VERSION) build/deb
+rpm:
+	packaging/build-rpm.sh $(VERSION) build/rpm
+.PHONY: deb rpm
+
 clean:
 	rm -rf build bin
 

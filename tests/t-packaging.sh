@@ -1,0 +1,145 @@
+#!/bin/bash
+# tests/t-packaging.sh - the .deb (and .rpm) packages of packaging/.
+#
+#   bash tests/t-packaging.sh
+#
+# Builds the .debs with `make deb` (a git archive of HEAD, so uncommitted
+# edits are not in them), checks each package's files, relations and
+# Built-Using with dpkg-deb, then unpacks them with `dpkg-deb -x` into a
+# private root, never onto the machine (dpkg -i would replace the Go
+# helpers other tests compare against), and runs the unpacked keyctl
+# helper: version, and a store/get/erase round trip in a fresh session
+# keyring.  Then `make rpm` when rpmbuild is here, and lintian when it is
+# installed (reported, not counted).  CREDKIT_BIN is not used: tests/run.sh
+# calls this twice, the sanitizer (build/asan/bin) run only says it skips.
+set -u
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+case "${CREDKIT_BIN:-}" in
+*build/asan/bin | *build/asan/bin/)
+	echo "ok - packaging: debs and rpms # SKIP built once, in the non-sanitizer run"
+	exit 0 ;;
+esac
+
+t_tmpdir
+cd "$CREDKIT_ROOT" || exit 1
+version=$(sed -n 's/^VERSION *:= *//p' Makefile)
+HELPERS="secretservice keyctl pass"
+
+if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
+	if [ "$(id -u)" -ne 0 ]; then
+		t_skip "packaging: make deb" "needs dpkg-dev and debhelper (sudo apt-get install dpkg-dev debhelper)"
+		t_done; exit
+	fi
+fi
+start=$(date +%s)
+if make --no-print-directory deb >"$TMP/deb.log" 2>&1; then
+	t_ok "packaging: make deb ($(( $(date +%s) - start ))s)"
+else
+	t_fail "packaging: make deb"
+	sed 's/^/#   /' "$TMP/deb.log" | tail -n 30
+	t_done; exit
+fi
+
+deb() { echo "build/deb/credkit-$1_${version}_$(dpkg --print-architecture).deb"; }
+field() { dpkg-deb -f "$(deb "$1")" "$2"; }
+
+for h in $HELPERS; do
+	f=$(deb "$h")
+	t_check "packaging: credkit-$h .deb exists" test -f "$f" || continue
+	files=$(dpkg-deb -c "$f" | awk '{print $NF}' | grep -v '/$')
+	t_eq "packaging: credkit-$h files" \
+		"$(grep -E '^\./usr/(bin|share/man)/' <<<"$files" | sort | tr '\n' ' ')" \
+		"./usr/bin/docker-credential-$h ./usr/share/man/man1/docker-credential-$h.1.gz "
+	t_eq "packaging: credkit-$h version" "$(field "$h" Version)" "$version"
+	mode=$(dpkg-deb -c "$f" | awk -v p="./usr/bin/docker-credential-$h" '$NF == p {print $1}')
+	t_eq "packaging: credkit-$h binary mode" "$mode" "-rwxr-xr-x"
+done
+
+# Relations.
+dep_ss=$(field secretservice Depends)
+t_check "packaging: secretservice Depends libsystemd0, libgcrypt20, libjansson4" \
+	bash -c '[[ $1 == *libsystemd0* && $1 == *libgcrypt20* && $1 == *libjansson4* ]]' _ "$dep_ss"
+t_eq "packaging: secretservice Recommends" "$(field secretservice Recommends)" "gnome-keyring | keepassxc"
+dep_pass=$(field pass Depends)
+t_check "packaging: pass Depends pass, libssl3, libjansson4" \
+	bash -c '[[ $1 == pass,* && $1 == *libssl3* && $1 == *libjansson4* ]]' _ "$dep_pass"
+for h in secretservice pass; do
+	t_eq "packaging: $h Conflicts" "$(field $h Conflicts)" golang-docker-credential-helpers
+	t_eq "packaging: $h Replaces" "$(field $h Replaces)" golang-docker-credential-helpers
+done
+t_eq "packaging: keyctl Conflicts nothing" "$(field keyctl Conflicts)$(field keyctl Replaces)" ""
+t_eq "packaging: keyctl Suggests" "$(field keyctl Suggests)" keyutils
+t_eq "packaging: keyctl Depends nothing (static-pie)" "$(field keyctl Depends)" ""
+bu=$(field keyctl Built-Using)
+t_check "packaging: keyctl Built-Using glibc, jansson, keyutils ($bu)" \
+	bash -c '[[ $1 == *"glibc (= "* && $1 == *"jansson (= "* && $1 == *"keyutils (= "* ]]' _ "$bu"
+
+# Unpack into a private root and run the keyctl helper from there.
+root=$TMP/root
+for h in $HELPERS; do dpkg-deb -x "$(deb "$h")" "$root"; done
+kc=$root/usr/bin/docker-credential-keyctl
+t_check "packaging: unpacked keyctl is static (no NEEDED)" \
+	bash -c '! readelf -d "$1" | grep -q NEEDED' _ "$kc"
+t_eq "packaging: unpacked keyctl version" "$("$kc" version 2>&1)" \
+	"docker-credential-keyctl (credkit) $version"
+for h in secretservice pass; do
+	out=$("$root/usr/bin/docker-credential-$h" version 2>&1)
+	t_eq "packaging: unpacked $h version" "$out" "docker-credential-$h (credkit) $version"
+done
+
+if ! command -v keyctl >/dev/null; then
+	t_skip "packaging: unpacked keyctl round trip" "no keyctl command (apt-get install keyutils)"
+else
+	url=https://pkg-test.credkit.invalid
+	out=$(CREDKIT_KEYRING=session keyctl session - bash -c '
+		exec 2>&1
+		kc=$1 url=$2
+		printf "{\"ServerURL\":\"%s\",\"Username\":\"pkguser\",\"Secret\":\"s3cr3t pkg\"}" "$url" |
+			"$kc" store || { echo store-failed; exit; }
+		printf "%s" "$url" | "$kc" get || echo get-failed
+		echo
+		printf "%s" "$url" | "$kc" erase || echo erase-failed
+		printf "%s" "$url" | "$kc" get >/dev/null 2>&1 && echo still-there
+		echo done' _ "$kc" "$url" 2>"$TMP/session.err")
+	want="{\"ServerURL\":\"$url\",\"Username\":\"pkguser\",\"Secret\":\"s3cr3t pkg\"}"
+	got_json=$(sed -n 1p <<<"$out")
+	if command -v jq >/dev/null; then
+		got_json=$(jq -cS . <<<"$got_json" 2>/dev/null || echo "$got_json")
+		want=$(jq -cS . <<<"$want")
+	fi
+	t_eq "packaging: unpacked keyctl store/get" "$got_json" "$want"
+	t_eq "packaging: unpacked keyctl erase" "$(sed -n '2,$p' <<<"$out" | grep -v '^$' | tr '\n' ' ')" "done "
+fi
+
+# rpm: built when rpmbuild is here (Debian: apt-get install rpm; it then
+# builds with --nodeps, as the BuildRequires are Fedora names).
+if ! command -v rpmbuild >/dev/null; then
+	t_skip "packaging: make rpm" "no rpmbuild (apt-get install rpm)"
+elif make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; then
+	t_ok "packaging: make rpm"
+	for h in $HELPERS; do
+		r=$(ls build/rpm/credkit-"$h"-"$version"-*.rpm 2>/dev/null | head -n 1)
+		t_eq "packaging: credkit-$h .rpm files" \
+			"$(rpm -qpl "$r" 2>/dev/null | grep -v '^/usr/lib/.build-id' | sed 's/\.gz$//' | tr '\n' ' ')" \
+			"/usr/bin/docker-credential-$h /usr/share/man/man1/docker-credential-$h.1 "
+	done
+	t_check "packaging: credkit-pass .rpm Requires pass" \
+		bash -c 'rpm -qp --requires build/rpm/credkit-pass-*.rpm 2>/dev/null | grep -qx pass'
+else
+	t_fail "packaging: make rpm"
+	sed 's/^/#   /' "$TMP/rpm.log" | tail -n 30
+fi
+
+# lintian: reported as comments, never a failure.
+if command -v lintian >/dev/null; then
+	debs=$(for h in $HELPERS; do deb "$h"; done)
+	# shellcheck disable=SC2086
+	timeout 60 lintian $debs >"$TMP/lintian.log" 2>&1
+	n=$(grep -c '^[EW]: ' "$TMP/lintian.log")
+	sed -n 's/^\([EW]: \)/#   lintian \1/p' "$TMP/lintian.log"
+	t_ok "packaging: lintian ran ($n errors/warnings, reported only)"
+else
+	echo "# lintian not installed: not run"
+fi
+t_done
