@@ -159,17 +159,6 @@ static int is_scope_name(const char *s)
 	return 1;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void to_hex(const unsigned char *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -202,12 +191,16 @@ static void encode(struct sbuf *b, const char *s, size_t n, int keep_slash,
 		   int decode)
 {
 	size_t i;
+	int hi, lo;
 
 	for (i = 0; i < n; i++) {
-		if (decode && s[i] == '%' && i + 2 < n &&
-		    hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
-			encode_byte(b, (unsigned char)(hex_value(s[i + 1]) * 16 +
-						       hex_value(s[i + 2])), keep_slash);
+		hi = lo = -1;
+		if (decode && s[i] == '%' && i + 2 < n) {
+			hi = OPENSSL_hexchar2int((unsigned char)s[i + 1]);
+			lo = OPENSSL_hexchar2int((unsigned char)s[i + 2]);
+		}
+		if (hi >= 0 && lo >= 0) {
+			encode_byte(b, (unsigned char)(hi * 16 + lo), keep_slash);
 			i += 2;
 		} else {
 			encode_byte(b, (unsigned char)s[i], keep_slash);

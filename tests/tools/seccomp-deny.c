@@ -50,31 +50,21 @@
 #define ALLOW		RETURN(SECCOMP_RET_ALLOW)
 #define FAIL(e)		RETURN(SECCOMP_RET_ERRNO | ((e) & SECCOMP_RET_DATA))
 
-/* keyctl, add_key and request_key fail with errno EPERM. */
-static struct sock_filter deny_eperm[] = {
-	LOAD(offsetof(struct seccomp_data, arch)),
-	IF_EQ(ARCH, 1, 0),
-	RETURN(SECCOMP_RET_KILL_PROCESS),
-	LOAD(offsetof(struct seccomp_data, nr)),
-	IF_EQ(__NR_keyctl, 3, 0),
-	IF_EQ(__NR_add_key, 2, 0),
-	IF_EQ(__NR_request_key, 1, 0),
-	ALLOW,
-	FAIL(EPERM),
-};
+/* keyctl, add_key and request_key fail with errno e. */
+#define DENY_KEYS(e) { \
+	LOAD(offsetof(struct seccomp_data, arch)), \
+	IF_EQ(ARCH, 1, 0), \
+	RETURN(SECCOMP_RET_KILL_PROCESS), \
+	LOAD(offsetof(struct seccomp_data, nr)), \
+	IF_EQ(__NR_keyctl, 3, 0), \
+	IF_EQ(__NR_add_key, 2, 0), \
+	IF_EQ(__NR_request_key, 1, 0), \
+	ALLOW, \
+	FAIL(e), \
+}
 
-/* The same with ENOSYS. */
-static struct sock_filter deny_enosys[] = {
-	LOAD(offsetof(struct seccomp_data, arch)),
-	IF_EQ(ARCH, 1, 0),
-	RETURN(SECCOMP_RET_KILL_PROCESS),
-	LOAD(offsetof(struct seccomp_data, nr)),
-	IF_EQ(__NR_keyctl, 3, 0),
-	IF_EQ(__NR_add_key, 2, 0),
-	IF_EQ(__NR_request_key, 1, 0),
-	ALLOW,
-	FAIL(ENOSYS),
-};
+static struct sock_filter deny_eperm[] = DENY_KEYS(EPERM);
+static struct sock_filter deny_enosys[] = DENY_KEYS(ENOSYS);
 
 /* keyctl(KEYCTL_GET_PERSISTENT, ...) fails with EOPNOTSUPP. */
 static struct sock_filter deny_persistent[] = {
