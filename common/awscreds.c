@@ -1,0 +1,771 @@
+/*
+ * awscreds.c - the local part of the AWS credential chain.  See
+ * include/awscreds.h for the order of the sources and what is promised.
+ *
+ * The shared files are INI as botocore reads them (Python's configparser):
+ * "[section]" headers, "key = value" or "key: value" lines, comments
+ * starting with '#' or ';' on their own line, indented lines after a value
+ * continuing it (the nested "s3 =" blocks; skipped here).  Keys are matched
+ * as AWS writes them, lower-case.  A file is read whole into wiped memory,
+ * parsed in place, and only the values of the one profile are kept, as
+ * pointers into it.
+ *
+ * Where the network sources go: aws_creds_local() stops with
+ * AWS_CREDS_NEEDS_NETWORK for a profile that names one, and with
+ * AWS_CREDS_NONE when nothing local answered.  A later aws_creds_chain()
+ * calls it, then does STS AssumeRole / AssumeRoleWithWebIdentity or SSO
+ * for the first, the container endpoint (AWS_CONTAINER_CREDENTIALS_*) and
+ * IMDS for the second.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "awscreds.h"
+#include "child.h"
+
+#define FILE_MAX		(1024 * 1024)	/* bigger shared files are refused */
+#define PROCESS_TIMEOUT_MS	30000
+#define PROCESS_OUTPUT_MAX	(64 * 1024)
+#define PROCESS_ARGS_MAX	64
+
+/* The keys of a profile that matter here. */
+enum aws_key {
+	K_KEY_ID, K_SECRET, K_TOKEN, K_PROCESS, K_ROLE_ARN, K_SOURCE_PROFILE,
+	K_CREDENTIAL_SOURCE, K_WEB_IDENTITY, K_SSO_START_URL, K_SSO_SESSION,
+	K_SSO_ACCOUNT_ID, K_SSO_ROLE_NAME, K_REGION, K_COUNT
+};
+
+static const char *const key_name[K_COUNT] = {
+	"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
+	"credential_process", "role_arn", "source_profile", "credential_source",
+	"web_identity_token_file", "sso_start_url", "sso_session",
+	"sso_account_id", "sso_role_name", "region",
+};
+
+/* One shared file, and the values of one profile in it. */
+struct ini {
+	int is_config;			/* sections "[profile NAME]", "[default]" */
+	char path[PATH_MAX];		/* to open */
+	char shown[PATH_MAX];		/* as configured, for people */
+	struct secret data;		/* the file, NULs put in; wiped */
+	int found;			/* the profile has a section */
+	const char *val[K_COUNT];	/* into data; NULL when not set */
+};
+
+static void ini_release(struct ini *f)
+{
+	secret_release(&f->data);
+	memset(f->val, 0, sizeof(f->val));
+	f->found = 0;
+}
+
+/* A copy of src fit for a message: control bytes become '?'. */
+static void clean_copy(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < size; i++)
+		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
+	if (size)
+		dst[i] = '\0';
+}
+
+/*
+ * printf into buf; a description cut short at size - 1 bytes is still the
+ * best we have, so it is kept.
+ */
+static void __attribute__((format(printf, 3, 4)))
+say(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(buf, size, fmt, ap) < 0)
+		buf[0] = '\0';
+	va_end(ap);
+}
+
+/* getenv(), with an empty value counted as unset. */
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * Find the file from the environment variable var, else dflt, "~/"
+ * expanded.  Returns 0, or -1 with err when the path is too long.
+ */
+static int ini_locate(struct ini *f, const char *var, const char *dflt,
+		      struct ck_error *err)
+{
+	const char *p = env(var) ? env(var) : dflt, *home = "";
+	struct passwd *pw;
+	int n;
+
+	clean_copy(f->shown, sizeof(f->shown), p);
+	if (p[0] == '~' && (p[1] == '/' || !p[1])) {
+		home = getenv("HOME");
+		if (!home || !*home)
+			home = (pw = getpwuid(getuid())) ? pw->pw_dir : "/";
+		p++;
+	}
+	n = snprintf(f->path, sizeof(f->path), "%s%s", home, p);
+	if (n < 0 || (size_t)n >= sizeof(f->path))
+		return ck_error(err, CK_BAD_INPUT, "path of %s is too long: %s",
+				var, f->shown);
+	return 0;
+}
+
+/* Read the file into f->data; a missing file leaves it empty. */
+static int ini_read(struct ini *f, struct ck_error *err)
+{
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd, ret = -1;
+
+	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return ck_error(err, CK_FAILED, "cannot read %s: %s", f->shown,
+				strerror(errno));
+	}
+	if (fstat(fd, &st)) {
+		ck_error(err, CK_FAILED, "cannot read %s: %s", f->shown, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ck_error(err, CK_FAILED, "cannot read %s: not a regular file", f->shown);
+		goto out;
+	}
+	if (st.st_size > FILE_MAX || secret_alloc(&f->data, FILE_MAX)) {
+		ck_error(err, CK_FAILED, "cannot read %s: bigger than %d bytes",
+			 f->shown, FILE_MAX);
+		goto out;
+	}
+	while ((n = read(fd, f->data.buf + got, FILE_MAX + 1 - got)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ck_error(err, CK_FAILED, "cannot read %s: %s", f->shown,
+				 strerror(errno));
+			goto out;
+		}
+		got += (size_t)n;
+		if (got > FILE_MAX) {
+			ck_error(err, CK_FAILED, "cannot read %s: bigger than %d bytes",
+				 f->shown, FILE_MAX);
+			goto out;
+		}
+	}
+	f->data.buf[got] = '\0';
+	f->data.len = got;
+	ret = 0;
+out:
+	if (ret)
+		secret_release(&f->data);
+	close(fd);
+	return ret;
+}
+
+static char *trim(char *s, char *end)
+{
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	*end = '\0';
+	return s;
+}
+
+/* Whether section header name (trimmed) is profile's in this file. */
+static int ini_is_profile(const struct ini *f, const char *name,
+			  const char *profile)
+{
+	if (!f->is_config)
+		return !strcmp(name, profile);
+	if (!strcmp(name, "default"))
+		return !strcmp(profile, "default");
+	if (strncmp(name, "profile", 7) || (name[7] != ' ' && name[7] != '\t'))
+		return 0;
+	name += 7;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	return !strcmp(name, profile);
+}
+
+/*
+ * Parse f->data in place, keeping the values of profile.  Returns 0, or -1
+ * with err naming the file and line (never the line's text: it may hold a
+ * secret).
+ */
+static int ini_parse(struct ini *f, const char *profile, struct ck_error *err)
+{
+	char *line = f->data.buf, *next, *end, *s, *eq, *key;
+	int in_section = 0, mine = 0, in_value = 0, k;
+	unsigned nr = 0;
+
+	if (!line)
+		return 0;
+	for (; *line; line = next) {
+		nr++;
+		end = strchr(line, '\n');
+		next = end ? end + 1 : line + strlen(line);
+		if (!end)
+			end = next;
+		if ((*line == ' ' || *line == '\t') && in_value)
+			continue;	/* a continuation line */
+		s = trim(line, end);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			size_t len = strlen(s);
+
+			if (s[len - 1] != ']')
+				return ck_error(err, CK_BAD_INPUT,
+						"%s:%u: a section header does not end with ']'",
+						f->shown, nr);
+			s[len - 1] = '\0';
+			s = trim(s + 1, s + len - 1);
+			in_section = 1;
+			in_value = 0;
+			mine = ini_is_profile(f, s, profile);
+			f->found |= mine;
+			continue;
+		}
+		eq = strpbrk(s, "=:");
+		if (!eq || eq == s)
+			return ck_error(err, CK_BAD_INPUT,
+					"%s:%u: expected [section] or key = value",
+					f->shown, nr);
+		if (!in_section)
+			return ck_error(err, CK_BAD_INPUT,
+					"%s:%u: a key before any [section]",
+					f->shown, nr);
+		in_value = 1;
+		if (!mine)
+			continue;
+		*eq = '\0';
+		key = trim(s, eq);
+		for (k = 0; k < K_COUNT; k++)
+			if (!strcmp(key, key_name[k]))
+				f->val[k] = trim(eq + 1, eq + 1 + strlen(eq + 1));
+	}
+	return 0;
+}
+
+/* Locate, read and parse one shared file for profile. */
+static int ini_load(struct ini *f, int is_config, const char *profile,
+		    struct ck_error *err)
+{
+	f->is_config = is_config;
+	if (is_config ? ini_locate(f, "AWS_CONFIG_FILE", "~/.aws/config", err)
+		      : ini_locate(f, "AWS_SHARED_CREDENTIALS_FILE",
+				   "~/.aws/credentials", err))
+		return -1;
+	if (ini_read(f, err) || ini_parse(f, profile, err)) {
+		ini_release(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* A value of the profile, empty counted as unset. */
+static const char *ini_get(const struct ini *f, enum aws_key k)
+{
+	return f->val[k] && *f->val[k] ? f->val[k] : NULL;
+}
+
+/*
+ * The profile to use: profile, else AWS_PROFILE, else "default"; *named
+ * says whether it was asked for (then it must exist).
+ */
+static int pick_profile(const char *profile, char *buf, int *named,
+			struct ck_error *err)
+{
+	const char *p = profile && *profile ? profile : env("AWS_PROFILE");
+	size_t i;
+
+	*named = p != NULL;
+	if (!p)
+		p = "default";
+	for (i = 0; p[i]; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f || i >= AWS_PROFILE_MAX)
+			return ck_error(err, CK_BAD_INPUT,
+					"not an AWS profile name (control characters, or longer than %d bytes)",
+					AWS_PROFILE_MAX);
+	memcpy(buf, p, i + 1);
+	return 0;
+}
+
+/*
+ * Fill out with a key pair and an optional token (NULL or "").  what names
+ * the source in errors.  Returns 0, or -1 with err.
+ */
+static int fill(struct aws_creds *out, const char *id, const char *secret,
+		const char *token, const char *what, struct ck_error *err)
+{
+	size_t i, len = strlen(id);
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)id[i] <= 0x20 || id[i] == 0x7f)
+			break;
+	if (!len || len > AWS_KEY_ID_MAX || i < len)
+		return ck_error(err, CK_BAD_INPUT,
+				"%s: the access key id is not one (1 to %d printable characters)",
+				what, AWS_KEY_ID_MAX);
+	memcpy(out->access_key_id, id, len + 1);
+	if (secret_set(&out->secret_access_key, secret, strlen(secret)) ||
+	    (token && *token && secret_set(&out->session_token, token, strlen(token))))
+		return ck_error(err, CK_FAILED, "%s: out of memory", what);
+	return 0;
+}
+
+/* Step 1: the environment. */
+static int from_env(struct aws_creds *out, struct ck_error *err)
+{
+	const char *id = env("AWS_ACCESS_KEY_ID");
+	const char *secret = env("AWS_SECRET_ACCESS_KEY");
+
+	if (!id && !secret)
+		return AWS_CREDS_NONE;
+	if (!id || !secret)
+		return ck_error(err, CK_BAD_INPUT,
+				"%s is set but %s is not: set both, or neither to use the shared files",
+				id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+				id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+	if (fill(out, id, secret, env("AWS_SESSION_TOKEN"), "AWS_ACCESS_KEY_ID", err))
+		return AWS_CREDS_ERROR;
+	say(out->source, sizeof(out->source), "environment");
+	return AWS_CREDS_FOUND;
+}
+
+/* Static keys of one file's profile: found, none, or half-set (error). */
+static int from_keys(const struct ini *f, struct aws_creds *out,
+		     struct ck_error *err)
+{
+	const char *id = ini_get(f, K_KEY_ID), *secret = ini_get(f, K_SECRET);
+	char what[PATH_MAX + AWS_PROFILE_MAX + 64];
+
+	say(what, sizeof(what), "%s %s [profile %s]",
+		 f->is_config ? "config file" : "shared credentials file",
+		 f->shown, out->profile);
+	if (!id && !secret)
+		return AWS_CREDS_NONE;
+	if (!id || !secret)
+		return ck_error(err, CK_BAD_INPUT, "%s has %s but not %s", what,
+				key_name[id ? K_KEY_ID : K_SECRET],
+				key_name[id ? K_SECRET : K_KEY_ID]);
+	if (fill(out, id, secret, ini_get(f, K_TOKEN), what, err))
+		return AWS_CREDS_ERROR;
+	say(out->source, sizeof(out->source), "%s", what);
+	return AWS_CREDS_FOUND;
+}
+
+/*
+ * Split cmd into words as a POSIX shell would without expanding anything:
+ * blanks separate, '...' and "..." quote, a backslash escapes the next
+ * byte (in "...", only '"' and '\').  argv[] points into *store (free it).
+ * Returns the number of words, or -1 for an unterminated quote or too
+ * many words.
+ */
+static int split_words(const char *cmd, char **argv, int max, char **store)
+{
+	const char *p = cmd;
+	char *w = malloc(strlen(cmd) + 1);
+	int n = 0;
+
+	*store = w;
+	if (!w)
+		return -1;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		if (n == max)
+			return -1;
+		argv[n++] = w;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+			if (*p == '\'' || *p == '"') {
+				char q = *p++;
+
+				while (*p && *p != q) {
+					if (q == '"' && *p == '\\' &&
+					    (p[1] == '"' || p[1] == '\\'))
+						p++;
+					*w++ = *p++;
+				}
+				if (!*p)
+					return -1;
+				p++;
+			} else {
+				if (*p == '\\' && p[1])
+					p++;
+				*w++ = *p++;
+			}
+		}
+		*w++ = '\0';
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+static int digits(const char **p, int n, int *v)
+{
+	int x = 0;
+
+	while (n--) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		x = x * 10 + (*(*p)++ - '0');
+	}
+	*v = x;
+	return 0;
+}
+
+int aws_parse_time(const char *text, time_t *t)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = text;
+	struct tm tm = { 0 };
+	int y, mo, d, h, mi, s, oh = 0, om = 0, sign = 0;
+	time_t v;
+
+	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
+	    digits(&p, 2, &d) || (*p != 'T' && *p != 't' && *p != ' '))
+		return -1;
+	p++;
+	if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi) ||
+	    *p++ != ':' || digits(&p, 2, &s))
+		return -1;
+	if (*p == '.' || *p == ',') {
+		if (!isdigit((unsigned char)*++p))
+			return -1;
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '-' ? -1 : 1;
+		if (digits(&p, 2, &oh) || (*p == ':' && !*++p) || digits(&p, 2, &om))
+			return -1;
+	}
+	if (*p || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 ||
+	    mi > 59 || s > 60 || oh > 23 || om > 59)
+		return -1;
+	if (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	v = timegm(&tm);
+	if (v == (time_t)-1 && y != 1969)
+		return -1;
+	*t = v - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
+/* The process timeout: CREDKIT_AWS_PROCESS_TIMEOUT_MS, for tests. */
+static int process_timeout_ms(void)
+{
+	const char *v = env("CREDKIT_AWS_PROCESS_TIMEOUT_MS");
+	char *end;
+	long ms;
+
+	if (!v)
+		return PROCESS_TIMEOUT_MS;
+	errno = 0;
+	ms = strtol(v, &end, 10);
+	if (errno || *end || ms <= 0 || ms > 10 * PROCESS_TIMEOUT_MS)
+		return PROCESS_TIMEOUT_MS;
+	return (int)ms;
+}
+
+/* The end of what c said on stderr, on one line, for a message. */
+static void stderr_tail(const struct child *c, char *buf, size_t size)
+{
+	const char *p = c->diag;
+	size_t len = c->diag_len, i, o = 0;
+
+	while (len && isspace((unsigned char)p[len - 1]))
+		len--;
+	if (len > 300)
+		p += len - 300, len = 300;
+	while (len && isspace((unsigned char)*p))
+		p++, len--;
+	for (i = 0; i < len && o + 1 < size; i++)
+		buf[o++] = ((unsigned char)p[i] < 0x20 || p[i] == 0x7f) ? ' ' : p[i];
+	buf[o] = '\0';
+}
+
+/*
+ * What credential_process printed on stdout, checked and copied into out.
+ * what names it in errors, which never quote the output.
+ */
+static int take_process_json(const struct secret *output, struct aws_creds *out,
+			     const char *what, struct ck_error *err)
+{
+	json_error_t jerr;
+	json_t *root = json_loadb(output->buf, output->len, 0, &jerr);
+	json_t *id, *secret, *token, *exp;
+	int ret = -1;
+
+	if (!root)
+		return ck_error(err, CK_BAD_INPUT,
+				"%s printed no valid JSON (at line %d, column %d)",
+				what, jerr.line, jerr.column);
+	id = json_object_get(root, "AccessKeyId");
+	secret = json_object_get(root, "SecretAccessKey");
+	token = json_object_get(root, "SessionToken");
+	exp = json_object_get(root, "Expiration");
+	if (!json_is_object(root) || !json_is_integer(json_object_get(root, "Version")) ||
+	    json_integer_value(json_object_get(root, "Version")) != 1) {
+		ck_error(err, CK_BAD_INPUT, "%s did not print \"Version\": 1", what);
+		goto out;
+	}
+	if (!json_is_string(id) || !json_string_length(id) ||
+	    !json_is_string(secret) || !json_string_length(secret)) {
+		ck_error(err, CK_BAD_INPUT,
+			 "%s did not print both AccessKeyId and SecretAccessKey", what);
+		goto out;
+	}
+	if ((token && !json_is_null(token) && !json_is_string(token)) ||
+	    (exp && !json_is_null(exp) && !json_is_string(exp))) {
+		ck_error(err, CK_BAD_INPUT,
+			 "%s printed a SessionToken or Expiration that is not a string",
+			 what);
+		goto out;
+	}
+	if (json_is_string(exp) && aws_parse_time(json_string_value(exp), &out->expiry)) {
+		ck_error(err, CK_BAD_INPUT,
+			 "%s printed an Expiration that is not an ISO 8601 time", what);
+		goto out;
+	}
+	if (out->expiry && out->expiry <= time(NULL)) {
+		ck_error(err, CK_FAILED, "%s printed credentials that have expired",
+			 what);
+		goto out;
+	}
+	if (strlen(json_string_value(secret)) != json_string_length(secret) ||
+	    (json_is_string(token) &&
+	     strlen(json_string_value(token)) != json_string_length(token))) {
+		ck_error(err, CK_BAD_INPUT, "%s printed a NUL in a secret", what);
+		goto out;
+	}
+	if (fill(out, json_string_value(id), json_string_value(secret),
+		 json_is_string(token) ? json_string_value(token) : NULL, what, err))
+		goto out;
+	ret = 0;
+out:
+	json_decref(root);	/* freed through the caller's alloc funcs */
+	return ret;
+}
+
+/* Step 2c: run credential_process cmd of out->profile. */
+static int from_process(const char *cmd, struct aws_creds *out,
+			struct ck_error *err)
+{
+	struct child c = CHILD_INIT;
+	struct ck_error cerr = CK_ERROR_INIT;
+	char *argv[PROCESS_ARGS_MAX + 1], *store = NULL, what[AWS_PROFILE_MAX + 64];
+	char tail[512];
+	int ret = AWS_CREDS_ERROR, n;
+
+	say(what, sizeof(what), "credential_process of profile %s", out->profile);
+	n = split_words(cmd, argv, PROCESS_ARGS_MAX, &store);
+	if (n <= 0) {
+		ck_error(err, CK_BAD_INPUT, "%s %s", what, !store ? "cannot be split: out of memory" :
+			 n ? "has an unterminated quote or more than 64 words" : "is empty");
+		goto out;
+	}
+	c.argv = argv;
+	c.want_output = 1;
+	c.output_max = PROCESS_OUTPUT_MAX;
+	c.quiet = 1;
+	c.timeout_ms = process_timeout_ms();
+	if (child_run(&c, &cerr)) {
+		if (cerr.kind == CK_LOCKED)
+			ck_error(err, CK_FAILED, "%s did not finish within %d ms and was stopped",
+				 what, c.timeout_ms);
+		else
+			ck_error(err, cerr.kind, "%s: %s", what, cerr.msg);
+		goto out;
+	}
+	if (!WIFEXITED(c.status) || WEXITSTATUS(c.status)) {
+		stderr_tail(&c, tail, sizeof(tail));
+		if (WIFEXITED(c.status))
+			ck_error(err, CK_FAILED, "%s failed (exit status %d)%s%s", what,
+				 WEXITSTATUS(c.status), *tail ? ": " : "", tail);
+		else
+			ck_error(err, CK_FAILED, "%s was killed by signal %d%s%s", what,
+				 WIFSIGNALED(c.status) ? WTERMSIG(c.status) : 0,
+				 *tail ? ": " : "", tail);
+		goto out;
+	}
+	if (take_process_json(&c.output, out, what, err))
+		goto out;
+	say(out->source, sizeof(out->source), "%s", what);
+	ret = AWS_CREDS_FOUND;
+out:
+	child_release(&c);
+	free(store);
+	return ret;
+}
+
+/* Step 2a: whether the profile needs a network source, and which. */
+static const char *network_source(const char *const *val)
+{
+	if (val[K_ROLE_ARN] && !val[K_WEB_IDENTITY])
+		return "assume-role";
+	if ((val[K_WEB_IDENTITY] || env("AWS_WEB_IDENTITY_TOKEN_FILE")) &&
+	    (val[K_ROLE_ARN] || env("AWS_ROLE_ARN")))
+		return "web-identity";
+	if (val[K_SSO_START_URL] || val[K_SSO_SESSION] || val[K_SSO_ACCOUNT_ID] ||
+	    val[K_SSO_ROLE_NAME])
+		return "sso";
+	return NULL;
+}
+
+/* Step 2, with both files loaded. */
+static int from_files(const struct ini *cred, const struct ini *conf, int named,
+		      struct aws_creds *out, struct ck_error *err)
+{
+	const char *val[K_COUNT];
+	const struct ini *at;
+	int k, ret;
+
+	if (named && !cred->found && !conf->found)
+		return ck_error(err, CK_BAD_INPUT,
+				"AWS profile %s is in neither %s nor %s", out->profile,
+				cred->shown, conf->shown);
+	for (k = 0; k < K_COUNT; k++)
+		val[k] = ini_get(cred, k) ? ini_get(cred, k) : ini_get(conf, k);
+	if ((out->network = network_source(val))) {
+		if (!strcmp(out->network, "assume-role") && !val[K_SOURCE_PROFILE] &&
+		    !val[K_CREDENTIAL_SOURCE])
+			return ck_error(err, CK_BAD_INPUT,
+					"AWS profile %s has role_arn but neither source_profile nor credential_source",
+					out->profile);
+		at = ini_get(cred, K_ROLE_ARN) || ini_get(cred, K_WEB_IDENTITY) ||
+		     ini_get(cred, K_SSO_START_URL) || ini_get(cred, K_SSO_SESSION) ? cred : conf;
+		if (!at->found)
+			say(out->source, sizeof(out->source), "environment");
+		else
+			say(out->source, sizeof(out->source), "%s %s [profile %s]",
+				 at->is_config ? "config file" : "shared credentials file",
+				 at->shown, out->profile);
+		return AWS_CREDS_NEEDS_NETWORK;
+	}
+	if ((ret = from_keys(cred, out, err)))
+		return ret;
+	if (val[K_PROCESS])
+		return from_process(val[K_PROCESS], out, err);
+	if ((ret = from_keys(conf, out, err)))
+		return ret;
+	ck_error(err, CK_FAILED,
+		 "no AWS credentials: tried the environment (AWS_ACCESS_KEY_ID), %s [%s] and %s [profile %s]",
+		 cred->shown, out->profile, conf->shown, out->profile);
+	return AWS_CREDS_NONE;
+}
+
+int aws_creds_local(const char *profile, struct aws_creds *out,
+		    struct ck_error *err)
+{
+	struct ini cred = { 0 }, conf = { 0 };
+	int named, ret;
+
+	aws_creds_release(out);
+	if (pick_profile(profile, out->profile, &named, err))
+		return AWS_CREDS_ERROR;
+	ret = from_env(out, err);
+	if (ret)
+		goto out;
+	ret = AWS_CREDS_ERROR;
+	if (ini_load(&cred, 0, out->profile, err) || ini_load(&conf, 1, out->profile, err))
+		goto out;
+	ret = from_files(&cred, &conf, named, out, err);
+out:
+	ini_release(&conf);
+	ini_release(&cred);
+	if (ret != AWS_CREDS_FOUND) {
+		secret_release(&out->secret_access_key);
+		secret_release(&out->session_token);
+		out->access_key_id[0] = '\0';
+		out->expiry = 0;
+		if (ret != AWS_CREDS_NEEDS_NETWORK)
+			out->network = NULL;
+		if (ret != AWS_CREDS_NEEDS_NETWORK)
+			out->source[0] = '\0';
+	}
+	return ret;
+}
+
+void aws_creds_release(struct aws_creds *out)
+{
+	secret_release(&out->secret_access_key);
+	secret_release(&out->session_token);
+	secure_wipe(out->access_key_id, sizeof(out->access_key_id));
+	out->access_key_id[0] = '\0';
+	out->expiry = 0;
+	out->profile[0] = '\0';
+	out->source[0] = '\0';
+	out->network = NULL;
+}
+
+int aws_region(const char *profile, char *buf, size_t size, struct ck_error *err)
+{
+	struct ini conf = { 0 };
+	char name[AWS_PROFILE_MAX + 1];
+	const char *r, *what = "AWS_REGION";
+	size_t i, len;
+	int named, ret = -1;
+
+	if (size)
+		buf[0] = '\0';
+	if (!(r = env("AWS_REGION")) && (what = "AWS_DEFAULT_REGION") &&
+	    !(r = env("AWS_DEFAULT_REGION"))) {
+		if (pick_profile(profile, name, &named, err) ||
+		    ini_load(&conf, 1, name, err))
+			return -1;
+		what = "region of the config file";
+		if (!(r = ini_get(&conf, K_REGION))) {
+			ret = 0;
+			goto out;
+		}
+	}
+	len = strlen(r);
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)r[i]) && r[i] != '-')
+			break;
+	if (i < len || len >= size) {
+		ck_error(err, CK_BAD_INPUT,
+			 "%s is not an AWS region (letters, digits and '-', at most %zu)",
+			 what, size ? size - 1 : 0);
+		goto out;
+	}
+	memcpy(buf, r, len + 1);
+	ret = 1;
+out:
+	ini_release(&conf);
+	return ret;
+}

@@ -1,0 +1,117 @@
+/*
+ * awscreds.h - the local part of the AWS SDKs' credential chain.
+ *
+ * docker-credential-ecr-login needs AWS credentials and a region, found
+ * where the AWS CLI and SDKs (botocore's order) find them.  This module
+ * does the sources that need no network, in this order, stopping at the
+ * first that answers:
+ *
+ *  1. the environment: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and
+ *     AWS_SESSION_TOKEN); only one of the two set is an error naming the
+ *     other;
+ *  2. the profile (the profile argument, else AWS_PROFILE, else
+ *     "default") in the shared files, AWS_SHARED_CREDENTIALS_FILE (else
+ *     ~/.aws/credentials, sections [NAME]) and AWS_CONFIG_FILE (else
+ *     ~/.aws/config, sections [profile NAME] and [default]), the
+ *     credentials file winning key by key:
+ *      a. a profile that needs the network (role_arn with source_profile
+ *         or credential_source, web_identity_token_file or the
+ *         AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN pair, sso_start_url or
+ *         sso_session) is reported as AWS_CREDS_NEEDS_NETWORK, naming
+ *         which; like botocore, this wins over static keys;
+ *      b. aws_access_key_id + aws_secret_access_key (+ aws_session_token)
+ *         of the credentials file;
+ *      c. credential_process, split like a shell word list (quotes and
+ *         backslashes, no shell), run with child_run() for at most 30 s
+ *         (CREDKIT_AWS_PROCESS_TIMEOUT_MS overrides, for tests), its stdout
+ *         the JSON {"Version": 1, "AccessKeyId", "SecretAccessKey",
+ *         "SessionToken"?, "Expiration"?};
+ *      d. static keys of the config file.
+ *
+ * The network sources (STS AssumeRole and AssumeRoleWithWebIdentity, SSO,
+ * the ECS/EKS container endpoint, IMDS) are not here: a caller goes on to
+ * them on AWS_CREDS_NEEDS_NETWORK (the profile's own) or AWS_CREDS_NONE
+ * (container endpoint, then IMDS).
+ *
+ * What it promises: the secret access key and the session token live only
+ * in struct secret or wiped buffers (the files are read into wiped memory,
+ * and JSON is freed through the caller's json_set_alloc_funcs()); no error
+ * text holds a secret, a line of a file or the stdout of credential_process
+ * (only the end of its stderr).  A missing file is no error; an unreadable
+ * or malformed one is, with its path and line.
+ */
+#ifndef CREDKIT_AWSCREDS_H
+#define CREDKIT_AWSCREDS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "error.h"
+#include "secret.h"
+
+#define AWS_KEY_ID_MAX	128	/* AKIA...: 16 to 128 characters */
+#define AWS_PROFILE_MAX	128
+
+enum aws_creds_result {
+	AWS_CREDS_ERROR = -1,
+	AWS_CREDS_NONE = 0,		/* no local source: err says what was tried */
+	AWS_CREDS_FOUND = 1,
+	AWS_CREDS_NEEDS_NETWORK = 2,	/* out->network says which */
+};
+
+struct aws_creds {
+	char access_key_id[AWS_KEY_ID_MAX + 1];
+	struct secret secret_access_key;
+	struct secret session_token;	/* buf NULL when there is none */
+	time_t expiry;			/* 0: does not expire */
+	char profile[AWS_PROFILE_MAX + 1];	/* the profile looked at */
+	/*
+	 * Where they came from, for people: "environment", "shared
+	 * credentials file ~/.aws/credentials [profile x]", "config file
+	 * ~/.aws/config [profile x]", "credential_process of profile x".
+	 */
+	char source[512];
+	/*
+	 * With AWS_CREDS_NEEDS_NETWORK: "assume-role" (role_arn),
+	 * "web-identity" or "sso"; source then names the file and profile.
+	 * Static, never freed; NULL otherwise.
+	 */
+	const char *network;
+};
+
+#define AWS_CREDS_INIT { "", SECRET_INIT, SECRET_INIT, 0, "", "", NULL }
+
+/*
+ * Look for credentials in the local sources above for profile (NULL:
+ * AWS_PROFILE, else "default").  out is released first.  Returns
+ * AWS_CREDS_FOUND with out filled; AWS_CREDS_NEEDS_NETWORK with
+ * out->network, out->profile and out->source; AWS_CREDS_NONE with err
+ * (kind CK_FAILED) saying which sources were tried; or AWS_CREDS_ERROR
+ * with err (half-set keys, a profile named explicitly that no file has,
+ * an unreadable or malformed file, a failed credential_process).  Call
+ * aws_creds_release() in every case.
+ */
+int aws_creds_local(const char *profile, struct aws_creds *out,
+		    struct ck_error *err);
+
+/* Wipe and free out's secrets and clear it; it may be reused. */
+void aws_creds_release(struct aws_creds *out);
+
+/*
+ * The region for profile (NULL as above): AWS_REGION, else
+ * AWS_DEFAULT_REGION, else region of the profile in the config file.
+ * Returns 1 with buf filled, 0 when none is set (buf ""), or -1 with err
+ * (a malformed or unreadable config file, a region longer than size - 1
+ * or holding other than letters, digits and '-').
+ */
+int aws_region(const char *profile, char *buf, size_t size,
+	       struct ck_error *err);
+
+/*
+ * Parse an ISO 8601 UTC time as credential_process prints it
+ * ("2026-11-23T12:00:00Z", fractional seconds and a "+HH:MM" / "-HH:MM"
+ * / "+HHMM" offset accepted) into *t.  Returns 0, or -1 when it is not one.
+ */
+int aws_parse_time(const char *text, time_t *t);
+
+#endif

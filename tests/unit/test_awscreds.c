@@ -1,0 +1,363 @@
+/*
+ * test_awscreds.c - unit tests of the local AWS credential chain.
+ *
+ * Usage: test_awscreds FILE...
+ *
+ * Each FILE (tests/data/awscreds/cases.txt) holds one case a line, its
+ * fields separated by tabs; its head comment says what they mean.  A case
+ * names a scenario folder next to the file, whose "credentials" and
+ * "config" become the ~/.aws of a fresh $HOME in a temporary folder and
+ * whose "env" lines are set, after every AWS_* variable is unset.  The
+ * credential_process scripts the cases run are written by this test into
+ * that temporary folder ("@TMP@" in the data).
+ *
+ * Every case also checks that its error text and source hold no secret:
+ * all the secret keys and tokens of the data and the scripts hold
+ * "sEcReT".
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "awscreds.h"
+#include "cases.h"
+#include "check.h"
+
+#define FIELDS_MAX 8
+#define MARK "sEcReT"
+
+extern char **environ;
+
+static char tmp[PATH_MAX];	/* the scripts, and home/ */
+static char data_dir[PATH_MAX];	/* the folder of the cases file */
+
+static const struct script {
+	const char *name, *body;
+} scripts[] = {
+	{ "ok.sh", "printf '%s' '{\"Version\": 1, \"AccessKeyId\": \"AKIDPROCESS\", "
+	  "\"SecretAccessKey\": \"proc-sEcReT\", \"SessionToken\": \"proc-token-sEcReT\"}'\n" },
+	{ "expiring.sh", "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDEXPIRING\","
+	  "\"SecretAccessKey\":\"exp-sEcReT\",\"Expiration\":\"2099-11-23T12:00:00.123+00:00\"}'\n" },
+	{ "expired.sh", "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDEXPIRED\","
+	  "\"SecretAccessKey\":\"old-sEcReT\",\"Expiration\":\"2001-01-01T00:00:00Z\"}'\n" },
+	{ "fail.sh", "echo '{\"SecretAccessKey\": \"stdout-sEcReT\"}'\n"
+	  "echo 'the SSO token has run out: run aws sso login' >&2\nexit 1\n" },
+	{ "badjson.sh", "printf '%s' '{\"Version\":1,\"AccessKeyId\":\"AKIDBAD\","
+	  "\"SecretAccessKey\":\"bad-sEcReT\" oops'\n" },
+	{ "version2.sh", "echo '{\"Version\":2,\"AccessKeyId\":\"AKIDV2\","
+	  "\"SecretAccessKey\":\"v2-sEcReT\"}'\n" },
+	{ "nokey.sh", "echo '{\"Version\":1,\"SecretAccessKey\":\"nokey-sEcReT\"}'\n" },
+	{ "slow.sh", "sleep 5\n" },
+	{ "args.sh", "[ $# = 3 ] && [ \"$1\" = 'two words' ] && [ \"$2\" = \"it's\" ] &&\n"
+	  "[ \"$3\" = 'say \"hi\"' ] || { echo \"bad arguments: $#\" >&2; exit 3; }\n"
+	  "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDARGS\",\"SecretAccessKey\":\"args-sEcReT\"}'\n" },
+};
+
+/* path = a + b, or abort the test run. */
+static void join(char *path, const char *a, const char *b)
+{
+	int n = snprintf(path, PATH_MAX, "%s%s", a, b);
+
+	if (n < 0 || n >= PATH_MAX) {
+		fprintf(stderr, "path too long: %s%s\n", a, b);
+		exit(2);
+	}
+}
+
+/* s with @TMP@ and @DIR@ (of scenario dir) replaced, into out. */
+static void expand(const char *s, const char *dir, char *out, size_t size)
+{
+	size_t o = 0;
+	const char *with;
+
+	while (*s && o + 1 < size) {
+		if (!strncmp(s, "@TMP@", 5) || !strncmp(s, "@DIR@", 5)) {
+			with = s[1] == 'T' ? tmp : dir;
+			while (*with && o + 1 < size)
+				out[o++] = *with++;
+			s += 5;
+		} else {
+			out[o++] = *s++;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* Copy scenario file name (if any) to dst, expanded; else remove dst. */
+static int install(const char *dir, const char *name, const char *dst)
+{
+	char src[PATH_MAX], line[4096], out[8192];
+	FILE *in, *to;
+
+	join(src, dir, name);
+	unlink(dst);
+	if (!(in = fopen(src, "r")))
+		return errno == ENOENT ? 0 : -1;
+	if (!(to = fopen(dst, "w"))) {
+		fclose(in);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		expand(line, dir, out, sizeof(out));
+		fputs(out, to);
+	}
+	fclose(in);
+	return fclose(to) ? -1 : 0;
+}
+
+/* Unset every AWS_* variable and the test's own knob. */
+static void clear_env(void)
+{
+	char name[256];
+	size_t len;
+	int again = 1;
+
+	while (again) {
+		char **e;
+
+		again = 0;
+		for (e = environ; *e; e++) {
+			if (strncmp(*e, "AWS_", 4) && strncmp(*e, "CREDKIT_AWS_", 12))
+				continue;
+			len = strcspn(*e, "=");
+			if (len >= sizeof(name))
+				continue;
+			memcpy(name, *e, len);
+			name[len] = '\0';
+			unsetenv(name);
+			again = 1;
+			break;
+		}
+	}
+}
+
+/* Set up scenario: fresh files in $HOME/.aws, its env.  Returns 0 or -1. */
+static int scenario(const char *name, char *dir)
+{
+	char home[PATH_MAX], path[PATH_MAX], line[4096], out[8192], *eq;
+	FILE *f;
+
+	join(path, data_dir, name);
+	join(dir, path, "");
+	clear_env();
+	join(home, tmp, "/home");
+	setenv("HOME", home, 1);
+	join(path, home, "/.aws/credentials");
+	if (install(dir, "/credentials", path))
+		return -1;
+	join(path, home, "/.aws/config");
+	if (install(dir, "/config", path))
+		return -1;
+	join(path, dir, "/env");
+	if (!(f = fopen(path, "r")))
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		expand(line, dir, out, sizeof(out));
+		if ((eq = strchr(out, '='))) {
+			*eq = '\0';
+			setenv(out, eq + 1, 1);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* Neither the message nor the source may hold a secret. */
+static void check_clean(const char *where, const struct ck_error *err,
+			const struct aws_creds *c)
+{
+	CHECK(!strstr(err->msg, MARK) && !strstr(c->source, MARK) &&
+	      !strstr(c->access_key_id, MARK),
+	      "%s: no secret in the error text or the source", where);
+}
+
+static void check_creds(const char *where, const char *dir, char **f, int n)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct aws_creds c = AWS_CREDS_INIT;
+	const char *profile = strcmp(f[1], "-") ? f[1] : NULL;
+	char want[1024];
+	int ret = aws_creds_local(profile, &c, &err);
+
+	expand(f[n - 1], dir, want, sizeof(want));
+	if (!strcmp(f[2], "found") && n == 8) {
+		CHECK(ret == AWS_CREDS_FOUND, "%s: found (%d: %s)", where, ret, err.msg);
+		CHECK_STR(c.access_key_id, f[3], "%s: key id", where);
+		CHECK_STR(c.secret_access_key.buf, f[4], "%s: secret key", where);
+		CHECK_STR(c.session_token.buf, strcmp(f[5], "-") ? f[5] : NULL,
+			  "%s: session token", where);
+		CHECK((long long)c.expiry == strtoll(f[6], NULL, 10),
+		      "%s: expiry %lld", where, (long long)c.expiry);
+		CHECK_STR(c.source, want, "%s: source", where);
+		CHECK(!c.network, "%s: no network source", where);
+	} else if (!strcmp(f[2], "network") && n == 5) {
+		CHECK(ret == AWS_CREDS_NEEDS_NETWORK, "%s: needs the network (%d: %s)",
+		      where, ret, err.msg);
+		CHECK_STR(c.network, f[3], "%s: which", where);
+		CHECK_STR(c.source, want, "%s: source", where);
+		CHECK(!c.secret_access_key.buf && !c.access_key_id[0],
+		      "%s: no credentials", where);
+	} else if ((!strcmp(f[2], "none") || !strcmp(f[2], "error")) && n == 4) {
+		int none = !strcmp(f[2], "none");
+
+		CHECK(ret == (none ? AWS_CREDS_NONE : AWS_CREDS_ERROR) &&
+		      strstr(err.msg, want), "%s: %s: %s", where, f[2], err.msg);
+		CHECK(!c.secret_access_key.buf && !c.session_token.buf &&
+		      !c.access_key_id[0] && !c.source[0] && !c.network,
+		      "%s: nothing is returned", where);
+	} else {
+		CHECK(0, "%s: bad case", where);
+	}
+	check_clean(where, &err, &c);
+	aws_creds_release(&c);
+}
+
+static void check_region(const char *where, const char *dir, char **f, int n)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	const char *profile = strcmp(f[1], "-") ? f[1] : NULL;
+	char buf[32], want[1024];
+	int ret = aws_region(profile, buf, sizeof(buf), &err);
+
+	if (n != 4) {
+		CHECK(0, "%s: bad case", where);
+		return;
+	}
+	expand(f[3], dir, want, sizeof(want));
+	if (!strcmp(f[2], "region-error"))
+		CHECK(ret == -1 && strstr(err.msg, want) && !buf[0],
+		      "%s: refused: %s", where, err.msg);
+	else if (!strcmp(want, "-"))
+		CHECK(ret == 0 && !buf[0], "%s: no region (%d: %s)", where, ret, err.msg);
+	else
+		CHECK(ret == 1 && !strcmp(buf, want), "%s: region %s (%d: %s %s)",
+		      where, want, ret, buf, err.msg);
+}
+
+static void check_time(const char *where, char **f, int n)
+{
+	time_t t = 0;
+	int ret = n == 3 ? aws_parse_time(f[1], &t) : -2;
+
+	if (n == 3 && !strcmp(f[2], "!"))
+		CHECK(ret == -1, "%s: \"%s\" is refused", where, f[1]);
+	else
+		CHECK(ret == 0 && (long long)t == strtoll(f[2], NULL, 10),
+		      "%s: \"%s\" is %s (got %d, %lld)", where, f[1],
+		      n == 3 ? f[2] : "?", ret, (long long)t);
+}
+
+static void check_line(const char *where, char *line)
+{
+	char *f[FIELDS_MAX], dir[PATH_MAX];
+	int n = case_split(line, f, FIELDS_MAX);
+
+	if (n > FIELDS_MAX) {
+		CHECK(0, "%s: too many fields", where);
+		return;
+	}
+	if (!strcmp(f[0], "time")) {
+		check_time(where, f, n);
+		return;
+	}
+	if (n < 3 || scenario(f[0], dir)) {
+		CHECK(0, "%s: cannot set up scenario %s", where, f[0]);
+		return;
+	}
+	if (!strncmp(f[2], "region", 6))
+		check_region(where, dir, f, n);
+	else
+		check_creds(where, dir, f, n);
+}
+
+static int write_scripts(void)
+{
+	char path[PATH_MAX];
+	size_t i;
+	FILE *f;
+
+	for (i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++) {
+		int n = snprintf(path, sizeof(path), "%s/%s", tmp, scripts[i].name);
+
+		if (n < 0 || (size_t)n >= sizeof(path) || !(f = fopen(path, "w")))
+			return -1;
+		fprintf(f, "#!/bin/sh\n%s", scripts[i].body);
+		if (fclose(f) || chmod(path, 0700))
+			return -1;
+	}
+	join(path, tmp, "/home");
+	if (mkdir(path, 0700))
+		return -1;
+	join(path, tmp, "/home/.aws");
+	return mkdir(path, 0700);
+}
+
+/* What the header promises beyond the data files. */
+static void check_contract(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct aws_creds c = AWS_CREDS_INIT;
+	char dir[PATH_MAX], small[4];
+
+	scenario("profiles", dir);
+	CHECK(aws_creds_local(NULL, &c, &err) == AWS_CREDS_FOUND &&
+	      aws_creds_local("other", &c, &err) == AWS_CREDS_FOUND &&
+	      !strcmp(c.access_key_id, "AKIDOTHER") && c.session_token.buf,
+	      "out is released before it is filled again");
+	CHECK(aws_creds_local("default", &c, &err) == AWS_CREDS_FOUND &&
+	      !c.session_token.buf, "a token from before does not stay");
+	aws_creds_release(&c);
+	aws_creds_release(&c);
+	CHECK(!c.secret_access_key.buf && !c.access_key_id[0],
+	      "aws_creds_release may be called twice");
+	CHECK(aws_creds_local("bad\nname", &c, NULL) == AWS_CREDS_ERROR,
+	      "a NULL error struct is accepted; control bytes in a profile refused");
+	setenv("AWS_REGION", "ap-southeast-2", 1);
+	CHECK(aws_region(NULL, small, sizeof(small), &err) == -1 && !small[0] &&
+	      strstr(err.msg, "AWS_REGION"), "a region too long for buf: %s", err.msg);
+	clear_env();
+	scenario("missing", dir);
+	setenv("AWS_PROFILE", "other", 1);
+	CHECK(aws_creds_local(NULL, &c, &err) == AWS_CREDS_ERROR &&
+	      strstr(err.msg, "AWS profile other"),
+	      "a profile named by AWS_PROFILE must exist: %s", err.msg);
+	clear_env();
+}
+
+int main(int argc, char **argv)
+{
+	char *slash;
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s FILE...\n", argv[0]);
+		return 2;
+	}
+	json_set_alloc_funcs(malloc, secure_free);
+	join(tmp, getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", "/awscreds.XXXXXX");
+	if (!mkdtemp(tmp) || write_scripts()) {
+		perror("test_awscreds: temporary folder");
+		return 2;
+	}
+	for (i = 1; i < argc; i++) {
+		join(data_dir, argv[i], "");
+		slash = strrchr(data_dir, '/');
+		if (slash)
+			slash[1] = '\0';
+		else
+			join(data_dir, "./", "");
+		CHECK(!cases_run(argv[i], check_line), "read %s", argv[i]);
+	}
+	check_contract();
+	if (snprintf(data_dir, sizeof(data_dir), "rm -rf '%s'", tmp) > 0)
+		if (system(data_dir))
+			fprintf(stderr, "cannot remove %s\n", tmp);
+	return check_done();
+}
