@@ -226,27 +226,19 @@ static char *entry_username(const char *name)
 	return strndup(name, len - 4);
 }
 
-/* Whether name in dir is a regular file (following a symbolic link). */
-static int is_file(DIR *dir, const struct dirent *de)
+/*
+ * Whether the entry de of dir is of type want (S_IFREG, S_IFDIR), following
+ * a symbolic link; d_type answers without a stat where it can.
+ */
+static int is_type(DIR *dir, const struct dirent *de, mode_t want)
 {
 	struct stat st;
 
-	if (de->d_type == DT_REG)
+	if ((mode_t)DTTOIF(de->d_type) == want)
 		return 1;
 	if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
 		return 0;
-	return fstatat(dirfd(dir), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode);
-}
-
-static int is_dir(DIR *dir, const struct dirent *de)
-{
-	struct stat st;
-
-	if (de->d_type == DT_DIR)
-		return 1;
-	if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
-		return 0;
-	return fstatat(dirfd(dir), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+	return fstatat(dirfd(dir), de->d_name, &st, 0) == 0 && (st.st_mode & S_IFMT) == want;
 }
 
 /*
@@ -277,7 +269,7 @@ static int pick_username(int atfd, const char *path, char **user,
 	while ((errno = 0, de = readdir(dir))) {
 		char *name;
 
-		if (!is_file(dir, de) || !(name = entry_username(de->d_name)))
+		if (!is_type(dir, de, S_IFREG) || !(name = entry_username(de->d_name)))
 			continue;
 		if (!*user || strcmp(name, *user) < 0) {
 			free(*user);
@@ -598,7 +590,7 @@ static int remove_others(struct pass *ps, const char *enc, const char *keep,
 	while (!ret && (de = readdir(d))) {
 		char *user;
 
-		if (!is_file(d, de) || !(user = entry_username(de->d_name)))
+		if (!is_type(d, de, S_IFREG) || !(user = entry_username(de->d_name)))
 			continue;
 		if (keep && !strcmp(user, keep)) {
 			free(user);
@@ -741,7 +733,7 @@ static int pass_list(void *self, backend_each_fn each, void *data, struct ck_err
 		char *server, *user = NULL;
 		int r;
 
-		if (de->d_name[0] == '.' || !is_dir(d, de) ||
+		if (de->d_name[0] == '.' || !is_type(d, de, S_IFDIR) ||
 		    !(server = decode_server(de->d_name)))
 			continue;
 		r = pick_username(dirfd(d), de->d_name, &user, err);
