@@ -10,6 +10,8 @@ VERSION  := 0.1.0
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+# Helpers find their minting programs in ../libexec/credkit beside them.
+LIBEXECDIR ?= $(PREFIX)/libexec
 
 # Every folder under helpers/ is a helper.
 HELPERS  := $(notdir $(wildcard helpers/*))
@@ -19,14 +21,19 @@ HELPERS  := $(notdir $(wildcard helpers/*))
 PKGS_secretservice := libsystemd libgcrypt jansson
 PKGS_keyctl        := libkeyutils jansson
 PKGS_pass          := jansson libcrypto
+PKGS_ecr-login     := libkeyutils jansson
+# A token helper's minting program (helpers/NAME/mint/), under libexec: it
+# alone links libcurl and OpenSSL, and runs only when no cached token will do.
+PKGS_ecr-login-mint := libcurl libcrypto jansson libkeyutils
 
 # keyctl is linked whole (static-pie): its get is mostly process start-up,
 # and a static helper also runs in any container.  Like the Go helpers, it
 # must then be rebuilt for a security fix in glibc, jansson or keyutils.
 # STATIC_HELPERS= links it dynamically; sanitizer builds always do.
-STATIC_HELPERS ?= keyctl
+STATIC_HELPERS ?= keyctl ecr-login
 
-PKGS_ALL  = $(sort $(foreach h,$(HELPERS),$(PKGS_$(h))))
+MINTERS  := $(patsubst helpers/%/mint/,%,$(wildcard helpers/*/mint/))
+PKGS_ALL  = $(sort $(foreach h,$(HELPERS) $(MINTERS:%=%-mint),$(PKGS_$(h))))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_ALL))
 PKG_LIBS   = $(shell pkg-config --libs $(1))
 is_static  = $(if $(SAN),,$(filter $(1),$(STATIC_HELPERS)))
@@ -42,11 +49,13 @@ LDHARDEN := -Wl,-z,relro,-z,now -Wl,--as-needed
 ifdef SAN
 BUILD    := build/asan
 OUT      := build/asan/bin
+LIBEXEC_OUT := build/asan/libexec/credkit
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HARDEN   := -fPIE
 else
 BUILD    := build
 OUT      := bin
+LIBEXEC_OUT := libexec/credkit
 SANFLAGS :=
 endif
 
@@ -57,6 +66,7 @@ ALL_LDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
 LIB        := $(BUILD)/libcredkit.a
 PROGRAMS   := $(HELPERS:%=$(OUT)/docker-credential-%)
+MINT_PROGRAMS := $(MINTERS:%=$(LIBEXEC_OUT)/docker-credential-%-mint)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 # Each unit test links the libraries of the modules it tests.
 PKGS_UNIT   = $(PKGS_ALL)
@@ -64,7 +74,7 @@ PKGS_UNIT   = $(PKGS_ALL)
 .PHONY: all check demo install uninstall clean unit deps
 .SECONDEXPANSION:
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) $(MINT_PROGRAMS)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h) | $$(@D)/.
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -MMD -c -o $@ $<
@@ -76,6 +86,9 @@ $(LIB): $(COMMON_OBJ)
 # One rule builds any helper from its folder.
 $(OUT)/docker-credential-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard helpers/$$*/*.c))) $(LIB) | $(OUT)/.
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(call LINK_LIBS,$*)
+
+$(LIBEXEC_OUT)/docker-credential-%-mint: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard helpers/$$*/mint/*.c))) $(LIB) | $(LIBEXEC_OUT)/.
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) -pie $(call PKG_LIBS,$(PKGS_$*-mint))
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB) | $(BUILD)/tests/.
 	$(CC) -pie $(ALL_LDFLAGS) -o $@ $< $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
@@ -101,12 +114,15 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(LIBEXECDIR)/credkit
+	install -m 755 $(MINT_PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/credkit/
 	install -m 644 $(foreach h,$(HELPERS),helpers/$(h)/docker-credential-$(h).1) \
 		$(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
 	rm -f $(HELPERS:%=$(DESTDIR)$(BINDIR)/docker-credential-%) \
-	      $(HELPERS:%=$(DESTDIR)$(MANDIR)/man1/docker-credential-%.1)
+	      $(HELPERS:%=$(DESTDIR)$(MANDIR)/man1/docker-credential-%.1) \
+	      $(MINTERS:%=$(DESTDIR)$(LIBEXECDIR)/credkit/docker-credential-%-mint)
 
 # Packages: .debs into build/deb/, .rpms into build/rpm/ (see packaging/).
 deb:
@@ -116,6 +132,6 @@ rpm:
 .PHONY: deb rpm
 
 clean:
-	rm -rf build bin
+	rm -rf build bin libexec
 
 -include $(shell find build -name '*.d' 2>/dev/null)

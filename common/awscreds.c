@@ -44,19 +44,22 @@
 enum aws_key {
 	K_KEY_ID, K_SECRET, K_TOKEN, K_PROCESS, K_ROLE_ARN, K_SOURCE_PROFILE,
 	K_CREDENTIAL_SOURCE, K_WEB_IDENTITY, K_SSO_START_URL, K_SSO_SESSION,
-	K_SSO_ACCOUNT_ID, K_SSO_ROLE_NAME, K_REGION, K_COUNT
+	K_SSO_ACCOUNT_ID, K_SSO_ROLE_NAME, K_REGION, K_EXTERNAL_ID,
+	K_SESSION_NAME, K_DURATION, K_MFA_SERIAL, K_SSO_REGION, K_COUNT
 };
 
 static const char *const key_name[K_COUNT] = {
 	"aws_access_key_id", "aws_secret_access_key", "aws_session_token",
 	"credential_process", "role_arn", "source_profile", "credential_source",
 	"web_identity_token_file", "sso_start_url", "sso_session",
-	"sso_account_id", "sso_role_name", "region",
+	"sso_account_id", "sso_role_name", "region", "external_id",
+	"role_session_name", "duration_seconds", "mfa_serial", "sso_region",
 };
 
 /* One shared file, and the values of one profile in it. */
 struct ini {
 	int is_config;			/* sections "[profile NAME]", "[default]" */
+	int sso_session;		/* look for "[sso-session NAME]" instead */
 	char path[PATH_MAX];		/* to open */
 	char shown[PATH_MAX];		/* as configured, for people */
 	struct secret data;		/* the file, NULs put in; wiped */
@@ -197,13 +200,16 @@ static char *trim(char *s, char *end)
 static int ini_is_profile(const struct ini *f, const char *name,
 			  const char *profile)
 {
+	const char *kind = f->sso_session ? "sso-session" : "profile";
+	size_t n = strlen(kind);
+
 	if (!f->is_config)
-		return !strcmp(name, profile);
-	if (!strcmp(name, "default"))
+		return !f->sso_session && !strcmp(name, profile);
+	if (!f->sso_session && !strcmp(name, "default"))
 		return !strcmp(profile, "default");
-	if (strncmp(name, "profile", 7) || (name[7] != ' ' && name[7] != '\t'))
+	if (strncmp(name, kind, n) || (name[n] != ' ' && name[n] != '\t'))
 		return 0;
-	name += 7;
+	name += n;
 	while (*name == ' ' || *name == '\t')
 		name++;
 	return !strcmp(name, profile);
@@ -317,8 +323,8 @@ static int pick_profile(const char *profile, char *buf, int *named,
  * Fill out with a key pair and an optional token (NULL or "").  what names
  * the source in errors.  Returns 0, or -1 with err.
  */
-static int fill(struct aws_creds *out, const char *id, const char *secret,
-		const char *token, const char *what, struct ck_error *err)
+int aws_creds_fill(struct aws_creds *out, const char *id, const char *secret,
+		   const char *token, const char *what, struct ck_error *err)
 {
 	size_t i, len = strlen(id);
 
@@ -349,7 +355,7 @@ static int from_env(struct aws_creds *out, struct ck_error *err)
 				"%s is set but %s is not: set both, or neither to use the shared files",
 				id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
 				id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	if (fill(out, id, secret, env("AWS_SESSION_TOKEN"), "AWS_ACCESS_KEY_ID", err))
+	if (aws_creds_fill(out, id, secret, env("AWS_SESSION_TOKEN"), "AWS_ACCESS_KEY_ID", err))
 		return AWS_CREDS_ERROR;
 	say(out->source, sizeof(out->source), "environment");
 	return AWS_CREDS_FOUND;
@@ -371,7 +377,7 @@ static int from_keys(const struct ini *f, struct aws_creds *out,
 		return ck_error(err, CK_BAD_INPUT, "%s has %s but not %s", what,
 				key_name[id ? K_KEY_ID : K_SECRET],
 				key_name[id ? K_SECRET : K_KEY_ID]);
-	if (fill(out, id, secret, ini_get(f, K_TOKEN), what, err))
+	if (aws_creds_fill(out, id, secret, ini_get(f, K_TOKEN), what, err))
 		return AWS_CREDS_ERROR;
 	say(out->source, sizeof(out->source), "%s", what);
 	return AWS_CREDS_FOUND;
@@ -572,7 +578,7 @@ static int take_process_json(const struct secret *output, struct aws_creds *out,
 		ck_error(err, CK_BAD_INPUT, "%s printed a NUL in a secret", what);
 		goto out;
 	}
-	if (fill(out, json_string_value(id), json_string_value(secret),
+	if (aws_creds_fill(out, json_string_value(id), json_string_value(secret),
 		 json_is_string(token) ? json_string_value(token) : NULL, what, err))
 		goto out;
 	ret = 0;
@@ -688,8 +694,8 @@ static int from_files(const struct ini *cred, const struct ini *conf, int named,
 	return AWS_CREDS_NONE;
 }
 
-int aws_creds_local(const char *profile, struct aws_creds *out,
-		    struct ck_error *err)
+static int local(const char *profile, int skip_env, struct aws_creds *out,
+		 struct ck_error *err)
 {
 	struct ini cred = { 0 }, conf = { 0 };
 	int named, ret;
@@ -697,7 +703,7 @@ int aws_creds_local(const char *profile, struct aws_creds *out,
 	aws_creds_release(out);
 	if (pick_profile(profile, out->profile, &named, err))
 		return AWS_CREDS_ERROR;
-	ret = from_env(out, err);
+	ret = skip_env ? AWS_CREDS_NONE : from_env(out, err);
 	if (ret)
 		goto out;
 	ret = AWS_CREDS_ERROR;
@@ -717,6 +723,55 @@ out:
 		if (ret != AWS_CREDS_NEEDS_NETWORK)
 			out->source[0] = '\0';
 	}
+	return ret;
+}
+
+int aws_creds_local(const char *profile, struct aws_creds *out,
+		    struct ck_error *err)
+{
+	return local(profile, 0, out, err);
+}
+
+int aws_creds_profile(const char *profile, struct aws_creds *out,
+		      struct ck_error *err)
+{
+	return local(profile, 1, out, err);
+}
+
+int aws_profile_value(const char *profile, const char *key, int sso_session,
+		      char *buf, size_t size, struct ck_error *err)
+{
+	struct ini cred = { 0 }, conf = { 0 };
+	char name[AWS_PROFILE_MAX + 1];
+	const char *v = NULL;
+	int named, k, ret = -1;
+
+	if (size)
+		buf[0] = '\0';
+	for (k = 0; k < K_COUNT && strcmp(key, key_name[k]); k++)
+		;
+	if (k == K_COUNT)
+		return ck_error(err, CK_FAILED, "no such profile key: %s", key);
+	if (pick_profile(profile, name, &named, err))
+		return -1;
+	cred.sso_session = conf.sso_session = sso_session;
+	/* [sso-session NAME] is only in the config file. */
+	if ((!sso_session && ini_load(&cred, 0, name, err)) || ini_load(&conf, 1, name, err))
+		goto out;
+	v = ini_get(&cred, k) ? ini_get(&cred, k) : ini_get(&conf, k);
+	ret = 0;
+	if (!v)
+		goto out;
+	if (strlen(v) >= size) {
+		ret = ck_error(err, CK_BAD_INPUT, "%s of AWS %s %s is too long (at most %zu bytes)",
+			       key, sso_session ? "sso-session" : "profile", name, size - 1);
+		goto out;
+	}
+	memcpy(buf, v, strlen(v) + 1);
+	ret = 1;
+out:
+	ini_release(&conf);
+	ini_release(&cred);
 	return ret;
 }
 

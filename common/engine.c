@@ -510,10 +510,13 @@ static void help(const struct helper *h)
 	       "  erase    read a server URL on stdin and forget its credentials\n"
 	       "  list     print {\"server URL\":\"username\",...} for every entry\n"
 	       "  version  print the version\n"
-	       "  doctor   show which store is used and why, and whether it answers\n"
-	       "\nErrors are printed on stdout with exit status 1, as docker expects.\n"
+	       "  doctor   show which store is used and why, and whether it answers\n",
+	       h->summary);
+	if (h->notes)
+		printf("\n%s", h->notes);
+	printf("\nErrors are printed on stdout with exit status 1, as docker expects.\n"
 	       "See docker-credential-%s(1) for settings and environment variables.\n",
-	       h->summary, h->name);
+	       h->name);
 }
 
 static const struct command {

@@ -62,6 +62,7 @@
 	"seccomp profile that allows keyctl, add_key and request_key"
 
 struct kc {
+	const char *name;	/* credkit's keyring: RING_NAME, or another one */
 	const char *where;	/* "persistent", "user" or "session" */
 	key_serial_t root;	/* the keyring CREDKIT_KEYRING names */
 	key_serial_t ring;	/* credkit's keyring in root; 0 while none */
@@ -199,14 +200,14 @@ static int ring_find(struct kc *kc, struct ck_error *err)
 		/* Gone, not ours to see, or a longer name than ours: skip. */
 		if (len < 0 || (size_t)len > sizeof(buf) ||
 		    parse_describe(buf, &type, &uid, &desc) ||
-		    strcmp(type, "keyring") || strcmp(desc, RING_NAME))
+		    strcmp(type, "keyring") || strcmp(desc, kc->name))
 			continue;
 		if (uid != (unsigned long)geteuid()) {
 			ret = ck_error(err, CK_FAILED,
 				       "the \"%s\" keyring in the %s keyring belongs to uid %lu, "
 				       "not to uid %lu: start a session of your own with 'keyctl "
 				       "new_session', or set CREDKIT_KEYRING",
-				       RING_NAME, kc->where, uid, (unsigned long)geteuid());
+				       kc->name, kc->where, uid, (unsigned long)geteuid());
 			break;
 		}
 		kc->ring = keys[i];
@@ -298,7 +299,7 @@ static int ring_create(struct kc *kc)
 	key_serial_t ring;
 	int e;
 
-	ring = add_key("keyring", RING_NAME, NULL, 0, KEY_SPEC_PROCESS_KEYRING);
+	ring = add_key("keyring", kc->name, NULL, 0, KEY_SPEC_PROCESS_KEYRING);
 	if (ring < 0)
 		return -1;
 	if (keyctl_setperm(ring, PERM) < 0 ||
@@ -321,7 +322,7 @@ static void kc_close(void *self)
 	free(self);
 }
 
-static void *kc_open(struct ck_error *err)
+void *keyctl_open_ring(const char *ring, struct ck_error *err)
 {
 	static int told;	/* the fallback note is said once a process */
 	const char *name = getenv("CREDKIT_KEYRING");
@@ -337,16 +338,17 @@ static void *kc_open(struct ck_error *err)
 	kc = calloc(1, sizeof(*kc));
 	if (!kc)
 		return ck_error(err, CK_FAILED, "out of memory"), NULL;
+	kc->name = ring;
 	kc->where = name;
 	if (!strcmp(name, "persistent")) {
 		/* Linked into our process keyring: we possess what is below it. */
 		kc->root = keyctl_get_persistent(-1, KEY_SPEC_PROCESS_KEYRING);
 		if (kc->root < 0 && errno == EOPNOTSUPP) {
 			if (!told++)
-				fprintf(stderr, "docker-credential-keyctl: this kernel has no "
+				fprintf(stderr, "%s: this kernel has no "
 					"persistent keyrings (CONFIG_PERSISTENT_KEYRINGS); using the "
 					"user keyring instead (set CREDKIT_KEYRING=user to silence "
-					"this)\n");
+					"this)\n", program_invocation_short_name);
 			kc->where = "user";
 		} else if (kc->root < 0) {
 			goto fail;
@@ -377,6 +379,11 @@ fail:
 			 kc->where, strerror(e));
 	kc_close(kc);
 	return NULL;
+}
+
+static void *kc_open(struct ck_error *err)
+{
+	return keyctl_open_ring(RING_NAME, err);
 }
 
 /*
@@ -780,7 +787,7 @@ static int kc_list(void *self, backend_each_fn each, void *data, struct ck_error
 		server = desc + strlen(ENTRY_PREFIX);
 		r = list_meta(kc, keys[i], server, &m, &skipped);
 		if (r < 0)
-			fprintf(stderr, "docker-credential-keyctl: not listed: %s\n",
+			fprintf(stderr, "%s: not listed: %s\n", program_invocation_short_name,
 				skipped.msg);
 		if (r == 0 && (!m.expires || (long long)time(NULL) < m.expires))
 			r = each(server, m.username, data, err) ? -2 : 0;

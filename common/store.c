@@ -79,24 +79,26 @@ int store_keyctl_usable(char *why, size_t size)
 	return 0;
 }
 
-/*
- * The path of a sibling helper: next to our own program when it is there
- * (an install keeps them together), else its bare name for a PATH search.
- */
-static void sibling(const char *name, char *path, size_t size)
+/* An install keeps the helpers together: see store.h. */
+void store_helper_path(const char *name, char *path, size_t size)
 {
+	/* Beside us in bin/, or in bin/ of our prefix when we are in libexec. */
+	static const char *const where[] = { "", "/../../bin" };
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash;
+	size_t i;
 
 	if (n > 0) {
 		self[n] = '\0';
 		slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';
-			if (snprintf(path, size, "%s/docker-credential-%s", self, name) <
-			    (int)size && access(path, X_OK) == 0)
-				return;
+			for (i = 0; i < sizeof(where) / sizeof(where[0]); i++)
+				if (snprintf(path, size, "%s%s/docker-credential-%s", self,
+					     where[i], name) < (int)size &&
+				    access(path, X_OK) == 0)
+					return;
 		}
 	}
 	say(path, size, "docker-credential-%s", name);
@@ -130,7 +132,7 @@ int store_secretservice_answers(char *why, size_t size)
 
 	if (!session_bus(why, size))
 		return 0;
-	sibling("secretservice", path, sizeof(path));
+	store_helper_path("secretservice", path, sizeof(path));
 	c.argv = argv;
 	c.want_output = 1;
 	c.output_max = 1024 * 1024;

@@ -94,6 +94,35 @@ struct aws_creds {
 int aws_creds_local(const char *profile, struct aws_creds *out,
 		    struct ck_error *err);
 
+/*
+ * Like aws_creds_local(), for a profile named explicitly (in credkit's
+ * settings, or a source_profile): the environment's keys are not looked at,
+ * as the AWS SDKs skip them for an explicit profile.
+ */
+int aws_creds_profile(const char *profile, struct aws_creds *out,
+		      struct ck_error *err);
+
+/*
+ * The value of key (one of those this module knows: "role_arn",
+ * "source_profile", "credential_source", "external_id",
+ * "role_session_name", "duration_seconds", "mfa_serial",
+ * "web_identity_token_file", "sso_start_url", "sso_session", "sso_region",
+ * "sso_account_id", "sso_role_name", "region", "aws_access_key_id", ...)
+ * of profile (NULL as above), the credentials file winning; with
+ * sso_session, of the config file's [sso-session PROFILE] section.
+ * Returns 1 with buf filled, 0 when unset (buf ""), or -1 with err.
+ */
+int aws_profile_value(const char *profile, const char *key, int sso_session,
+		      char *buf, size_t size, struct ck_error *err);
+
+/*
+ * Fill out with a key pair and an optional session token (NULL or "").
+ * what names the source in errors.  Returns 0, or -1 with err (a key id
+ * that is not 1 to AWS_KEY_ID_MAX printable characters, memory).
+ */
+int aws_creds_fill(struct aws_creds *out, const char *id, const char *secret,
+		   const char *token, const char *what, struct ck_error *err);
+
 /* Wipe and free out's secrets and clear it; it may be reused. */
 void aws_creds_release(struct aws_creds *out);
 

@@ -18,6 +18,7 @@ struct helper {
 	const char *name;	/* "secretservice": docker-credential-secretservice */
 	const char *summary;	/* one line for --help */
 	const struct backend *backend;
+	const char *notes;	/* NULL, or lines for --help after the verbs */
 };
 
 /* Run the helper on argv; returns the process exit status. */

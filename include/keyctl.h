@@ -15,6 +15,16 @@
 extern const struct backend keyctl_backend;
 
 /*
+ * Open like keyctl_backend.open, but on the keyring named ring (instead of
+ * "credkit") in the keyring CREDKIT_KEYRING names: the token helpers keep
+ * their cache in "credkit-tokens", apart from the passwords the keyctl
+ * helper keeps.  The handle works with every keyctl_backend operation and
+ * is closed with keyctl_backend.close.  ring is borrowed for the handle's
+ * life.
+ */
+void *keyctl_open_ring(const char *ring, struct ck_error *err);
+
+/*
  * Keep c as keyctl_backend.store does, on self (a handle from
  * keyctl_backend.open), and have the kernel drop the entry by itself at
  * expires, in seconds since the epoch: from then on get and list do not

@@ -64,6 +64,13 @@ int store_keyctl_usable(char *why, size_t size);
 int store_secretservice_answers(char *why, size_t size);
 
 /*
+ * The path of helper docker-credential-NAME: beside this program (or in
+ * the bin/ of its prefix, for a program under libexec/credkit/) when it is
+ * there, else the bare name, for a PATH search.
+ */
+void store_helper_path(const char *name, char *path, size_t size);
+
+/*
  * Print what `doctor` shows: the settings, each store's state and the
  * choices, never a secret.  helper names the helper it runs in.  Returns
  * 0 when the stores the helper relies on are usable, else -1 with err.

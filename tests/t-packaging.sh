@@ -8,8 +8,9 @@
 # Built-Using with dpkg-deb, then unpacks them with `dpkg-deb -x` into a
 # private root, never onto the machine (dpkg -i would replace the Go
 # helpers other tests compare against), and runs the unpacked keyctl
-# helper: version, and a store/get/erase round trip in a fresh session
-# keyring.  Then `make rpm` when rpmbuild is here, and lintian when it is
+# helper (version, and a store/get/erase round trip in a fresh session
+# keyring) and the unpacked ecr-login (it finds its minting program under
+# usr/libexec/credkit).  Then `make rpm` when rpmbuild is here, and lintian when it is
 # installed (reported, not counted).  CREDKIT_BIN is not used: tests/run.sh
 # calls this twice, the sanitizer (build/asan/bin) run only says it skips.
 set -u
@@ -24,7 +25,7 @@ esac
 t_tmpdir
 cd "$CREDKIT_ROOT" || exit 1
 version=$(sed -n 's/^VERSION *:= *//p' Makefile)
-HELPERS="secretservice keyctl pass"
+HELPERS="secretservice keyctl pass ecr-login"
 
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
 	if [ "$(id -u)" -ne 0 ]; then
@@ -75,6 +76,14 @@ bu=$(field keyctl Built-Using)
 t_check "packaging: keyctl Built-Using glibc, jansson, keyutils ($bu)" \
 	bash -c '[[ $1 == *"glibc (= "* && $1 == *"jansson (= "* && $1 == *"keyutils (= "* ]]' _ "$bu"
 
+t_eq "packaging: ecr-login Conflicts" "$(field ecr-login Conflicts)" amazon-ecr-credential-helper
+t_eq "packaging: ecr-login Replaces" "$(field ecr-login Replaces)" amazon-ecr-credential-helper
+dep_ecr=$(field ecr-login Depends)
+t_check "packaging: ecr-login Depends libcurl4, libssl3 (the minter's)" \
+	bash -c '[[ $1 == *libcurl4* && $1 == *libssl3* ]]' _ "$dep_ecr"
+t_check "packaging: ecr-login holds its minting program" \
+	bash -c 'dpkg-deb -c "$1" | grep -q "\./usr/libexec/credkit/docker-credential-ecr-login-mint$"' _ "$(deb ecr-login)"
+
 # Unpack into a private root and run the keyctl helper from there.
 root=$TMP/root
 for h in $HELPERS; do dpkg-deb -x "$(deb "$h")" "$root"; done
@@ -83,7 +92,15 @@ t_check "packaging: unpacked keyctl is static (no NEEDED)" \
 	bash -c '! readelf -d "$1" | grep -q NEEDED' _ "$kc"
 t_eq "packaging: unpacked keyctl version" "$("$kc" version 2>&1)" \
 	"docker-credential-keyctl (credkit) $version"
-for h in secretservice pass; do
+t_check "packaging: unpacked ecr-login is static (no NEEDED)" \
+	bash -c '! readelf -d "$1" | grep -q NEEDED' _ "$root/usr/bin/docker-credential-ecr-login"
+# A host with no credentials anywhere: the error comes from the minter.
+out=$(printf '%s' 123456789012.dkr.ecr.us-east-1.amazonaws.com |
+	env -i PATH=/usr/bin:/bin HOME="$TMP" XDG_RUNTIME_DIR="$TMP" CREDKIT_STORE=none \
+	AWS_EC2_METADATA_DISABLED=true timeout 20 "$root/usr/bin/docker-credential-ecr-login" get 2>&1)
+t_check "packaging: unpacked ecr-login runs its minter ($out)" \
+	bash -c '[[ $1 == *"no AWS credentials"* ]]' _ "$out"
+for h in secretservice pass ecr-login; do
 	out=$("$root/usr/bin/docker-credential-$h" version 2>&1)
 	t_eq "packaging: unpacked $h version" "$out" "docker-credential-$h (credkit) $version"
 done
@@ -120,9 +137,11 @@ elif make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; then
 	t_ok "packaging: make rpm"
 	for h in $HELPERS; do
 		r=$(ls build/rpm/credkit-"$h"-"$version"-*.rpm 2>/dev/null | head -n 1)
+		want="/usr/bin/docker-credential-$h "
+		[ "$h" = ecr-login ] && want+="/usr/libexec/credkit/docker-credential-ecr-login-mint "
 		t_eq "packaging: credkit-$h .rpm files" \
 			"$(rpm -qpl "$r" 2>/dev/null | grep -v '^/usr/lib/.build-id' | sed 's/\.gz$//' | tr '\n' ' ')" \
-			"/usr/bin/docker-credential-$h /usr/share/man/man1/docker-credential-$h.1 "
+			"${want}/usr/share/man/man1/docker-credential-$h.1 "
 	done
 	t_check "packaging: credkit-pass .rpm Requires pass" \
 		bash -c 'rpm -qp --requires build/rpm/credkit-pass-*.rpm 2>/dev/null | grep -qx pass'

@@ -1,0 +1,140 @@
+#!/bin/bash
+# bench/ecr.sh - docker-credential-ecr-login, credkit's against Debian's Go
+# one (amazon-ecr-credential-helper), in one run, against the local fake
+# AWS of the tests (tests/tools/aws-mock.py):
+#
+#   cached get   credkit's token in the kernel keyring, the Go helper's in
+#                its own warm cache file (~/.ecr/cache.json); the ratio is
+#                the goal (4x, 1.7 ms or less on the reference machine)
+#   cold get     no cached token: credkit mints (lock, minter, SigV4, TLS);
+#                the Go helper likewise; beside the endpoint's own latency
+#                (a signed request over a new TLS connection, timed in
+#                Python without its start-up)
+#   32 at once   32 parallel cold gets: how many calls reach ECR
+#   sizes        of the programs
+#
+# The Go helper ignores endpoint overrides but honours HTTPS_PROXY and
+# AWS_CA_BUNDLE, so it reaches the mock through the mock's CONNECT proxy,
+# which terminates TLS with the test CA under the real host name; credkit
+# is sent straight to the mock with AWS_ENDPOINT_URL_ECR.  Each command gets
+# its stdin from bench/feed, a static exec-with-redirect (`sh -c` alone
+# costs more than a cached get).
+#
+#   bench/ecr.sh [RUNS]
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CREDKIT_BIN:-$root/bin}
+runs=${1:-200}
+go=/usr/bin/docker-credential-ecr-login
+for tool in hyperfine keyctl curl "$bin/docker-credential-ecr-login" "$go"; do
+	command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
+done
+
+if [ -z "${CREDKIT_BENCH_INSIDE:-}" ]; then
+	export CREDKIT_BENCH_INSIDE=1
+	exec keyctl session - "$0" "$@" 2> >(grep -v 'session keyring' >&2)
+fi
+
+# shellcheck source=tests/lib.sh
+. "$root/tests/lib.sh"
+# shellcheck source=tests/lib-aws.sh
+. "$root/tests/lib-aws.sh"
+t_tmpdir
+dir=$TMP
+aws_mock_start "$dir/mock" >/dev/null
+T_CLEANUP_HOOK=aws_mock_stop
+aws_mock_env
+export HOME=$dir/home XDG_RUNTIME_DIR=$dir/run CREDKIT_KEYRING=session \
+	CREDKIT_CONFIG=$dir/none.json AWS_ECR_CACHE_DIR=$dir/go-cache \
+	AWS_ACCESS_KEY_ID=$MOCK_ENV_KEY_ID AWS_SECRET_ACCESS_KEY=$MOCK_ENV_SECRET \
+	AWS_EC2_METADATA_DISABLED=true HTTPS_PROXY=$MOCK_PROXY NO_PROXY=127.0.0.1
+mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+reg=123456789012.dkr.ecr.us-east-1.amazonaws.com
+printf '%s\n' "$reg" >"$dir/server"
+cc -O2 -static -o "$dir/feed" "$root/bench/feed.c"
+ours="$dir/feed $dir/server $bin/docker-credential-ecr-login get"
+theirs="$dir/feed $dir/server $go get"
+
+# Warm both caches, and check both answer the same kind of token.
+$ours >"$dir/ours.json"
+$theirs >"$dir/theirs.json"
+grep -q '"Secret":"ecrpw-' "$dir/ours.json" && grep -q '"Secret":"ecrpw-' "$dir/theirs.json" || {
+	echo "bench: a warm-up get failed:" >&2
+	cat "$dir/ours.json" "$dir/theirs.json" >&2
+	exit 1
+}
+before=$(aws_mock_calls ecr)
+
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$dir/cached.json" \
+	-n "credkit cached get" "$ours" -n "Go cached get" "$theirs" >/dev/null 2>&1
+cached_calls=$(( $(aws_mock_calls ecr) - before ))
+
+# Cold: the cache emptied before each run.
+hyperfine -N --warmup 2 --runs 30 --export-json "$dir/cold.json" \
+	--prepare "$dir/feed $dir/server $bin/docker-credential-ecr-login erase" \
+	-n "credkit cold get" "$ours" \
+	--prepare "rm -rf $AWS_ECR_CACHE_DIR" \
+	-n "Go cold get" "$theirs" >/dev/null 2>&1
+
+# The endpoint's own latency: a signed call over a new TLS connection.
+latency=$(/usr/bin/python3 - "$MOCK_HTTPS_PORT" "$AWS_CA_BUNDLE" <<'PY'
+import http.client, ssl, sys, time, os
+import botocore.auth, botocore.credentials, botocore.awsrequest
+port, ca = int(sys.argv[1]), sys.argv[2]
+creds = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"],
+                                         os.environ["AWS_SECRET_ACCESS_KEY"])
+ctx = ssl.create_default_context(cafile=ca)
+times = []
+for _ in range(30):
+    req = botocore.awsrequest.AWSRequest("POST", f"https://127.0.0.1:{port}/", data=b"{}",
+        headers={"Content-Type": "application/x-amz-json-1.1",
+                 "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken"})
+    botocore.auth.SigV4Auth(creds, "ecr", "us-east-1").add_auth(req)
+    t0 = time.perf_counter()
+    c = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+    c.request("POST", "/", body=b"{}", headers=dict(req.headers.items()))
+    c.getresponse().read()
+    c.close()
+    times.append(time.perf_counter() - t0)
+times.sort()
+print(f"{sum(times[3:-3]) / len(times[3:-3]) * 1e3:.2f}")
+PY
+)
+
+# 32 cold gets at once, each helper.
+parallel() {
+	local i
+	for i in $(seq 32); do $1 >/dev/null 2>&1 & done
+	wait
+}
+$dir/feed "$dir/server" "$bin/docker-credential-ecr-login" erase
+rm -rf "$AWS_ECR_CACHE_DIR"
+aws_mock_reset
+parallel "$ours"
+ours32=$(aws_mock_calls ecr)
+aws_mock_reset
+parallel "$theirs"
+theirs32=$(aws_mock_calls ecr)
+
+/usr/bin/python3 - "$dir/cached.json" "$dir/cold.json" "$latency" "$cached_calls" <<'PY'
+import json, sys
+def load(p):
+    return {r["command"]: r for r in json.load(open(p))["results"]}
+cached, cold = load(sys.argv[1]), load(sys.argv[2])
+latency, calls = float(sys.argv[3]), int(sys.argv[4])
+o, g = cached["credkit cached get"]["mean"], cached["Go cached get"]["mean"]
+print("| get                 | credkit   | Go        | Go / credkit |")
+print("|---------------------|-----------|-----------|--------------|")
+print(f"| cached              | {o*1e3:6.2f} ms | {g*1e3:6.2f} ms | {g/o:11.2f}x |")
+oc, gc = cold["credkit cold get"]["mean"], cold["Go cold get"]["mean"]
+print(f"| cold (mints)        | {oc*1e3:6.2f} ms | {gc*1e3:6.2f} ms | {gc/oc:11.2f}x |")
+print(f"\nendpoint latency (signed call, new TLS connection): {latency:.2f} ms; "
+      f"credkit cold get is latency + {oc*1e3 - latency:.1f} ms")
+print(f"ECR calls during the cached runs: {calls}")
+PY
+echo "32 parallel cold gets: credkit made $ours32 ECR call(s), Go made $theirs32"
+printf 'sizes: credkit %s + minter %s bytes, Go %s bytes\n' \
+	"$(stat -c %s "$bin/docker-credential-ecr-login")" \
+	"$(stat -c %s "$(dirname "$bin")/libexec/credkit/docker-credential-ecr-login-mint" 2>/dev/null ||
+		stat -c %s "$root/libexec/credkit/docker-credential-ecr-login-mint")" \
+	"$(stat -c %s "$go")"

@@ -1,0 +1,601 @@
+/*
+ * ecr.c - ECR registries, the token cache and its lock (see ecr.h).
+ *
+ * Nothing here touches the network or AWS credentials: this is what the
+ * cheap first program of docker-credential-ecr-login runs on every get.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "ecr.h"
+#include "keyctl.h"
+#include "registry.h"
+
+/*
+ * Private ECR, every partition, FIPS and dual-stack ("dkr-ecr") names: the
+ * AWS helper's pattern
+ *
+ *   ^(\d{12})\.dkr[\.\-]ecr(\-fips)?\.([a-zA-Z0-9][a-zA-Z0-9-_]*)\.
+ *   (amazonaws\.(?:com(?:\.cn)?|eu)|on\.(?:aws|amazonwebservices\.com\.cn)|
+ *   sc2s\.sgov\.gov|c2s\.ic\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov)$
+ *
+ * matched by hand: regcomp() alone costs half a millisecond, a sixth of a
+ * cached get.  A region holds no '.', so it ends at the first one after it.
+ */
+static const struct {
+	const char *registry, *api;	/* domain of the registry, of the API */
+} domains[] = {
+	{ "amazonaws.com", "amazonaws.com" },
+	{ "amazonaws.com.cn", "amazonaws.com.cn" },
+	{ "amazonaws.eu", "amazonaws.eu" },
+	{ "on.aws", "amazonaws.com" },			/* dual-stack */
+	{ "on.amazonwebservices.com.cn", "amazonaws.com.cn" },
+	{ "sc2s.sgov.gov", "sc2s.sgov.gov" },
+	{ "c2s.ic.gov", "c2s.ic.gov" },
+	{ "cloud.adc-e.uk", "cloud.adc-e.uk" },
+	{ "csp.hci.ic.gov", "csp.hci.ic.gov" },
+};
+
+static const char *const public_hosts[] = { "public.ecr.aws", "ecr-public.aws.com" };
+
+static int is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* If s starts with word, step past it. */
+static int skip(const char **s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if (strncmp(*s, word, n))
+		return 0;
+	*s += n;
+	return 1;
+}
+
+/* Fill r from a private ECR host name; returns 1, or 0 if it is not one. */
+static int match_private(const char *host, struct ecr_registry *r)
+{
+	const char *p = host, *region;
+	size_t i, n;
+	int fips;
+
+	for (i = 0; i < 12; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	p += 12;
+	if (!skip(&p, ".dkr") || (*p != '.' && *p != '-'))
+		return 0;
+	p++;
+	if (!skip(&p, "ecr"))
+		return 0;
+	fips = skip(&p, "-fips");
+	if (*p++ != '.' || !is_alnum(*p))
+		return 0;
+	for (region = p; is_alnum(*p) || *p == '-' || *p == '_'; p++)
+		;
+	n = (size_t)(p - region);
+	if (*p++ != '.' || n >= sizeof(r->region))
+		return 0;
+	for (i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
+		if (!strcmp(p, domains[i].registry))
+			break;
+	if (i == sizeof(domains) / sizeof(domains[0]))
+		return 0;
+	memcpy(r->account, host, 12);
+	r->account[12] = '\0';
+	memcpy(r->region, region, n);
+	r->region[n] = '\0';
+	snprintf(r->suffix, sizeof(r->suffix), "%s", domains[i].api);
+	r->fips = fips;
+	return 1;
+}
+
+static void set_public(struct ecr_registry *r)
+{
+	r->public = 1;
+	r->account[0] = '\0';
+	snprintf(r->region, sizeof(r->region), "us-east-1");
+	snprintf(r->suffix, sizeof(r->suffix), "amazonaws.com");
+}
+
+/* The settings' object for host ("host:port", then "host"), or NULL. */
+static json_t *settings_for(json_t *registries, const struct registry_ref *ref)
+{
+	char name[ECR_HOST_MAX + 8];
+	json_t *v;
+
+	if (!json_is_object(registries))
+		return NULL;
+	if (ref->port) {
+		snprintf(name, sizeof(name), "%s:%u", ref->host, ref->port);
+		if ((v = json_object_get(registries, name)))
+			return v;
+	}
+	return json_object_get(registries, ref->host);
+}
+
+/* Whether s is 1..max bytes of letters, digits and the characters of ok. */
+static int well_formed(const char *s, size_t max, const char *ok)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr(ok, s[i])))
+			return 0;
+	return i > 0 && i <= max;
+}
+
+/*
+ * Copy the string setting name of obj (if set) into buf, checked against
+ * ok's characters.  where names obj for messages.  Returns 0, or -1.
+ */
+static int take_string(json_t *obj, const char *name, char *buf, size_t size,
+		       const char *ok, const char *where, const char *path,
+		       struct ck_error *err)
+{
+	json_t *v = json_object_get(obj, name);
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !well_formed(json_string_value(v), size - 1, ok))
+		return ck_error(err, CK_BAD_INPUT,
+				"%s: \"%s\" of %s is not valid (a string of letters, digits "
+				"and \"%s\", at most %zu bytes)", path, name, where, ok, size - 1);
+	snprintf(buf, size, "%s", json_string_value(v));
+	return 0;
+}
+
+static int take_timeout(json_t *obj, long *ms, const char *where,
+			const char *path, struct ck_error *err)
+{
+	json_t *v = json_object_get(obj, "timeout_ms");
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 100 ||
+	    json_integer_value(v) > 120000)
+		return ck_error(err, CK_BAD_INPUT,
+				"%s: \"timeout_ms\" of %s must be a whole number of "
+				"milliseconds from 100 to 120000", path, where);
+	*ms = (long)json_integer_value(v);
+	return 0;
+}
+
+/* profile, role_arn and timeout_ms of obj, over what r has. */
+static int take_settings(json_t *obj, struct ecr_registry *r, const char *where,
+			 const char *path, struct ck_error *err)
+{
+	if (!json_is_object(obj))
+		return ck_error(err, CK_BAD_INPUT, "%s: %s must be an object", path, where);
+	if (take_string(obj, "profile", r->profile, sizeof(r->profile), "-_.+=@,/",
+			where, path, err) ||
+	    take_string(obj, "role_arn", r->role_arn, sizeof(r->role_arn),
+			":/-_.+=@,", where, path, err) ||
+	    take_timeout(obj, &r->timeout_ms, where, path, err))
+		return -1;
+	if (r->role_arn[0] && strncmp(r->role_arn, "arn:", 4))
+		return ck_error(err, CK_BAD_INPUT, "%s: \"role_arn\" of %s must start with "
+				"\"arn:\"", path, where);
+	return 0;
+}
+
+/* An alias: a host the settings map to an account and region (or Public). */
+static int take_alias(json_t *obj, struct ecr_registry *r, const char *where,
+		      const char *path, struct ck_error *err)
+{
+	json_t *pub = json_object_get(obj, "public");
+
+	if (json_is_true(pub)) {
+		set_public(r);
+		return 1;
+	}
+	if (!json_object_get(obj, "account") && !json_object_get(obj, "region"))
+		return 0;	/* settings only, for a host that is not ECR */
+	if (take_string(obj, "account", r->account, sizeof(r->account), "", where,
+			path, err) ||
+	    take_string(obj, "region", r->region, sizeof(r->region), "-", where, path, err))
+		return -1;
+	if (strlen(r->account) != 12 || strspn(r->account, "0123456789") != 12 ||
+	    !r->region[0])
+		return ck_error(err, CK_BAD_INPUT,
+				"%s: %s needs \"account\" (12 digits) and \"region\"", path, where);
+	r->fips = json_is_true(json_object_get(obj, "fips"));
+	snprintf(r->suffix, sizeof(r->suffix), "%s",
+		 strncmp(r->region, "cn-", 3) ? "amazonaws.com" : "amazonaws.com.cn");
+	return 1;
+}
+
+/* FNV-1a, 64 bits: a short stable name for settings that may be long. */
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (h ^ 0xff) * 0x100000001b3ull;	/* mark the end of s */
+}
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/*
+ * The identity: what decides which credentials the chain will find, as
+ * readable as it is short, then a hash of the rest of what can change them
+ * (files, endpoints) so that e.g. a test's mock never shares a token with
+ * the real AWS.
+ */
+static void make_key(struct ecr_registry *r)
+{
+	static const char *const more[] = {
+		"HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC",
+		"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
+	};
+	uint64_t h = 0xcbf29ce484222325ull;
+	char who[1400];
+	size_t i;
+
+	if (r->profile[0])
+		snprintf(who, sizeof(who), "profile=%s", r->profile);
+	else if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY"))
+		snprintf(who, sizeof(who), "key=%.128s", env("AWS_ACCESS_KEY_ID"));
+	else if (env("AWS_WEB_IDENTITY_TOKEN_FILE") && env("AWS_ROLE_ARN"))
+		snprintf(who, sizeof(who), "web-identity=%.1200s", env("AWS_ROLE_ARN"));
+	else
+		snprintf(who, sizeof(who), "profile=%.128s",
+			 env("AWS_PROFILE") ? env("AWS_PROFILE") : "default");
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		h = fnv1a(h, env(more[i]));
+	snprintf(r->key, sizeof(r->key), "%s %s%s%s #%016llx", r->host, who,
+		 r->role_arn[0] ? " role=" : "", r->role_arn, (unsigned long long)h);
+	/* Control bytes cannot reach here: every part was checked or is env. */
+	for (i = 0; r->key[i]; i++)
+		if ((unsigned char)r->key[i] < 0x20 || r->key[i] == 0x7f)
+			r->key[i] = '?';
+}
+
+int ecr_registry_find(const char *server, const struct config *cfg,
+		      struct ecr_registry *r, struct ck_error *err)
+{
+	struct registry_ref ref;
+	json_t *ecr = cfg && cfg->root ? json_object_get(cfg->root, "ecr") : NULL;
+	json_t *mine;
+	const char *path = cfg ? cfg->path : "";
+	char where[ECR_HOST_MAX + 32];
+	size_t i;
+	int known, ret;
+
+	memset(r, 0, sizeof(*r));
+	r->timeout_ms = ECR_TIMEOUT_MS;
+	if (registry_parse(server, &ref, NULL))	/* a path is the client's business */
+		return 0;
+	if (ref.port)
+		snprintf(r->host, sizeof(r->host), "%s:%u", ref.host, ref.port);
+	else
+		snprintf(r->host, sizeof(r->host), "%s", ref.host);
+
+	known = match_private(ref.host, r);
+	for (i = 0; !known && i < sizeof(public_hosts) / sizeof(public_hosts[0]); i++)
+		if (!strcmp(ref.host, public_hosts[i])) {
+			set_public(r);
+			known = 1;
+		}
+	if (ecr && !json_is_object(ecr))
+		return ck_error(err, CK_BAD_INPUT, "%s: \"ecr\" must be an object", path);
+	mine = ecr ? settings_for(json_object_get(ecr, "registries"), &ref) : NULL;
+	snprintf(where, sizeof(where), "registry %s", r->host);
+	if (!known && mine) {
+		if (!json_is_object(mine))
+			return ck_error(err, CK_BAD_INPUT, "%s: %s must be an object", path, where);
+		if ((ret = take_alias(mine, r, where, path, err)) <= 0)
+			return ret;
+		known = 1;
+	}
+	if (!known)
+		return 0;
+	if ((ecr && take_settings(ecr, r, "\"ecr\"", path, err)) ||
+	    (mine && take_settings(mine, r, where, path, err)))
+		return -1;
+	make_key(r);
+	return 1;
+}
+
+void ecr_token_release(struct ecr_token *t)
+{
+	secret_release(&t->password);
+	t->username[0] = '\0';
+	t->minted = t->expires = 0;
+}
+
+int ecr_token_fresh(const struct ecr_token *t, time_t now)
+{
+	return now >= t->minted && now < t->minted + (t->expires - t->minted) / 2;
+}
+
+int ecr_token_usable(const struct ecr_token *t, time_t now)
+{
+	time_t margin = (t->expires - t->minted) / 4;
+
+	if (margin > 60)
+		margin = 60;
+	return now < t->expires - margin;
+}
+
+/* --- the cache ------------------------------------------------------------ */
+
+/*
+ * An entry, as the keyctl backend keeps it: server is the key, username
+ * the token's, and the secret "MINTED EXPIRES\nPASSWORD".
+ */
+#define ENTRY_NUMBERS_MAX 48
+
+void *ecr_cache_open(struct ck_error *err)
+{
+	return keyctl_open_ring(ECR_CACHE_RING, err);
+}
+
+void ecr_cache_close(void *cache)
+{
+	if (cache)
+		keyctl_backend.close(cache);
+}
+
+int ecr_entry_read(const struct cred *c, struct ecr_token *t)
+{
+	const char *p = c->secret.buf, *end = p + c->secret.len, *nl;
+	char *stop;
+	long long minted, expires;
+
+	nl = p ? memchr(p, '\n', c->secret.len) : NULL;
+	if (!nl || nl - p > ENTRY_NUMBERS_MAX)
+		return -1;
+	errno = 0;
+	minted = strtoll(p, &stop, 10);
+	if (errno || *stop != ' ')
+		return -1;
+	expires = strtoll(stop + 1, &stop, 10);
+	if (errno || stop != nl || expires <= minted || minted <= 0)
+		return -1;
+	if (snprintf(t->username, sizeof(t->username), "%s", c->username) >=
+	    (int)sizeof(t->username) ||
+	    secret_set(&t->password, nl + 1, (size_t)(end - nl - 1)))
+		return -1;
+	t->minted = (time_t)minted;
+	t->expires = (time_t)expires;
+	return 0;
+}
+
+int ecr_cache_get(void *cache, const char *key, struct ecr_token *t,
+		  struct ck_error *err)
+{
+	struct cred c = CRED_INIT;
+	int ret;
+
+	ecr_token_release(t);
+	if (keyctl_backend.get(cache, key, &c, err)) {
+		ret = err && err->kind == CK_NOT_FOUND ? 0 : -1;
+		if (!ret && err)
+			ck_error_clear(err);
+	} else if (ecr_entry_read(&c, t)) {
+		/* Not ours to read, or a format to come: mint anew. */
+		ecr_token_release(t);
+		ret = 0;
+	} else {
+		ret = 1;
+	}
+	cred_release(&c);
+	return ret;
+}
+
+int ecr_entry_secret(const struct ecr_token *t, struct secret *s)
+{
+	char numbers[ENTRY_NUMBERS_MAX + 1];
+	int n;
+
+	n = snprintf(numbers, sizeof(numbers), "%lld %lld\n", (long long)t->minted,
+		     (long long)t->expires);
+	if (n < 0 || (size_t)n >= sizeof(numbers) ||
+	    secret_alloc(s, (size_t)n + t->password.len))
+		return -1;
+	memcpy(s->buf, numbers, (size_t)n);
+	memcpy(s->buf + n, t->password.buf, t->password.len);
+	return 0;
+}
+
+int ecr_cache_put(void *cache, const char *key, const struct ecr_token *t,
+		  struct ck_error *err)
+{
+	struct cred c = CRED_INIT;
+	int ret;
+
+	c.server = (char *)key;
+	c.username = (char *)t->username;
+	if (ecr_entry_secret(t, &c.secret))
+		return ck_error(err, CK_FAILED, "out of memory");
+	ret = keyctl_store_expiring(cache, &c, t->expires, err);
+	secret_release(&c.secret);
+	return ret;
+}
+
+size_t ecr_key_host_len(const char *key)
+{
+	const char *sp = strchr(key, ' ');
+
+	return sp ? (size_t)(sp - key) : 0;
+}
+
+struct keys {
+	char **key;
+	size_t nr, alloc;
+	const char *host;	/* NULL: every host */
+};
+
+static int collect_key(const char *server, const char *username, void *data,
+		       struct ck_error *err)
+{
+	struct keys *k = data;
+	size_t n = ecr_key_host_len(server);
+	char **grown;
+
+	(void)username;
+	if (!n || (k->host && (strlen(k->host) != n || strncmp(server, k->host, n))))
+		return 0;
+	if (k->nr == k->alloc) {
+		k->alloc = k->alloc ? 2 * k->alloc : 8;
+		grown = realloc(k->key, k->alloc * sizeof(*k->key));
+		if (!grown)
+			return ck_error(err, CK_FAILED, "out of memory");
+		k->key = grown;
+	}
+	if (!(k->key[k->nr] = strdup(server)))
+		return ck_error(err, CK_FAILED, "out of memory");
+	k->nr++;
+	return 0;
+}
+
+static void keys_release(struct keys *k)
+{
+	while (k->nr)
+		free(k->key[--k->nr]);
+	free(k->key);
+	k->key = NULL;
+	k->alloc = 0;
+}
+
+int ecr_cache_drop(void *cache, const char *host, struct ck_error *err)
+{
+	struct keys k = { .host = host };
+	size_t i;
+	int ret;
+
+	ret = keyctl_backend.list(cache, collect_key, &k, err);
+	for (i = 0; ret == 0 && i < k.nr; i++)
+		ret = keyctl_backend.erase(cache, k.key[i], err);
+	keys_release(&k);
+	return ret;
+}
+
+int ecr_cache_list(void *cache, backend_each_fn each, void *data,
+		   struct ck_error *err)
+{
+	struct keys k = { .host = NULL };
+	char url[ECR_HOST_MAX + 16];
+	size_t i, n;
+	int ret;
+
+	ret = keyctl_backend.list(cache, collect_key, &k, err);
+	for (i = 0; ret == 0 && i < k.nr; i++) {
+		n = ecr_key_host_len(k.key[i]);
+		snprintf(url, sizeof(url), "https://%.*s", (int)n, k.key[i]);
+		ret = each(url, "AWS", data, err);
+	}
+	keys_release(&k);
+	return ret;
+}
+
+/* --- the lock ------------------------------------------------------------- */
+
+/* Make (or check) the private directory of lock files; path[size]. */
+static int lock_dir(char *path, size_t size, struct ck_error *err)
+{
+	const char *run = env("XDG_RUNTIME_DIR");
+	struct stat st;
+	int n;
+
+	if (run && run[0] == '/')
+		n = snprintf(path, size, "%s/credkit", run);
+	else
+		n = snprintf(path, size, "/tmp/credkit-%lu", (unsigned long)geteuid());
+	if (n < 0 || (size_t)n >= size)
+		return ck_error(err, CK_FAILED, "the lock directory's path is too long");
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return ck_error(err, CK_FAILED, "cannot make the lock directory %s: %s",
+				path, strerror(errno));
+	/* Not a link, ours, and private: another user could block us otherwise. */
+	if (lstat(path, &st))
+		return ck_error(err, CK_FAILED, "cannot use the lock directory %s: %s",
+				path, strerror(errno));
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+		return ck_error(err, CK_FAILED,
+				"the lock directory %s is not a private directory of uid %lu: "
+				"remove it, or set XDG_RUNTIME_DIR", path,
+				(unsigned long)geteuid());
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only to interrupt flock() */
+}
+
+/* flock(fd, LOCK_EX) for at most wait_ms; 0, or -1 with errno (EINTR: time). */
+static int flock_bounded(int fd, long wait_ms)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval t = { { 0, 0 }, { wait_ms / 1000, (wait_ms % 1000) * 1000 } };
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	int ret, e;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK || wait_ms <= 0) {
+		e = errno;
+		errno = e == EWOULDBLOCK ? EINTR : e;
+		return -1;
+	}
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &old))
+		return -1;
+	setitimer(ITIMER_REAL, &t, NULL);
+	ret = flock(fd, LOCK_EX);
+	e = errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	errno = e;
+	return ret;
+}
+
+int ecr_lock(const char *key, long wait_ms, struct ck_error *err)
+{
+	char path[4096];
+	size_t n;
+	int fd;
+
+	if (lock_dir(path, sizeof(path) - 32, err))
+		return -1;
+	n = strlen(path);
+	snprintf(path + n, sizeof(path) - n, "/ecr-%016llx.lock",
+		 (unsigned long long)fnv1a(0xcbf29ce484222325ull, key));
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ck_error(err, CK_FAILED, "cannot open the lock file %s: %s", path,
+				strerror(errno));
+	if (flock_bounded(fd, wait_ms) == 0)
+		return fd;
+	close(fd);
+	if (errno == EINTR) {
+		ck_error(err, CK_LOCKED,
+			 "another docker-credential-ecr-login has been getting a token for "
+			 "this registry for %ld ms and is not done (lock %s)", wait_ms, path);
+		return -2;
+	}
+	return ck_error(err, CK_FAILED, "cannot lock %s: %s", path, strerror(errno));
+}

@@ -1,0 +1,230 @@
+/*
+ * ecrmint.c - ECR's GetAuthorizationToken, private and Public, signed with
+ * SigV4 and sent through http.c.  Only the minting program links this.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "awscreds.h"
+#include "awsnet.h"
+#include "ecr.h"
+#include "http.h"
+
+#define ATTEMPTS	3	/* the SDKs' standard retry mode */
+#define ANSWER_MAX	(256 * 1024)
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+/* The API endpoint of r: the overrides first, then the partition's. */
+static int endpoint_find(const struct ecr_registry *r, struct aws_endpoint *e,
+			 struct ck_error *err)
+{
+	const char *set = env(r->public ? "AWS_ENDPOINT_URL_ECR_PUBLIC" : "AWS_ENDPOINT_URL_ECR");
+	char url[512];
+
+	if (!set)
+		set = env("AWS_ENDPOINT_URL");
+	if (!set && r->public)
+		set = "https://api.ecr-public.us-east-1.amazonaws.com";
+	if (!set) {
+		snprintf(url, sizeof(url), "https://%s.%s.%s",
+			 r->fips ? "ecr-fips" : "api.ecr", r->region, r->suffix);
+		set = url;
+	}
+	return aws_endpoint_parse(set, e, err);
+}
+
+/* A copy of an API's message fit for ours: short, no control bytes. */
+static void clean(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; src && src[i] && i + 1 < size; i++)
+		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? ' ' : src[i];
+	dst[size ? (i < size ? i : size - 1) : 0] = '\0';
+}
+
+/* "AccessDeniedException: message" from an AWS JSON error, or a status. */
+static void api_error(const struct http_response *a, char *buf, size_t size)
+{
+	json_t *doc = json_loadb(a->body.buf ? a->body.buf : "", a->body.len, 0, NULL);
+	const char *type = json_string_value(json_object_get(doc, "__type"));
+	const char *msg = json_string_value(json_object_get(doc, "message"));
+	char t[128], m[320];
+
+	if (!msg)
+		msg = json_string_value(json_object_get(doc, "Message"));
+	if (type && strchr(type, '#'))
+		type = strchr(type, '#') + 1;	/* "com.amazon...#Name" */
+	clean(t, sizeof(t), type ? type : "");
+	clean(m, sizeof(m), msg ? msg : "");
+	if (t[0] || m[0])
+		snprintf(buf, size, "%s%s%s", t, t[0] && m[0] ? ": " : "", m);
+	else
+		snprintf(buf, size, "HTTP status %ld", a->status);
+	json_decref(doc);
+}
+
+/* expiresAt: seconds as an integer, a float (also 1.7E9) or ISO 8601. */
+static int take_expiry(json_t *v, time_t *t)
+{
+	double d;
+	char *end;
+
+	if (json_is_integer(v)) {
+		*t = (time_t)json_integer_value(v);
+		return 0;
+	}
+	if (json_is_real(v)) {
+		d = json_real_value(v);
+	} else if (json_is_string(v)) {
+		if (aws_parse_time(json_string_value(v), t) == 0)
+			return 0;
+		d = strtod(json_string_value(v), &end);
+		if (*end || end == json_string_value(v))
+			return -1;
+	} else {
+		return -1;
+	}
+	if (!isfinite(d) || d < 1 || d > 1e12)
+		return -1;
+	*t = (time_t)d;
+	return 0;
+}
+
+/* Base64 "user:password" into t->username and t->password. */
+static int take_token(const char *b64, struct ecr_token *t)
+{
+	size_t len = strlen(b64);
+	struct secret raw = SECRET_INIT;
+	EVP_ENCODE_CTX *ctx = EVP_ENCODE_CTX_new();
+	int n = 0, last = 0, ret = -1;
+	char *colon;
+
+	if (!ctx || len > ANSWER_MAX || secret_alloc(&raw, len))
+		goto out;
+	EVP_DecodeInit(ctx);
+	if (EVP_DecodeUpdate(ctx, (unsigned char *)raw.buf, &n,
+			     (const unsigned char *)b64, (int)len) < 0 ||
+	    EVP_DecodeFinal(ctx, (unsigned char *)raw.buf + n, &last) < 0)
+		goto out;
+	raw.buf[n + last] = '\0';
+	colon = memchr(raw.buf, ':', (size_t)(n + last));
+	if (!colon || colon == raw.buf || (size_t)(colon - raw.buf) >= sizeof(t->username) ||
+	    memchr(raw.buf, '\0', (size_t)(n + last)))
+		goto out;
+	memcpy(t->username, raw.buf, (size_t)(colon - raw.buf));
+	t->username[colon - raw.buf] = '\0';
+	ret = secret_set(&t->password, colon + 1, (size_t)(n + last) - (size_t)(colon - raw.buf) - 1);
+out:
+	EVP_ENCODE_CTX_free(ctx);
+	secret_release(&raw);
+	return ret;
+}
+
+/* Read a 200 answer into t. */
+static int take_answer(const struct ecr_registry *r, const struct http_response *a,
+		       struct ecr_token *t, struct ck_error *err)
+{
+	json_t *doc = json_loadb(a->body.buf ? a->body.buf : "", a->body.len, 0, NULL);
+	json_t *data = json_object_get(doc, "authorizationData");
+	const char *b64;
+	int ret = -1;
+
+	if (json_is_array(data))	/* private ECR: a list of one */
+		data = json_array_get(data, 0);
+	b64 = json_string_value(json_object_get(data, "authorizationToken"));
+	if (!json_is_object(data) || !b64 ||
+	    take_expiry(json_object_get(data, "expiresAt"), &t->expires)) {
+		ck_error(err, CK_FAILED, "ECR%s sent an answer credkit cannot read "
+			 "(no authorizationData with authorizationToken and expiresAt)",
+			 r->public ? " Public" : "");
+		goto out;
+	}
+	if (take_token(b64, t)) {
+		ck_error(err, CK_FAILED, "ECR%s sent a token that is not base64 of "
+			 "\"user:password\"", r->public ? " Public" : "");
+		goto out;
+	}
+	t->minted = time(NULL);
+	if (t->expires <= t->minted) {
+		ck_error(err, CK_FAILED, "ECR%s sent a token that expires at %lld, "
+			 "%lld seconds from now: is this machine's clock right?",
+			 r->public ? " Public" : "", (long long)t->expires,
+			 (long long)(t->expires - t->minted));
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(doc);
+	if (ret)
+		ecr_token_release(t);
+	return ret;
+}
+
+static int retryable(long status, const struct http_response *a)
+{
+	return status >= 500 || status == 429 ||
+	       (status == 400 && a->body.buf && strstr(a->body.buf, "Throttling"));
+}
+
+int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
+		  long deadline_ms, struct ecr_token *t, struct ck_error *err)
+{
+	const char *const headers[] = {
+		"Content-Type: application/x-amz-json-1.1",
+		r->public ? "X-Amz-Target: SpencerFrontendService.GetAuthorizationToken" :
+			    "X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+		NULL
+	};
+	const char *what = r->public ? "ECR Public" : "ECR";
+	struct aws_endpoint e;
+	struct http_response a = HTTP_RESPONSE_INIT;
+	char why[512];
+	int attempt, ret = -1;
+
+	ecr_token_release(t);
+	if (endpoint_find(r, &e, err))
+		return -1;
+	for (attempt = 1; attempt <= ATTEMPTS; attempt++) {
+		if (aws_ms_left(deadline_ms) <= 0) {
+			ck_error(err, CK_UNAVAILABLE, "no token from %s at %s within the time "
+				 "allowed (%ld ms)", what, e.host, r->timeout_ms);
+			break;
+		}
+		ret = aws_signed_post(&e, r->public ? "ecr-public" : "ecr", r->region, cred,
+				      headers, "{}", 2, aws_ms_left(deadline_ms),
+				      env("AWS_CA_BUNDLE"), what, &a, err);
+		if (ret)
+			break;
+		if (a.status == 200) {
+			ret = take_answer(r, &a, t, err);
+			break;
+		}
+		ret = -1;
+		api_error(&a, why, sizeof(why));
+		if (a.status >= 500)
+			ck_error(err, CK_UNAVAILABLE, "%s at %s failed (HTTP %ld): %s", what,
+				 e.host, a.status, why);
+		else
+			ck_error(err, CK_FAILED, "%s refused a token for %s to the AWS "
+				 "credentials from %s: %s", what, r->host, cred->source, why);
+		if (!retryable(a.status, &a) || attempt == ATTEMPTS ||
+		    aws_ms_left(deadline_ms) < 200)
+			break;
+		usleep(50000u << attempt);	/* 100 ms, then 200 ms */
+	}
+	http_response_release(&a);
+	return ret;
+}

@@ -1,0 +1,212 @@
+/*
+ * http.c - one HTTP exchange over libcurl (see http.h).
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+#define DEFAULT_MAX		(1024 * 1024)
+#define CONNECT_MAX_MS		3000
+
+/* Where the answer goes, and whether it grew too big. */
+struct sink {
+	struct secret *body;
+	size_t cap, max;
+	int overflow, nomem;
+};
+
+static size_t take(char *data, size_t size, size_t n, void *arg)
+{
+	struct sink *s = arg;
+	size_t len = size * n, need = s->body->len + len + 1;
+	char *grown;
+
+	if (need > s->max + 1) {
+		s->overflow = 1;
+		return 0;	/* curl stops with CURLE_WRITE_ERROR */
+	}
+	if (need > s->cap) {
+		size_t cap = s->cap ? s->cap : 4096;
+
+		while (cap < need)
+			cap *= 2;
+		/* Not realloc(): the old buffer is wiped before it is freed. */
+		grown = malloc(cap);
+		if (!grown) {
+			s->nomem = 1;
+			return 0;
+		}
+		if (s->body->buf)
+			memcpy(grown, s->body->buf, s->body->len);
+		secure_free(s->body->buf);
+		s->body->buf = grown;
+		s->cap = cap;
+	}
+	memcpy(s->body->buf + s->body->len, data, len);
+	s->body->len += len;
+	s->body->buf[s->body->len] = '\0';
+	return len;
+}
+
+/* "https://host:port" of url, for messages: never a path or a query. */
+static void origin(const char *url, char *buf, size_t size)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		curl_url_get(u, CURLUPART_PORT, &port, 0);
+		snprintf(buf, size, "%s://%s%s%s", scheme, host, port ? ":" : "",
+			 port ? port : "");
+	} else {
+		snprintf(buf, size, "(a malformed URL)");
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* Free a header list whose lines may hold tokens, wiping them first. */
+static void headers_free(struct curl_slist *list)
+{
+	struct curl_slist *l;
+
+	for (l = list; l; l = l->next)
+		secure_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
+static int fail(const struct http_request *req, CURLcode rc, const char *detail,
+		const struct sink *s, const char *ca, struct ck_error *err)
+{
+	const char *what = req->what ? req->what : "the server";
+	char where[512];
+
+	origin(req->url, where, sizeof(where));
+	if (!*detail)
+		detail = curl_easy_strerror(rc);
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		return ck_error(err, CK_UNAVAILABLE, "cannot reach %s at %s: %s", what,
+				where, detail);
+	case CURLE_OPERATION_TIMEDOUT:
+		return ck_error(err, CK_UNAVAILABLE, "no answer from %s at %s within %.1f s",
+				what, where, req->timeout_ms / 1000.0);
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+		return ck_error(err, CK_FAILED, "TLS with %s at %s failed: %s (trusting %s)",
+				what, where, detail, ca ? ca : "the system's certificates");
+	case CURLE_WRITE_ERROR:
+		if (s->overflow)
+			return ck_error(err, CK_FAILED, "%s at %s sent more than %zu bytes",
+					what, where, s->max);
+		if (s->nomem)
+			return ck_error(err, CK_FAILED, "out of memory");
+		/* fall through */
+	default:
+		return ck_error(err, CK_FAILED, "talking to %s at %s failed: %s", what,
+				where, detail);
+	}
+}
+
+int http_do(const struct http_request *req, struct http_response *resp,
+	    struct ck_error *err)
+{
+	static int ready;
+	char detail[CURL_ERROR_SIZE] = "";
+	struct sink s = { &resp->body, 0, req->max_response ? req->max_response : DEFAULT_MAX, 0, 0 };
+	struct curl_slist *list = NULL, *grown;
+	const char *const *h;
+	const char *ca = req->ca_file, *cadir = getenv("SSL_CERT_DIR");
+	long connect = req->connect_timeout_ms;
+	char *type = NULL;
+	CURLcode rc;
+	CURL *c;
+	int ret = -1;
+
+	http_response_release(resp);
+	if (!ca || !*ca)
+		ca = getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE") ? getenv("SSL_CERT_FILE") : NULL;
+	if (!ready) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT))
+			return ck_error(err, CK_FAILED, "cannot start libcurl");
+		ready = 1;
+	}
+	if (!connect)
+		connect = req->timeout_ms < CONNECT_MAX_MS ? req->timeout_ms : CONNECT_MAX_MS;
+	c = curl_easy_init();
+	if (!c)
+		return ck_error(err, CK_FAILED, "cannot start libcurl");
+	/* "Expect:" off: no 100-continue round trip before a body. */
+	for (h = req->headers; h && *h; h++) {
+		if (!(grown = curl_slist_append(list, *h)))
+			goto nomem;
+		list = grown;
+	}
+	if (!(grown = curl_slist_append(list, "Expect:")))
+		goto nomem;
+	list = grown;
+
+	curl_easy_setopt(c, CURLOPT_URL, req->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect > 0 ? connect : 1L);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "credkit/" CREDKIT_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	if (ca)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+	if (cadir && *cadir)
+		curl_easy_setopt(c, CURLOPT_CAPATH, cadir);
+	if (strcmp(req->method, "GET")) {
+		/* The body is sent from the caller's memory, never copied. */
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body_len ? req->body : "");
+		if (strcmp(req->method, "POST"))
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
+	}
+
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		fail(req, rc, detail, &s, ca, err);
+		http_response_release(resp);
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+		snprintf(resp->content_type, sizeof(resp->content_type), "%s", type);
+	if (!resp->body.buf && secret_set(&resp->body, "", 0))
+		goto nomem;
+	ret = 0;
+	goto out;
+nomem:
+	ck_error(err, CK_FAILED, "out of memory");
+out:
+	curl_easy_cleanup(c);
+	headers_free(list);
+	return ret;
+}
+
+void http_response_release(struct http_response *resp)
+{
+	secret_release(&resp->body);
+	resp->status = 0;
+	resp->content_type[0] = '\0';
+}

@@ -1,0 +1,66 @@
+/*
+ * awsnet.h - the AWS credential chain, network sources included.
+ *
+ * aws_creds_local() (awscreds.h) does the sources that need no network;
+ * this adds STS (AssumeRole, AssumeRoleWithWebIdentity), IAM Identity
+ * Center (SSO), the ECS/EKS container endpoint and EC2 instance metadata,
+ * and walks the whole chain in the AWS SDKs' order.
+ */
+#ifndef CREDKIT_AWSNET_H
+#define CREDKIT_AWSNET_H
+
+#include <stddef.h>
+
+#include "awscreds.h"
+#include "error.h"
+#include "http.h"
+
+struct aws_chain {		/* what to resolve; all borrowed */
+	const char *profile;	/* NULL: AWS_PROFILE, else "default"; set, it
+				 * is explicit and environment keys are not
+				 * looked at, as in the SDKs */
+	const char *role_arn;	/* NULL, or a role to assume (STS AssumeRole)
+				 * with the chain's credentials */
+	const char *region;	/* for STS's and SSO's regional endpoints when
+				 * the profile names none */
+	long deadline_ms;	/* CLOCK_MONOTONIC ms no request may pass */
+	const char *ca_file;	/* AWS_CA_BUNDLE, or NULL */
+};
+
+/*
+ * The whole chain: environment; web identity; the profile (assume-role,
+ * SSO, static keys, credential_process); the container endpoint; IMDSv2.
+ * Returns AWS_CREDS_FOUND with out filled (out->source says from where),
+ * or AWS_CREDS_NONE / AWS_CREDS_ERROR with err saying what was tried or
+ * what failed.
+ */
+int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
+		      struct ck_error *err);
+
+/* An AWS endpoint, as it is sent and signed. */
+struct aws_endpoint {
+	char url[2048];		/* as configured */
+	char host[600];		/* the Host header: name, ":port" unless the
+				 * scheme's default */
+	char path[1024];	/* "/" when the URL has none */
+};
+
+/* Parse url (http or https).  Returns 0, or -1 with err (CK_BAD_INPUT). */
+int aws_endpoint_parse(const char *url, struct aws_endpoint *e, struct ck_error *err);
+
+/*
+ * POST body[len] to e, with headers (NULL-terminated "Name: value" lines,
+ * all signed) and a Host header, signed with SigV4 for service and region
+ * with cred, within timeout_ms.  As http_do(): 0 once an answer came.
+ */
+int aws_signed_post(const struct aws_endpoint *e, const char *service,
+		    const char *region, const struct aws_creds *cred,
+		    const char *const *headers, const void *body, size_t len,
+		    long timeout_ms, const char *ca_file, const char *what,
+		    struct http_response *resp, struct ck_error *err);
+
+/* CLOCK_MONOTONIC in ms; the ms left until deadline (0 once passed). */
+long aws_now_ms(void);
+long aws_ms_left(long deadline_ms);
+
+#endif

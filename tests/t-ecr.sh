@@ -1,0 +1,482 @@
+#!/bin/bash
+# tests/t-ecr.sh - docker-credential-ecr-login against a local fake AWS.
+#
+# tests/tools/aws-mock.py plays ECR, ECR Public, STS and instance metadata
+# on 127.0.0.1 (tests/lib-aws.sh), checks every request's SigV4 signature
+# with botocore and counts the calls.  Each part runs in a fresh session
+# keyring (CREDKIT_KEYRING=session) with its own lock directory, HOME and
+# settings file, against a freshly reset mock:
+#
+#   hosts     which hosts are ECR's; any other is "not found" at once, with
+#             no call, no credentials loaded and the minter never run
+#   cache     a cold get makes one call, a cached one none and loads no
+#             libcurl (LD_DEBUG=libs); ECR Public; store is accepted; erase
+#             drops the token; list needs no network, region or credentials
+#   identity  another profile, key or role never gets this one's token
+#   refresh   past half its life a token is refreshed; when the refresh
+#             fails the old one is used while valid, with a warning; then
+#             the error
+#   flight    32 parallel cold gets make exactly one call; a killed minter
+#             leaves no lock behind; a waiter's wait is bounded
+#   errors    no credentials (and what was tried), access denied, bad
+#             signature, unreachable, 500, garbage, an endpoint that hangs:
+#             each a clear message on stdout, exit 1, within its bound
+#   sources   credentials from web identity, a profile's assume-role,
+#             credential_process and instance metadata reach ECR signed
+#   proxy     HTTPS_PROXY to the real host names, through a CONNECT proxy
+#   settings  registry aliases of the settings file, per-registry profile,
+#             malformed settings
+#   docker    the docker CLI's credHelpers on an alias of a TLS registry
+#             whose password is the minted token: docker login needs no
+#             password, config.json holds none; skopeo reads through it
+#
+# Run with a part's name as argument, inside a session keyring, it runs
+# that part alone (this is how the script calls itself).
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lib.sh
+. "$here/lib.sh"
+# shellcheck source=tests/lib-aws.sh
+. "$here/lib-aws.sh"
+
+SELF=$here/t-ecr.sh
+PARTS="hosts cache identity refresh flight errors sources proxy settings docker"
+BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
+HELPER=$BIN/docker-credential-ecr-login
+REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
+
+# --- helpers -------------------------------------------------------------------
+
+# ecr VERB [INPUT]: run the helper; OUT is its stdout, ERR its stderr, RC
+# its status.  Bounded: nothing may take 20 s.
+ecr() {
+	local verb=$1 input=${2-}
+	OUT=$(printf '%s' "$input" | timeout 20 "$HELPER" "$verb" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+
+# calls [SERVICE]: how many requests reached the mock for SERVICE (ecr).
+calls() { aws_mock_calls "${1:-ecr}"; }
+
+# t_calls NAME WANT [SERVICE]
+t_calls() { t_eq "$1" "$(calls "${3:-ecr}")" "$2"; }
+
+# The password the mock gives the Nth ECR call of an access key id.
+pw() { printf 'ecrpw-%s-%s-%s' "${3:-ecr}" "$1" "$2"; }
+
+# t_get NAME SERVER PASSWORD: get answers PASSWORD for SERVER, user AWS.
+t_get() {
+	ecr get "$2"
+	local want
+	want=$(printf '{"ServerURL":"%s","Username":"AWS","Secret":"%s"}' "$2" "$3")
+	if [ "$RC" -eq 0 ] && [ "$OUT" = "$want" ]; then
+		t_ok "$1"
+	else
+		t_fail "$1"
+		printf '#   rc %s, out: %s\n#   want: %s\n#   stderr: %s\n' "$RC" "$OUT" "$want" "$ERR"
+	fi
+}
+
+# t_fails NAME PATTERN SERVER: get fails, exit 1, stdout matching PATTERN.
+t_fails() {
+	ecr get "$3"
+	if [ "$RC" -eq 1 ] && grep -Eq -- "$2" <<<"$OUT"; then
+		t_ok "$1"
+	else
+		t_fail "$1"
+		printf '#   rc %s, out: %s\n#   stderr: %s\n' "$RC" "$OUT" "$ERR"
+	fi
+}
+
+# env_keys: the mock's long-term "environment" identity.
+env_keys() {
+	export AWS_ACCESS_KEY_ID=$MOCK_ENV_KEY_ID AWS_SECRET_ACCESS_KEY=$MOCK_ENV_SECRET
+}
+
+now_ms() { printf '%s' "$(( ${EPOCHREALTIME/./} / 1000 ))"; }
+
+# --- parts ---------------------------------------------------------------------
+
+part_hosts() {
+	local h
+	# A credential_process that leaves a mark: no credentials may be loaded.
+	mkdir -p "$HOME/.aws"
+	printf '[default]\ncredential_process = sh -c "touch %s/loaded; exit 1"\n' \
+		"$TMP" >"$HOME/.aws/config"
+	export CREDKIT_ECR_MINT=$TMP/no-minter
+	for h in docker.io https://index.docker.io/v1/ ghcr.io 127.0.0.1:5000 \
+		12345678901.dkr.ecr.us-east-1.amazonaws.com \
+		1234567890123.dkr.ecr.us-east-1.amazonaws.com \
+		123456789012.dkr.ecr.us-east-1.amazonaws.com.evil.example \
+		evil.example/123456789012.dkr.ecr.us-east-1.amazonaws.com \
+		123456789012.dkr.ecr..amazonaws.com \
+		123456789012.dkr.ecr.us-east-1.amazonaws.org \
+		public.ecr.aws.evil.example; do
+		ecr get "$h"
+		t_eq "not ECR: $h is not found" "$RC $OUT" \
+			"1 credentials not found in native keychain"
+	done
+	t_check "no credentials were loaded for them" test ! -e "$TMP/loaded"
+	t_calls "no call for them" 0
+
+	# Every partition, FIPS and dual-stack, scheme, path and port: all ECR
+	# (the minter is missing here, so each one fails trying to run it).
+	for h in "$REG" "https://$REG/v2/" "$REG:443" "$REG/some/repo" \
+		123456789012.dkr-ecr.us-east-1.on.aws \
+		123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com \
+		123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn \
+		123456789012.dkr-ecr.cn-north-1.on.amazonwebservices.com.cn \
+		123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu \
+		123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov \
+		123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov \
+		123456789012.dkr.ecr.eu-isoe-west-1.cloud.adc-e.uk \
+		123456789012.dkr.ecr.us-isof-south-1.csp.hci.ic.gov \
+		public.ecr.aws ecr-public.aws.com; do
+		ecr get "$h"
+		case $OUT in
+		*"cannot run $TMP/no-minter"*) t_ok "ECR: $h" ;;
+		*) t_fail "ECR: $h"; printf '#   rc %s, out: %s\n' "$RC" "$OUT" ;;
+		esac
+	done
+}
+
+part_cache() {
+	local out libs
+	env_keys
+	t_get "cold get mints a token" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_calls "one call" 1
+	t_eq "it went to the registry's region" \
+		"$(awk '$1 == "ecr" { print $2 }' "$MOCK_DIR/calls.log")" us-east-1
+	t_get "cached get" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_get "cached get, another spelling" "https://$REG/v2/" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_calls "no call for cached gets" 1
+
+	libs=$(printf '%s' "$REG" | LD_DEBUG=libs "$HELPER" get 2>&1 >/dev/null)
+	if grep -q 'libcurl\|libcrypto\|libssl\|libglib' <<<"$libs"; then
+		t_fail "a cached get loads no libcurl, OpenSSL or GLib"
+		grep 'calling init' <<<"$libs" | sed 's/^/#   /'
+	else
+		t_ok "a cached get loads no libcurl, OpenSSL or GLib"
+	fi
+
+	t_get "ECR Public" public.ecr.aws "$(pw 1 "$MOCK_ENV_KEY_ID" ecr-public)"
+	t_calls "ECR Public: one call" 1 ecr-public
+	t_eq "ECR Public is signed for us-east-1" \
+		"$(awk '$1 == "ecr-public" { print $2 }' "$MOCK_DIR/calls.log")" us-east-1
+
+	ecr store "{\"ServerURL\":\"$REG\",\"Username\":\"AWS\",\"Secret\":\"typed-by-hand\"}"
+	t_eq "store is accepted" "$RC:$OUT" "0:"
+	t_get "and changes nothing" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+
+	(
+		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION
+		export AWS_EC2_METADATA_DISABLED=true HTTPS_PROXY=http://127.0.0.1:1
+		ecr list
+		t_eq "list shows the cached registries" "$RC $OUT" \
+			"0 {\"https://$REG\":\"AWS\",\"https://public.ecr.aws\":\"AWS\"}"
+	)
+	t_calls "list makes no call" 1
+
+	ecr erase "https://$REG"
+	t_eq "erase" "$RC:$OUT" "0:"
+	ecr list
+	t_eq "erase dropped the token" "$OUT" '{"https://public.ecr.aws":"AWS"}'
+	t_get "the next get mints anew" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
+	ecr erase docker.io
+	t_eq "erase of another host" "$RC:$OUT" "0:"
+	t_eq "no signature was wrong" "$(calls bad_signature)" 0
+}
+
+part_identity() {
+	env_keys
+	t_get "environment keys" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	mkdir -p "$HOME/.aws"
+	printf '[other]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$MOCK_PROFILE_KEY_ID" "$MOCK_PROFILE_SECRET" >"$HOME/.aws/credentials"
+	(
+		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+		export AWS_PROFILE=other
+		t_get "another profile mints its own" "$REG" "$(pw 2 "$MOCK_PROFILE_KEY_ID")"
+		t_get "and has it cached" "$REG" "$(pw 2 "$MOCK_PROFILE_KEY_ID")"
+	)
+	t_get "the first identity still has its own" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	printf '{"ecr": {"registries": {"%s": {"profile": "other"}}}}\n' "$REG" >"$CREDKIT_CONFIG"
+	t_get "a profile set for the registry wins over the environment" "$REG" \
+		"$(pw 2 "$MOCK_PROFILE_KEY_ID")"
+	t_calls "three identities, two calls... and one for the settings' profile" 2
+}
+
+part_refresh() {
+	local t0
+	env_keys
+	aws_mock_set '{"ecr": {"expires_in": 8}}'
+	t0=$(now_ms)
+	t_get "a token of 8 s" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_get "is cached" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_calls "one call" 1
+	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (4300 - t) / 1000 }')"
+	t_get "past half its life it is refreshed" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
+	t_calls "two calls" 2
+
+	t0=$(now_ms)
+	aws_mock_set '{"ecr": {"fail": 500}}'
+	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (4300 - t) / 1000 }')"
+	t_get "a failed refresh uses the old token while valid" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
+	case $ERR in
+	*"cannot refresh the token for $REG"*"using the cached one"*) t_ok "and says so on stderr" ;;
+	*) t_fail "and says so on stderr"; printf '#   stderr: %s\n' "$ERR" ;;
+	esac
+	sleep 2.2
+	t_fails "an expired token is not used" "ECR at .* failed \(HTTP 500\)" "$REG"
+}
+
+part_flight() {
+	local i pid t0
+	env_keys
+	aws_mock_set '{"ecr": {"delay_ms": 300}}'
+	for i in $(seq 32); do
+		printf '%s' "$REG" | timeout 30 "$HELPER" get >"$TMP/out.$i" 2>"$TMP/err.$i" &
+	done
+	wait
+	t_calls "32 parallel cold gets make one call" 1
+	t_eq "and all 32 have the token" \
+		"$(cat "$TMP"/out.* | sort | uniq -c | awk '{ print $1 }')" 32
+
+	# A minter killed while it holds the lock leaves none behind.
+	aws_mock_set '{"ecr-public": {"fail": "hang"}}'
+	printf '%s' public.ecr.aws | "$HELPER" get >/dev/null 2>&1 &
+	pid=$!
+	for i in $(seq 100); do
+		[ "$(calls ecr-public)" -ge 1 ] && break
+		sleep 0.05
+	done
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	aws_mock_set '{"ecr-public": {"fail": null}, "ecr": {"fail": null}}'
+	t0=$(now_ms)
+	t_get "after a killed minter, the next get mints" public.ecr.aws \
+		"$(pw 2 "$MOCK_ENV_KEY_ID" ecr-public)"
+	t_check "at once" test $(( $(now_ms) - t0 )) -lt 3000
+
+	# A waiter waits no longer than the registry's timeout.
+	printf '{"ecr": {"timeout_ms": 1500}}\n' >"$CREDKIT_CONFIG"
+	aws_mock_set '{"ecr": {"fail": "hang"}}'
+	ecr erase "$REG"
+	printf '%s' "$REG" | timeout 20 "$HELPER" get >"$TMP/first" 2>&1 &
+	pid=$!
+	sleep 0.3
+	t0=$(now_ms)
+	t_fails "a waiter gives up" "another docker-credential-ecr-login|no answer|no token" "$REG"
+	t_check "within its bound" test $(( $(now_ms) - t0 )) -lt 4000
+	wait "$pid"
+	t_eq "the hung minter gives up too, on stdout, exit 1" "$?" 1
+	case $(cat "$TMP/first") in
+	*"no answer from ECR"*|*"no token from ECR"*) t_ok "saying what it waited for" ;;
+	*) t_fail "saying what it waited for"; sed 's/^/#   /' "$TMP/first" ;;
+	esac
+}
+
+part_errors() {
+	local t0
+	(
+		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+		export AWS_EC2_METADATA_DISABLED=true
+		t_fails "no credentials: says what was tried" \
+			"no AWS credentials.*environment.*" "$REG"
+	)
+	env_keys
+	aws_mock_set '{"ecr": {"fail": "denied"}}'
+	t_fails "access denied: the API's words" \
+		"ECR refused a token for $REG.*AccessDeniedException: .*not authorized" "$REG"
+	aws_mock_set '{"ecr": {"fail": "garbage"}}'
+	t_fails "a bad answer" "ECR sent an answer credkit cannot read" "$REG"
+	aws_mock_set '{"ecr": {"fail": 500}}'
+	t_fails "500" "ECR at .* failed \(HTTP 500\)" "$REG"
+	t_calls "500 is tried three times" 5
+	aws_mock_set '{"ecr": {"fail": null}}'
+	(
+		export AWS_SECRET_ACCESS_KEY=wrong-secret-0000000000000000000000000
+		t_fails "a wrong secret: the API's words" "InvalidSignatureException" "$REG"
+	)
+	(
+		export AWS_ENDPOINT_URL_ECR=https://127.0.0.1:1
+		t_fails "unreachable" "cannot reach ECR at https://127.0.0.1:1" "$REG"
+	)
+	printf '{"ecr": {"timeout_ms": 1000}}\n' >"$CREDKIT_CONFIG"
+	aws_mock_set '{"ecr": {"fail": "hang"}}'
+	t0=$(now_ms)
+	t_fails "an endpoint that hangs" "no answer from ECR|no token from ECR" "$REG"
+	t_check "gives up within its bound" test $(( $(now_ms) - t0 )) -lt 2500
+	t_check "no secret in any message" \
+		bash -c '! grep -r -- "$1" "$2"/err* >/dev/null 2>&1' _ "$MOCK_ENV_SECRET" "$TMP"
+	t_eq "no signature was wrong but the wrong secret's" "$(calls bad_signature)" 1
+}
+
+part_sources() {
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_EC2_METADATA_DISABLED=true
+	mkdir -p "$HOME/.aws"
+
+	printf 'token-for-ci\n' >"$TMP/web-token"
+	aws_mock_set '{"web_identity_tokens": ["token-for-ci"]}'
+	(
+		export AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/web-token \
+			AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ci
+		ecr get "$REG"
+		t_eq "web identity: STS, then ECR" "$RC $(calls sts) $(calls ecr)" "0 1 1"
+	)
+	printf '[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\n[profile base]\n' \
+		>"$HOME/.aws/config"
+	printf '[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$MOCK_SOURCE_KEY_ID" "$MOCK_SOURCE_SECRET" >"$HOME/.aws/credentials"
+	(
+		export AWS_PROFILE=app
+		ecr get "$REG"
+		t_eq "assume-role: STS, then ECR" "$RC $(calls sts) $(calls ecr)" "0 2 2"
+	)
+	(
+		unset AWS_EC2_METADATA_DISABLED
+		export AWS_PROFILE=nothing-here AWS_CONFIG_FILE=$TMP/none AWS_SHARED_CREDENTIALS_FILE=$TMP/none
+		unset AWS_PROFILE
+		ecr get "$REG"
+		t_eq "instance metadata: IMDSv2, then ECR" "$RC $(calls ecr)" "0 3"
+		t_check "IMDS was asked" test "$(calls imds)" -ge 3
+	)
+	t_eq "every signature was right" "$(calls bad_signature)" 0
+}
+
+part_proxy() {
+	env_keys
+	(
+		unset AWS_ENDPOINT_URL_ECR AWS_ENDPOINT_URL
+		export HTTPS_PROXY=$MOCK_PROXY
+		t_get "through HTTPS_PROXY to api.ecr.us-east-1.amazonaws.com" "$REG" \
+			"$(pw 1 "$MOCK_ENV_KEY_ID")"
+		t_calls "one CONNECT" 1 connect
+		t_eq "the mock saw the real name" \
+			"$(aws_mock_calls | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["log"][-1]["host"])')" \
+			api.ecr.us-east-1.amazonaws.com
+	)
+	# A proxy that is not there: used unless NO_PROXY names the host.
+	ecr erase "$REG"
+	(
+		export HTTPS_PROXY=http://127.0.0.1:1
+		t_fails "HTTPS_PROXY is used for the endpoint" "cannot reach ECR" "$REG"
+		export NO_PROXY=127.0.0.1
+		t_get "NO_PROXY is honoured" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
+	)
+	t_calls "no more CONNECTs" 1 connect
+}
+
+part_settings() {
+	env_keys
+	printf '{"ecr": {"registries": {"registry.example.com": {"account": "123456789012", "region": "eu-west-1"}, "pub.example.com:5000": {"public": true}}}}\n' \
+		>"$CREDKIT_CONFIG"
+	t_get "an alias of the settings" registry.example.com "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_eq "signed for its region" \
+		"$(awk '$1 == "ecr" { print $2 }' "$MOCK_DIR/calls.log")" eu-west-1
+	t_get "an alias of ECR Public, with a port" pub.example.com:5000 \
+		"$(pw 1 "$MOCK_ENV_KEY_ID" ecr-public)"
+	ecr get pub.example.com
+	t_eq "not without it" "$RC $OUT" "1 credentials not found in native keychain"
+	printf '{"ecr": {"registries": {"registry.example.com": {"account": "12345", "region": "eu-west-1"}}}}\n' \
+		>"$CREDKIT_CONFIG"
+	t_fails "a bad account" "needs \"account\" \(12 digits\)" registry.example.com
+	printf '{"ecr": {"timeout_ms": "soon"}}\n' >"$CREDKIT_CONFIG"
+	t_fails "a bad timeout" "timeout_ms" "$REG"
+	printf '{"ecr": [' >"$CREDKIT_CONFIG"
+	t_fails "a malformed file, named" "config-settings.json:1:" "$REG"
+}
+
+part_docker() {
+	local reg_dir=$TMP/registry host pw1 token
+	command -v docker >/dev/null && [ "$(id -u)" -eq 0 ] || {
+		t_skip "docker login through credHelpers" "needs root and the docker CLI"
+		return
+	}
+	# shellcheck source=tests/registry.sh
+	. "$here/registry.sh"
+	env_keys
+	pw1=$(pw 1 "$MOCK_ENV_KEY_ID")
+	# The registry's only user is AWS, with the token the mock mints first.
+	mkdir -p "$reg_dir"
+	printf '%s\n' "$pw1" | htpasswd -niB AWS >"$TMP/htpasswd"
+	REGISTRY_AUTH_HTPASSWD_PATH=$TMP/htpasswd registry_start "$reg_dir" || {
+		t_fail "the registry starts"; return
+	}
+	T_CLEANUP_HOOK="registry_stop; ${T_CLEANUP_HOOK:-}"
+	host=$REGISTRY_HOST
+	printf '{"ecr": {"registries": {"%s": {"account": "123456789012", "region": "us-west-2"}}}}\n' \
+		"$host" >"$CREDKIT_CONFIG"
+	export DOCKER_CONFIG=$TMP/docker PATH=$BIN:$PATH
+	mkdir -p "$DOCKER_CONFIG"
+	printf '{"credHelpers": {"%s": "ecr-login"}}\n' "$host" >"$DOCKER_CONFIG/config.json"
+	# What AWS documents: the token on stdin.  docker login runs store,
+	# which credkit accepts (the Go helper fails it with "not implemented").
+	ecr get "$host"
+	token=$(/usr/bin/python3 -c 'import json, sys; print(json.loads(sys.argv[1])["Secret"])' "$OUT")
+	if printf '%s' "$token" | timeout 30 docker login -u AWS --password-stdin "$host" \
+		>"$TMP/login" 2>&1 && grep -q 'Login Succeeded' "$TMP/login"; then
+		t_ok "docker login with the minted token, through credHelpers"
+	else
+		t_fail "docker login with the minted token, through credHelpers"
+		sed 's/^/#   /' "$TMP/login"
+	fi
+	t_check "config.json holds no secret" \
+		bash -c '! grep -q -- "$1\|auth\"" "$2"' _ "$pw1" "$DOCKER_CONFIG/config.json"
+	t_calls "one call, for us-west-2" 1
+	if timeout 30 skopeo inspect --cert-dir "$REGISTRY_CERT_DIR" --authfile \
+		"$DOCKER_CONFIG/config.json" "docker://$host/credkit/none:latest" \
+		>"$TMP/skopeo" 2>&1 || grep -q 'manifest unknown\|not found' "$TMP/skopeo"; then
+		grep -q 'unauthorized\|authentication required' "$TMP/skopeo" &&
+			t_fail "skopeo reads the token through credHelpers" ||
+			t_ok "skopeo reads the token through credHelpers"
+	else
+		t_fail "skopeo reads the token through credHelpers"
+		sed 's/^/#   /' "$TMP/skopeo"
+	fi
+	t_calls "from the cache" 1
+	timeout 30 docker logout "$host" >"$TMP/logout" 2>&1
+	t_eq "docker logout works" "$?" 0
+	ecr list
+	t_eq "and drops the token" "$OUT" "{}"
+}
+
+# --- main ----------------------------------------------------------------------
+
+# run_part PART: one part, in this process (already in a session keyring).
+run_part() {
+	local part=$1
+	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
+		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session
+	mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+	aws_mock_reset
+	: >"$MOCK_DIR/calls.log"
+	echo "# $part"
+	"part_$part"
+}
+
+if [ $# -eq 1 ]; then
+	t_tmpdir
+	# The mock's state was handed over in the environment.
+	run_part "$1"
+	t_done
+	exit
+fi
+
+t_tmpdir
+echo "# helper: $HELPER"
+if [ ! -x "$HELPER" ]; then
+	t_fail "$HELPER is built"
+	exit 1
+fi
+aws_mock_start "$TMP/mock" || { t_fail "the AWS mock starts"; exit 1; }
+T_CLEANUP_HOOK=aws_mock_stop
+aws_mock_env
+for part in ${PARTS_WANTED:-$PARTS}; do
+	keyctl session - bash "$SELF" "$part" 2> >(grep -v '^Joined session keyring:' >&2) ||
+		T_FAILED=$((T_FAILED + 1))
+done
+t_done
