@@ -304,7 +304,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if self.headers.get("Content-Type") != "application/x-amz-json-1.1":
                 status = self.json_error(400, "SerializationException", "bad content type")
                 return
-            if data != b"{}":
+            # credkit sends {}; the AWS SDKs may name the registries.
+            try:
+                req = json.loads(data)
+                assert isinstance(req, dict) and set(req) <= {"registryIds"}
+                assert all(isinstance(r, str) and len(r) == 12 and r.isdigit()
+                           for r in req.get("registryIds", []))
+            except (ValueError, AssertionError):
                 status = self.json_error(400, "SerializationException", "bad body")
                 return
             if public and region != "us-east-1":
