@@ -103,9 +103,12 @@ PY
 
 # 32 cold gets at once, each helper.
 parallel() {
-	local i
-	for i in $(seq 32); do $1 >/dev/null 2>&1 & done
-	wait
+	local i pids=()
+	for i in $(seq 32); do
+		$1 >/dev/null 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"	# not the mock, which is a job of this shell too
 }
 $dir/feed "$dir/server" "$bin/docker-credential-ecr-login" erase
 rm -rf "$AWS_ECR_CACHE_DIR"

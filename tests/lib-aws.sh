@@ -144,4 +144,5 @@ aws_mock_stop() {
 	kill -9 "$AWS_MOCK_PID" 2>/dev/null
 	wait "$AWS_MOCK_PID" 2>/dev/null
 	AWS_MOCK_PID=
+	return 0
 }
