@@ -589,7 +589,6 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	static const char ttl_line[] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
 	struct http_response a = HTTP_RESPONSE_INIT;
-	struct secret token = SECRET_INIT;
 	long deadline = aws_now_ms() + bound(c, IMDS_TIMEOUT_MS);
 	char url[4096], role[256], line[600];
 	const char *lines[2] = { NULL, NULL };
@@ -622,9 +621,6 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		ck_error_clear(err);
 		goto out;
 	}
-	if (secret_set(&token, a.body.buf, a.body.len) ||
-	    secret_alloc(&token, token.len) < 0)
-		goto out;
 	snprintf(line, sizeof(line), "X-aws-ec2-metadata-token: %.*s", (int)a.body.len,
 		 a.body.buf);
 	lines[0] = line;
@@ -660,8 +656,7 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	ret = take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
 			      line, out, err) ? AWS_CREDS_ERROR : AWS_CREDS_FOUND;
 out:
-	secure_wipe(line, sizeof(line));
-	secret_release(&token);
+	secure_wipe(line, sizeof(line));	/* it held the session token */
 	http_response_release(&a);
 	return ret;
 }
