@@ -13,7 +13,7 @@
 #             libcurl (LD_DEBUG=libs); ECR Public; store is accepted; erase
 #             drops the token; list needs no network, region or credentials
 #   identity  another profile, key or role never gets this one's token
-#   refresh   past half its life a token is refreshed; when the refresh
+#   refresh   past half its life a token (12 s here) is refreshed; when the refresh
 #             fails the old one is used while valid, with a warning; then
 #             the error
 #   flight    32 parallel cold gets make exactly one call; a killed minter
@@ -211,24 +211,26 @@ part_identity() {
 part_refresh() {
 	local t0
 	env_keys
-	aws_mock_set '{"ecr": {"expires_in": 8}}'
+	# 12 s: fresh for 6 s, then usable until 3 s before it expires; the
+	# margins leave room for a slow (sanitizer) build and whole seconds.
+	aws_mock_set '{"ecr": {"expires_in": 12}}'
 	t0=$(now_ms)
-	t_get "a token of 8 s" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_get "a token of 12 s" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
 	t_get "is cached" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
 	t_calls "one call" 1
-	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (4300 - t) / 1000 }')"
+	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (6300 - t) / 1000 }')"
 	t_get "past half its life it is refreshed" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
 	t_calls "two calls" 2
 
 	t0=$(now_ms)
 	aws_mock_set '{"ecr": {"fail": 500}}'
-	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (4300 - t) / 1000 }')"
+	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (6300 - t) / 1000 }')"
 	t_get "a failed refresh uses the old token while valid" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
 	case $ERR in
 	*"cannot refresh the token for $REG"*"using the cached one"*) t_ok "and says so on stderr" ;;
 	*) t_fail "and says so on stderr"; printf '#   stderr: %s\n' "$ERR" ;;
 	esac
-	sleep 2.2
+	sleep 3.5
 	t_fails "an expired token is not used" "ECR at .* failed \(HTTP 500\)" "$REG"
 }
 
