@@ -325,6 +325,14 @@ void ecr_token_release(struct ecr_token *t)
 	t->minted = t->expires = 0;
 }
 
+int ecr_token_answer(const struct ecr_token *t, struct cred *out, struct ck_error *err)
+{
+	if (!(out->username = strdup(t->username)) ||
+	    secret_set(&out->secret, t->password.buf, t->password.len))
+		return ck_error(err, CK_FAILED, "out of memory");
+	return 0;
+}
+
 int ecr_token_fresh(const struct ecr_token *t, time_t now)
 {
 	return now >= t->minted && now < t->minted + (t->expires - t->minted) / 2;

@@ -105,6 +105,9 @@ struct ecr_token {
 
 void ecr_token_release(struct ecr_token *t);
 
+/* Copy t into out (username and secret), as get answers it: 0, or -1. */
+int ecr_token_answer(const struct ecr_token *t, struct cred *out, struct ck_error *err);
+
 /* Fresh: less than half its life has passed. */
 int ecr_token_fresh(const struct ecr_token *t, time_t now);
 

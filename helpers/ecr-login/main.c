@@ -118,14 +118,6 @@ static int run_minter(const char *verb, const char *server, int lock_fd,
 			"CREDKIT_ECR_MINT names another place)", path, strerror(errno));
 }
 
-static int answer(const struct ecr_token *t, struct cred *out, struct ck_error *err)
-{
-	if (!(out->username = strdup(t->username)) ||
-	    secret_set(&out->secret, t->password.buf, t->password.len))
-		return ck_error(err, CK_FAILED, "out of memory");
-	return 0;
-}
-
 static int front_get(void *self, const char *server, struct cred *out,
 		     struct ck_error *err)
 {
@@ -142,7 +134,7 @@ static int front_get(void *self, const char *server, struct cred *out,
 
 	found = ecr_cache_get(f->cache, r.key, &t, err);
 	if (found > 0 && ecr_token_fresh(&t, time(NULL))) {
-		ret = answer(&t, out, err);
+		ret = ecr_token_answer(&t, out, err);
 		goto out;
 	}
 	if (found > 0 && ecr_token_usable(&t, time(NULL))) {
@@ -150,7 +142,7 @@ static int front_get(void *self, const char *server, struct cred *out,
 		lock = ecr_lock(r.key, 0, err);
 		if (lock == -2) {
 			ck_error_clear(err);
-			ret = answer(&t, out, err);
+			ret = ecr_token_answer(&t, out, err);
 			goto out;
 		}
 	} else {
@@ -160,7 +152,7 @@ static int front_get(void *self, const char *server, struct cred *out,
 		/* Whoever held the lock may have minted it for us. */
 		if (ecr_cache_get(f->cache, r.key, &t, err) > 0 &&
 		    ecr_token_fresh(&t, time(NULL))) {
-			ret = answer(&t, out, err);
+			ret = ecr_token_answer(&t, out, err);
 			goto out;
 		}
 	}

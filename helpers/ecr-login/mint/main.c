@@ -95,14 +95,6 @@ static void mint_close(void *self)
 	free(m);
 }
 
-static int answer(const struct ecr_token *t, struct cred *out, struct ck_error *err)
-{
-	if (!(out->username = strdup(t->username)) ||
-	    secret_set(&out->secret, t->password.buf, t->password.len))
-		return ck_error(err, CK_FAILED, "out of memory");
-	return 0;
-}
-
 /* AWS credentials for r, then a token. */
 static int mint(const struct ecr_registry *r, long deadline, struct ecr_token *t,
 		struct ck_error *err)
@@ -149,7 +141,7 @@ static int mint_get(void *self, const char *server, struct cred *out,
 			m->why);
 	else if (cache_get(m, r.key, &old, &why) > 0 &&
 		 ecr_token_fresh(&old, time(NULL))) {
-		ret = answer(&old, out, err);	/* minted while we waited */
+		ret = ecr_token_answer(&old, out, err);	/* minted while we waited */
 		goto out;
 	}
 
@@ -157,14 +149,14 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		if (cache_put(m, r.key, &t, &why))
 			fprintf(stderr, "docker-credential-ecr-login: the token for %s is not "
 				"cached: %s\n", r.host, why.msg);
-		ret = answer(&t, out, err);
+		ret = ecr_token_answer(&t, out, err);
 	} else if (old.password.buf && ecr_token_usable(&old, time(NULL))) {
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&old.expires));
 		fprintf(stderr, "docker-credential-ecr-login: cannot refresh the token for "
 			"%s (%s); using the cached one, valid until %s\n", r.host, err->msg,
 			when);
 		ck_error_clear(err);
-		ret = answer(&old, out, err);
+		ret = ecr_token_answer(&old, out, err);
 	}
 out:
 	ecr_token_release(&old);
