@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 
 #include "awscreds.h"
 #include "child.h"
+#include "config.h"
 
 #define FILE_MAX		(1024 * 1024)	/* bigger shared files are refused */
 #define PROCESS_TIMEOUT_MS	30000
@@ -74,17 +76,6 @@ static void ini_release(struct ini *f)
 	f->found = 0;
 }
 
-/* A copy of src fit for a message: control bytes become '?'. */
-static void clean_copy(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < size; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? '?' : src[i];
-	if (size)
-		dst[i] = '\0';
-}
-
 /*
  * printf into buf; a description cut short at size - 1 bytes is still the
  * best we have, so it is kept.
@@ -100,14 +91,6 @@ say(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* getenv(), with an empty value counted as unset. */
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 /*
  * Find the file from the environment variable var, else dflt, "~/"
  * expanded.  Returns 0, or -1 with err when the path is too long.
@@ -115,11 +98,11 @@ static const char *env(const char *name)
 static int ini_locate(struct ini *f, const char *var, const char *dflt,
 		      struct ck_error *err)
 {
-	const char *p = env(var) ? env(var) : dflt, *home = "";
+	const char *p = config_env(var) ? config_env(var) : dflt, *home = "";
 	struct passwd *pw;
 	int n;
 
-	clean_copy(f->shown, sizeof(f->shown), p);
+	ck_printable(f->shown, sizeof(f->shown), p, SIZE_MAX);
 	if (p[0] == '~' && (p[1] == '/' || !p[1])) {
 		home = getenv("HOME");
 		if (!home || !*home)
@@ -304,7 +287,7 @@ static const char *ini_get(const struct ini *f, enum aws_key k)
 static int pick_profile(const char *profile, char *buf, int *named,
 			struct ck_error *err)
 {
-	const char *p = profile && *profile ? profile : env("AWS_PROFILE");
+	const char *p = profile && *profile ? profile : config_env("AWS_PROFILE");
 	size_t i;
 
 	*named = p != NULL;
@@ -345,8 +328,8 @@ int aws_creds_fill(struct aws_creds *out, const char *id, const char *secret,
 /* Step 1: the environment. */
 static int from_env(struct aws_creds *out, struct ck_error *err)
 {
-	const char *id = env("AWS_ACCESS_KEY_ID");
-	const char *secret = env("AWS_SECRET_ACCESS_KEY");
+	const char *id = config_env("AWS_ACCESS_KEY_ID");
+	const char *secret = config_env("AWS_SECRET_ACCESS_KEY");
 
 	if (!id && !secret)
 		return AWS_CREDS_NONE;
@@ -355,7 +338,8 @@ static int from_env(struct aws_creds *out, struct ck_error *err)
 				"%s is set but %s is not: set both, or neither to use the shared files",
 				id ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
 				id ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
-	if (aws_creds_fill(out, id, secret, env("AWS_SESSION_TOKEN"), "AWS_ACCESS_KEY_ID", err))
+	if (aws_creds_fill(out, id, secret, config_env("AWS_SESSION_TOKEN"),
+			   "AWS_ACCESS_KEY_ID", err))
 		return AWS_CREDS_ERROR;
 	say(out->source, sizeof(out->source), "environment");
 	return AWS_CREDS_FOUND;
@@ -494,7 +478,7 @@ int aws_parse_time(const char *text, time_t *t)
 /* The process timeout: CREDKIT_AWS_PROCESS_TIMEOUT_MS, for tests. */
 static int process_timeout_ms(void)
 {
-	const char *v = env("CREDKIT_AWS_PROCESS_TIMEOUT_MS");
+	const char *v = config_env("CREDKIT_AWS_PROCESS_TIMEOUT_MS");
 	char *end;
 	long ms;
 
@@ -643,8 +627,8 @@ static const char *network_source(const char *const *val)
 {
 	if (val[K_ROLE_ARN] && !val[K_WEB_IDENTITY])
 		return "assume-role";
-	if ((val[K_WEB_IDENTITY] || env("AWS_WEB_IDENTITY_TOKEN_FILE")) &&
-	    (val[K_ROLE_ARN] || env("AWS_ROLE_ARN")))
+	if ((val[K_WEB_IDENTITY] || config_env("AWS_WEB_IDENTITY_TOKEN_FILE")) &&
+	    (val[K_ROLE_ARN] || config_env("AWS_ROLE_ARN")))
 		return "web-identity";
 	if (val[K_SSO_START_URL] || val[K_SSO_SESSION] || val[K_SSO_ACCOUNT_ID] ||
 	    val[K_SSO_ROLE_NAME])
@@ -797,8 +781,8 @@ int aws_region(const char *profile, char *buf, size_t size, struct ck_error *err
 
 	if (size)
 		buf[0] = '\0';
-	if (!(r = env("AWS_REGION")) && (what = "AWS_DEFAULT_REGION") &&
-	    !(r = env("AWS_DEFAULT_REGION"))) {
+	if (!(r = config_env("AWS_REGION")) && (what = "AWS_DEFAULT_REGION") &&
+	    !(r = config_env("AWS_DEFAULT_REGION"))) {
 		if (pick_profile(profile, name, &named, err) ||
 		    ini_load(&conf, 1, name, err))
 			return -1;

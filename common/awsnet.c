@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "awsnet.h"
+#include "config.h"
 #include "http.h"
 #include "sigv4.h"
 
@@ -45,30 +46,12 @@ long aws_ms_left(long deadline_ms)
 	return left > 0 ? left : 0;
 }
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 /* The bound of one request: its own, within what the chain has left. */
 static long bound(const struct aws_chain *c, long own)
 {
 	long left = aws_ms_left(c->deadline_ms);
 
 	return left < own ? left : own;
-}
-
-/* A copy of an answer's words fit for a message: short, printable. */
-static void clean(char *dst, size_t size, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len && src[i] && i + 1 < size; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? ' ' : src[i];
-	if (size)
-		dst[i < size ? i : size - 1] = '\0';
 }
 
 /* --- endpoints and signed requests ---------------------------------------- */
@@ -230,8 +213,8 @@ static void xml_error(const struct http_response *a, char *buf, size_t size)
 
 	xml_text(a->body.buf, "<Error>", "Code", &code);
 	xml_text(a->body.buf, "<Error>", "Message", &msg);
-	clean(c, sizeof(c), code.buf ? code.buf : "", code.len);
-	clean(m, sizeof(m), msg.buf ? msg.buf : "", msg.len);
+	ck_printable(c, sizeof(c), code.buf ? code.buf : "", code.len);
+	ck_printable(m, sizeof(m), msg.buf ? msg.buf : "", msg.len);
 	if (c[0] || m[0])
 		snprintf(buf, size, "%s%s%s", c, c[0] && m[0] ? ": " : "", m);
 	else
@@ -262,11 +245,11 @@ static void sts_region(const struct aws_chain *c, char *buf, size_t size)
 
 static int sts_endpoint(const char *region, struct aws_endpoint *e, struct ck_error *err)
 {
-	const char *set = env("AWS_ENDPOINT_URL_STS");
+	const char *set = config_env("AWS_ENDPOINT_URL_STS");
 	char url[512];
 
 	if (!set)
-		set = env("AWS_ENDPOINT_URL");
+		set = config_env("AWS_ENDPOINT_URL");
 	if (!set) {
 		if (*region)
 			snprintf(url, sizeof(url), "https://sts.%s.%s", region,
@@ -433,12 +416,12 @@ static int web_identity(const struct aws_chain *c, const char *profile,
 	    aws_profile_value(profile, "role_arn", 0, role, sizeof(role), err) < 0 ||
 	    aws_profile_value(profile, "role_session_name", 0, name, sizeof(name), err) < 0)
 		return -1;
-	if (!file[0] && env("AWS_WEB_IDENTITY_TOKEN_FILE"))
-		snprintf(file, sizeof(file), "%s", env("AWS_WEB_IDENTITY_TOKEN_FILE"));
-	if (!role[0] && env("AWS_ROLE_ARN"))
-		snprintf(role, sizeof(role), "%s", env("AWS_ROLE_ARN"));
-	if (!name[0] && env("AWS_ROLE_SESSION_NAME"))
-		snprintf(name, sizeof(name), "%s", env("AWS_ROLE_SESSION_NAME"));
+	if (!file[0] && config_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
+		snprintf(file, sizeof(file), "%s", config_env("AWS_WEB_IDENTITY_TOKEN_FILE"));
+	if (!role[0] && config_env("AWS_ROLE_ARN"))
+		snprintf(role, sizeof(role), "%s", config_env("AWS_ROLE_ARN"));
+	if (!name[0] && config_env("AWS_ROLE_SESSION_NAME"))
+		snprintf(name, sizeof(name), "%s", config_env("AWS_ROLE_SESSION_NAME"));
 	if (read_token(file, "the web identity token file", &token, err))
 		return -1;
 	snprintf(why, sizeof(why), "web identity token %.200s", file);
@@ -513,11 +496,11 @@ static int container_host_ok(const char *url)
 static int container(const struct aws_chain *c, struct aws_creds *out,
 		     struct ck_error *err)
 {
-	const char *rel = env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-	const char *full = env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
-	const char *token_file = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
-	const char *token_env = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	const char *host = env("CREDKIT_AWS_CONTAINER_HOST");
+	const char *rel = config_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	const char *full = config_env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	const char *token_file = config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *token_env = config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *host = config_env("CREDKIT_AWS_CONTAINER_HOST");
 	struct secret token = SECRET_INIT, line = SECRET_INIT;
 	struct http_response a = HTTP_RESPONSE_INIT;
 	struct http_request req = {
@@ -563,7 +546,7 @@ static int container(const struct aws_chain *c, struct aws_creds *out,
 	if (a.status != 200) {
 		char words[200];
 
-		clean(words, sizeof(words), a.body.buf, a.body.len);
+		ck_printable(words, sizeof(words), a.body.buf, a.body.len);
 		ck_error(err, CK_FAILED, "the container credentials endpoint answered %ld: %s",
 			 a.status, words);
 		goto out;
@@ -585,8 +568,8 @@ out:
 static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		size_t size, struct ck_error *err)
 {
-	const char *disabled = env("AWS_EC2_METADATA_DISABLED");
-	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *disabled = config_env("AWS_EC2_METADATA_DISABLED");
+	const char *base = config_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	static const char ttl_line[] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
 	struct http_response a = HTTP_RESPONSE_INIT;
 	long deadline = aws_now_ms() + bound(c, IMDS_TIMEOUT_MS);
@@ -639,7 +622,7 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		snprintf(why, size, "no IAM role on this instance (HTTP %ld)", a.status);
 		goto out;
 	}
-	clean(role, sizeof(role), a.body.buf, strcspn(a.body.buf, "\r\n"));
+	ck_printable(role, sizeof(role), a.body.buf, strcspn(a.body.buf, "\r\n"));
 	if (strpbrk(role, "/ ?#%")) {
 		ret = ck_error(err, CK_FAILED, "instance metadata sent a role name credkit cannot use");
 		goto out;
@@ -668,7 +651,7 @@ static int sso_cache_path(const char *key, char *buf, size_t size, struct ck_err
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0, i;
-	const char *home = env("HOME");
+	const char *home = config_env("HOME");
 	char hex[2 * EVP_MAX_MD_SIZE + 1];
 
 	if (!EVP_Digest(key, strlen(key), md, &len, EVP_sha1(), NULL))
@@ -687,7 +670,7 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	char url[2048], *acct = NULL, *rname = NULL, source[512];
 	struct secret text = SECRET_INIT, line = SECRET_INIT;
 	struct http_response a = HTTP_RESPONSE_INIT;
-	const char *portal = env("AWS_ENDPOINT_URL_SSO"), *token, *expires;
+	const char *portal = config_env("AWS_ENDPOINT_URL_SSO"), *token, *expires;
 	const char *lines[2] = { NULL, NULL };
 	json_t *doc = NULL;
 	time_t until;
@@ -728,7 +711,7 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	snprintf(line.buf, line.len + 1, "x-amz-sso_bearer_token: %s", token);
 	lines[0] = line.buf;
 	if (!portal)
-		portal = env("AWS_ENDPOINT_URL");
+		portal = config_env("AWS_ENDPOINT_URL");
 	acct = curl_easy_escape(NULL, account, 0);
 	rname = curl_easy_escape(NULL, role, 0);
 	if (!acct || !rname)
@@ -754,7 +737,7 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 		const char *m = json_string_value(json_object_get(e, "message"));
 		char words[300];
 
-		clean(words, sizeof(words), m ? m : "", m ? strlen(m) : 0);
+		ck_printable(words, sizeof(words), m ? m : "", m ? strlen(m) : 0);
 		ck_error(err, CK_FAILED, "the AWS SSO portal refused role %s of account %s "
 			 "(profile %s): HTTP %ld %s; run 'aws sso login --profile %s' if the "
 			 "session ended", role, account, profile, a.status, words, profile);
@@ -805,12 +788,13 @@ static int credential_source(const struct aws_chain *c, const char *what,
 	int r;
 
 	if (!strcmp(what, "Environment")) {
-		if (!env("AWS_ACCESS_KEY_ID") || !env("AWS_SECRET_ACCESS_KEY"))
+		if (!config_env("AWS_ACCESS_KEY_ID") || !config_env("AWS_SECRET_ACCESS_KEY"))
 			return ck_error(err, CK_FAILED, "AWS profile %s has credential_source = "
 					"Environment but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
 					"are not both set", profile);
-		return aws_creds_fill(out, env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-				      env("AWS_SESSION_TOKEN"), "environment", err);
+		return aws_creds_fill(out, config_env("AWS_ACCESS_KEY_ID"),
+				      config_env("AWS_SECRET_ACCESS_KEY"),
+				      config_env("AWS_SESSION_TOKEN"), "environment", err);
 	}
 	if (!strcmp(what, "EcsContainer"))
 		r = container(c, out, err);

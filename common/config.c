@@ -75,3 +75,10 @@ void config_release(struct config *cfg)
 	json_decref(cfg->root);
 	cfg->root = NULL;
 }
+
+const char *config_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ecr.h"
 #include "keyctl.h"
 #include "registry.h"
@@ -226,13 +227,6 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 	return (h ^ 0xff) * 0x100000001b3ull;	/* mark the end of s */
 }
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 /*
  * The identity: what decides which credentials the chain will find, as
  * readable as it is short, then a hash of the rest of what can change them
@@ -255,15 +249,15 @@ static void make_key(struct ecr_registry *r)
 
 	if (r->profile[0])
 		snprintf(who, sizeof(who), "profile=%s", r->profile);
-	else if (env("AWS_ACCESS_KEY_ID") && env("AWS_SECRET_ACCESS_KEY"))
-		snprintf(who, sizeof(who), "key=%.128s", env("AWS_ACCESS_KEY_ID"));
-	else if (env("AWS_WEB_IDENTITY_TOKEN_FILE") && env("AWS_ROLE_ARN"))
-		snprintf(who, sizeof(who), "web-identity=%.1200s", env("AWS_ROLE_ARN"));
+	else if (config_env("AWS_ACCESS_KEY_ID") && config_env("AWS_SECRET_ACCESS_KEY"))
+		snprintf(who, sizeof(who), "key=%.128s", config_env("AWS_ACCESS_KEY_ID"));
+	else if (config_env("AWS_WEB_IDENTITY_TOKEN_FILE") && config_env("AWS_ROLE_ARN"))
+		snprintf(who, sizeof(who), "web-identity=%.1200s", config_env("AWS_ROLE_ARN"));
 	else
 		snprintf(who, sizeof(who), "profile=%.128s",
-			 env("AWS_PROFILE") ? env("AWS_PROFILE") : "default");
+			 config_env("AWS_PROFILE") ? config_env("AWS_PROFILE") : "default");
 	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
-		h = fnv1a(h, env(more[i]));
+		h = fnv1a(h, config_env(more[i]));
 	snprintf(r->key, sizeof(r->key), "%s %s%s%s #%016llx", r->host, who,
 		 r->role_arn[0] ? " role=" : "", r->role_arn, (unsigned long long)h);
 	/* Control bytes cannot reach here: every part was checked or is env. */
@@ -524,7 +518,7 @@ int ecr_cache_list(void *cache, backend_each_fn each, void *data,
 /* Make (or check) the private directory of lock files; path[size]. */
 static int lock_dir(char *path, size_t size, struct ck_error *err)
 {
-	const char *run = env("XDG_RUNTIME_DIR");
+	const char *run = config_env("XDG_RUNTIME_DIR");
 	struct stat st;
 	int n;
 

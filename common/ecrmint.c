@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,28 +14,23 @@
 
 #include "awscreds.h"
 #include "awsnet.h"
+#include "config.h"
 #include "ecr.h"
 #include "http.h"
 
 #define ATTEMPTS	3	/* the SDKs' standard retry mode */
 #define ANSWER_MAX	(256 * 1024)
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 /* The API endpoint of r: the overrides first, then the partition's. */
 static int endpoint_find(const struct ecr_registry *r, struct aws_endpoint *e,
 			 struct ck_error *err)
 {
-	const char *set = env(r->public ? "AWS_ENDPOINT_URL_ECR_PUBLIC" : "AWS_ENDPOINT_URL_ECR");
+	const char *set = config_env(r->public ? "AWS_ENDPOINT_URL_ECR_PUBLIC"
+					       : "AWS_ENDPOINT_URL_ECR");
 	char url[512];
 
 	if (!set)
-		set = env("AWS_ENDPOINT_URL");
+		set = config_env("AWS_ENDPOINT_URL");
 	if (!set && r->public)
 		set = "https://api.ecr-public.us-east-1.amazonaws.com";
 	if (!set) {
@@ -43,16 +39,6 @@ static int endpoint_find(const struct ecr_registry *r, struct aws_endpoint *e,
 		set = url;
 	}
 	return aws_endpoint_parse(set, e, err);
-}
-
-/* A copy of an API's message fit for ours: short, no control bytes. */
-static void clean(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src && src[i] && i + 1 < size; i++)
-		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? ' ' : src[i];
-	dst[size ? (i < size ? i : size - 1) : 0] = '\0';
 }
 
 /* "AccessDeniedException: message" from an AWS JSON error, or a status. */
@@ -67,8 +53,8 @@ static void api_error(const struct http_response *a, char *buf, size_t size)
 		msg = json_string_value(json_object_get(doc, "Message"));
 	if (type && strchr(type, '#'))
 		type = strchr(type, '#') + 1;	/* "com.amazon...#Name" */
-	clean(t, sizeof(t), type ? type : "");
-	clean(m, sizeof(m), msg ? msg : "");
+	ck_printable(t, sizeof(t), type, SIZE_MAX);
+	ck_printable(m, sizeof(m), msg, SIZE_MAX);
 	if (t[0] || m[0])
 		snprintf(buf, size, "%s%s%s", t, t[0] && m[0] ? ": " : "", m);
 	else
@@ -205,7 +191,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		}
 		ret = aws_signed_post(&e, r->public ? "ecr-public" : "ecr", r->region, cred,
 				      headers, "{}", 2, aws_ms_left(deadline_ms),
-				      env("AWS_CA_BUNDLE"), what, &a, err);
+				      config_env("AWS_CA_BUNDLE"), what, &a, err);
 		if (ret)
 			break;
 		if (a.status == 200) {

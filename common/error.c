@@ -48,3 +48,14 @@ void ck_error_clear(struct ck_error *err)
 	err->kind = CK_OK;
 	err->msg[0] = '\0';
 }
+
+void ck_printable(char *dst, size_t size, const char *src, size_t len)
+{
+	size_t i;
+
+	if (!size)
+		return;
+	for (i = 0; src && i < len && src[i] && i + 1 < size; i++)
+		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? ' ' : src[i];
+	dst[i] = '\0';
+}

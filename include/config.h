@@ -33,4 +33,7 @@ int config_load(struct config *cfg, struct ck_error *err);
 /* Free what config_load() kept. */
 void config_release(struct config *cfg);
 
+/* getenv(name), with an empty value counted as unset (NULL). */
+const char *config_env(const char *name);
+
 #endif

@@ -12,6 +12,8 @@
 #ifndef CREDKIT_ERROR_H
 #define CREDKIT_ERROR_H
 
+#include <stddef.h>
+
 enum ck_kind {
 	CK_OK = 0,
 	CK_NOT_FOUND,		/* "credentials not found in native keychain" */
@@ -43,6 +45,13 @@ void ck_error_clear(struct ck_error *err);
 
 /* The protocol's exact text for the three protocol kinds, else NULL. */
 const char *ck_error_protocol_text(enum ck_kind kind);
+
+/*
+ * Copy at most len bytes of src (less at a NUL) into dst of size bytes as
+ * text fit for a message: control characters become spaces, so a server's
+ * or a file's words cannot forge a line of their own.  src may be NULL.
+ */
+void ck_printable(char *dst, size_t size, const char *src, size_t len);
 
 #include "banned.h"
 
