@@ -452,6 +452,8 @@ int aws_parse_time(const char *text, time_t *t)
 	}
 	if (*p == 'Z' || *p == 'z') {
 		p++;
+	} else if (!strcmp(p, "UTC")) {
+		p += 3;		/* the SSO token caches of AWS CLI v1 */
 	} else if (*p == '+' || *p == '-') {
 		sign = *p++ == '-' ? -1 : 1;
 		if (digits(&p, 2, &oh) || (*p == ':' && !*++p) || digits(&p, 2, &om))
