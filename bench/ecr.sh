@@ -9,7 +9,13 @@
 #   cold get     no cached token: credkit mints (lock, minter, SigV4, TLS);
 #                the Go helper likewise; beside the endpoint's own latency
 #                (a signed request over a new TLS connection, timed in
-#                Python without its start-up)
+#                Python without its start-up) and an empty program that
+#                links libcurl (the floor of any minter that uses it)
+#   system CAs   the same cold gets trusting the system's CAs, as in
+#                production (as root: a mount namespace whose
+#                /etc/ssl/certs also holds the mock's CA); credkit's way
+#                (the hashed directory) against libcurl's default (the
+#                bundle file, parsed whole) and the Go helper
 #   32 at once   32 parallel cold gets: how many calls reach ECR
 #   sizes        of the programs
 #
@@ -65,16 +71,47 @@ grep -q '"Secret":"ecrpw-' "$dir/ours.json" && grep -q '"Secret":"ecrpw-' "$dir/
 }
 before=$(aws_mock_calls ecr)
 
+# Beside them, the floor of any program here: an empty static one.
+printf 'int main(void) { return 0; }\n' >"$dir/empty.c"
+cc -O2 -static -o "$dir/empty-static" "$dir/empty.c"
 hyperfine -N --warmup 20 --runs "$runs" --export-json "$dir/cached.json" \
-	-n "credkit cached get" "$ours" -n "Go cached get" "$theirs" >/dev/null 2>&1
+	-n "credkit cached get" "$ours" -n "Go cached get" "$theirs" \
+	-n "empty static program" "$dir/feed $dir/server $dir/empty-static" >/dev/null 2>&1
 cached_calls=$(( $(aws_mock_calls ecr) - before ))
 
-# Cold: the cache emptied before each run.
+# Cold: the cache emptied before each run.  Beside them, the floor of any
+# program that links libcurl here: an empty one.
+cc -O2 -o "$dir/empty-curl" "$dir/empty.c" -Wl,--no-as-needed $(pkg-config --libs libcurl)
 hyperfine -N --warmup 2 --runs 30 --export-json "$dir/cold.json" \
 	--prepare "$dir/feed $dir/server $bin/docker-credential-ecr-login erase" \
 	-n "credkit cold get" "$ours" \
 	--prepare "rm -rf $AWS_ECR_CACHE_DIR" \
-	-n "Go cold get" "$theirs" >/dev/null 2>&1
+	-n "Go cold get" "$theirs" \
+	--prepare true -n "empty program linking libcurl" "$dir/empty-curl" >"$dir/cold.log" 2>&1 ||
+	{ cat "$dir/cold.log" >&2; exit 1; }
+
+# Cold, trusting the system's CAs as in production (no AWS_CA_BUNDLE): in a
+# mount namespace whose /etc/ssl/certs is a copy of this machine's plus the
+# mock's CA.  credkit looks the issuer up in the hashed directory; libcurl's
+# default (forced here with SSL_CERT_FILE) parses the whole bundle file.
+system_ca=
+if [ "$(id -u)" -eq 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+	cp -a /etc/ssl/certs "$dir/certs"
+	cp "$AWS_CA_BUNDLE" "$dir/certs/credkit-mock.pem"
+	cat "$AWS_CA_BUNDLE" >>"$dir/certs/ca-certificates.crt"
+	openssl rehash "$dir/certs" >/dev/null 2>&1
+	env -u AWS_CA_BUNDLE unshare --mount --propagation private sh -c '
+		mount --bind "$1" /etc/ssl/certs || exit 1
+		hyperfine -N --warmup 2 --runs 30 --export-json "$2/dir.json" \
+			--prepare "$3 erase" -n "system CAs, hashed directory" "$3 get" \
+			--prepare "rm -rf $AWS_ECR_CACHE_DIR" -n "Go, system CAs" "$4 get"
+		SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
+			hyperfine -N --warmup 2 --runs 30 --export-json "$2/file.json" \
+			--prepare "$3 erase" -n "system CAs, bundle file" "$3 get"
+	' _ "$dir/certs" "$dir" "$dir/feed $dir/server $bin/docker-credential-ecr-login" \
+		"$dir/feed $dir/server $go" \
+		>/dev/null 2>&1 && system_ca=1
+fi
 
 # The endpoint's own latency: a signed call over a new TLS connection.
 latency=$(/usr/bin/python3 - "$MOCK_HTTPS_PORT" "$AWS_CA_BUNDLE" <<'PY'
@@ -119,20 +156,34 @@ aws_mock_reset
 parallel "$theirs"
 theirs32=$(aws_mock_calls ecr)
 
-/usr/bin/python3 - "$dir/cached.json" "$dir/cold.json" "$latency" "$cached_calls" <<'PY'
+/usr/bin/python3 - "$dir/cached.json" "$dir/cold.json" "$latency" "$cached_calls" \
+	${system_ca:+"$dir/dir.json" "$dir/file.json"} <<'PY'
 import json, sys
 def load(p):
     return {r["command"]: r for r in json.load(open(p))["results"]}
 cached, cold = load(sys.argv[1]), load(sys.argv[2])
 latency, calls = float(sys.argv[3]), int(sys.argv[4])
+floor = cold["empty program linking libcurl"]["mean"] * 1e3
 o, g = cached["credkit cached get"]["mean"], cached["Go cached get"]["mean"]
 print("| get                 | credkit   | Go        | Go / credkit |")
 print("|---------------------|-----------|-----------|--------------|")
 print(f"| cached              | {o*1e3:6.2f} ms | {g*1e3:6.2f} ms | {g/o:11.2f}x |")
+empty = cached["empty static program"]["mean"]
 oc, gc = cold["credkit cold get"]["mean"], cold["Go cold get"]["mean"]
 print(f"| cold (mints)        | {oc*1e3:6.2f} ms | {gc*1e3:6.2f} ms | {gc/oc:11.2f}x |")
+if len(sys.argv) > 6:
+    sys_ca = load(sys.argv[5])
+    d = sys_ca["system CAs, hashed directory"]["mean"]
+    gd = sys_ca["Go, system CAs"]["mean"]
+    f = load(sys.argv[6])["system CAs, bundle file"]["mean"]
+    print(f"| cold, system CAs    | {d*1e3:6.2f} ms | {gd*1e3:6.2f} ms | {gd/d:11.2f}x |")
+    print(f"\nwith the system's CAs: {d*1e3:.2f} ms through the hashed directory, "
+          f"{f*1e3:.2f} ms parsing the bundle file (libcurl's default)")
 print(f"\nendpoint latency (signed call, new TLS connection): {latency:.2f} ms; "
-      f"credkit cold get is latency + {oc*1e3 - latency:.1f} ms")
+      f"credkit cold get is latency + {oc*1e3 - latency:.1f} ms, of which "
+      f"{floor:.1f} ms is what any program linking libcurl takes to start here")
+print(f"cached get: {o*1e3:.2f} ms, against {empty*1e3:.2f} ms for an empty static program "
+      f"given the same input")
 print(f"ECR calls during the cached runs: {calls}")
 PY
 echo "32 parallel cold gets: credkit made $ours32 ECR call(s), Go made $theirs32"

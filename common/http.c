@@ -2,6 +2,7 @@
  * http.c - one HTTP exchange over libcurl (see http.h).
  */
 #include <curl/curl.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,6 +123,45 @@ static int fail(const struct http_request *req, CURLcode rc, const char *detail,
 	}
 }
 
+/*
+ * Whether dir holds OpenSSL's hashed links (update-ca-certificates and
+ * c_rehash make them: "5ad8a5d6.0" to a certificate).
+ */
+static int hashed_dir(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+	int found = 0;
+
+	if (!dp)
+		return 0;
+	while (!found && (d = readdir(dp)))
+		found = strlen(d->d_name) == 10 && d->d_name[8] == '.' && d->d_name[9] == '0' &&
+			strspn(d->d_name, "0123456789abcdef") == 8;
+	closedir(dp);
+	return found;
+}
+
+/*
+ * With no CA named, trust the system's as libcurl would, only faster: its
+ * default bundle file is parsed whole at every handshake (144 certificates,
+ * 24 ms here, more than the rest of a cold get), where the hashed directory
+ * beside it is looked up for the one issuer needed.  Debian's libcurl sets
+ * both; so without the file only the lookup is left.  Where the directory
+ * has no hashed links (Fedora's), the file stays.
+ */
+static void system_cas(CURL *c)
+{
+	static int use_dir = -1;
+	char *dir = NULL;
+
+	if (use_dir < 0)
+		use_dir = curl_easy_getinfo(c, CURLINFO_CAPATH, &dir) == CURLE_OK && dir &&
+			  hashed_dir(dir);
+	if (use_dir)
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+}
+
 int http_do(const struct http_request *req, struct http_response *resp,
 	    struct ck_error *err)
 {
@@ -175,6 +215,8 @@ int http_do(const struct http_request *req, struct http_response *resp,
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (cadir && *cadir)
 		curl_easy_setopt(c, CURLOPT_CAPATH, cadir);
+	else if (!ca)
+		system_cas(c);
 	if (strcmp(req->method, "GET")) {
 		/* The body is sent from the caller's memory, never copied. */
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req->body_len);

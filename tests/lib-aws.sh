@@ -135,14 +135,15 @@ aws_mock_calls() {
 
 aws_mock_stop() {
 	[ -n "${AWS_MOCK_PID:-}" ] || return 0
-	kill "$AWS_MOCK_PID" 2>/dev/null
+	# Safe under set -e (bench/): a kill of a process gone is no failure.
+	kill "$AWS_MOCK_PID" 2>/dev/null || true
 	local i
 	for i in $(seq 50); do
 		kill -0 "$AWS_MOCK_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -9 "$AWS_MOCK_PID" 2>/dev/null
-	wait "$AWS_MOCK_PID" 2>/dev/null
+	kill -9 "$AWS_MOCK_PID" 2>/dev/null || true
+	wait "$AWS_MOCK_PID" 2>/dev/null || true
 	AWS_MOCK_PID=
 	return 0
 }

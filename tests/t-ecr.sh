@@ -38,6 +38,8 @@
 #   fallback  keyctl refused by seccomp: tokens are cached in the Secret
 #             Service instead (list, erase); CREDKIT_STORE=none keeps none
 #   proxy     HTTPS_PROXY to the real host names, through a CONNECT proxy
+#   trust     with no CA named, the system's are trusted through their
+#             hashed directory, without parsing the whole bundle file
 #   settings  registry aliases of the settings file, per-registry profile,
 #             malformed settings
 #   docker    the docker CLI's credHelpers on an alias of a TLS registry
@@ -56,7 +58,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 SELF=$here/t-ecr.sh
 PARTS="mock hosts cache identity refresh flight errors sources roles sso container fallback
-	proxy settings docker"
+	proxy trust settings docker"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ecr-login
 REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
@@ -653,6 +655,30 @@ part_proxy() {
 		t_get "NO_PROXY is honoured" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
 	)
 	t_calls "no more CONNECTs" 1 connect
+}
+
+part_trust() {
+	local certs=$TMP/certs
+	env_keys
+	(
+		unset AWS_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR
+		t_fails "no CA named: the system's are trusted, and the mock is not" \
+			"TLS with ECR at .* failed: .*\(trusting the system's certificates\)" "$REG"
+		# The system's store replaced (in a mount namespace of its own) by
+		# one whose hashed directory trusts the mock and whose bundle file
+		# is missing: only the directory is read, as it should be.
+		mkdir -p "$certs"
+		cp "$MOCK_DIR/ca.crt" "$certs/mock.pem"
+		openssl rehash "$certs" 2>/dev/null || c_rehash "$certs" >/dev/null 2>&1
+		if [ "$(id -u)" -ne 0 ] || ! unshare --mount --propagation private true 2>/dev/null; then
+			t_skip "the system's hashed directory, not its bundle" "needs root for a mount namespace"
+			return
+		fi
+		OUT=$(printf '%s' "$REG" | timeout 20 unshare --mount --propagation private \
+			sh -c 'mount --bind "$1" /etc/ssl/certs && exec "$2" get' _ "$certs" "$HELPER" 2>&1)
+		t_eq "the system's hashed directory is used, not its bundle file" "$OUT" \
+			"{\"ServerURL\":\"$REG\",\"Username\":\"AWS\",\"Secret\":\"$(pw 1 "$MOCK_ENV_KEY_ID")\"}"
+	)
 }
 
 part_settings() {
