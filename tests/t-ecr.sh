@@ -41,7 +41,7 @@
 #   trust     with no CA named, the system's are trusted through their
 #             hashed directory, without parsing the whole bundle file
 #   settings  registry aliases of the settings file, per-registry profile,
-#             malformed settings
+#             AWS_ENDPOINT_URL and the services' own, malformed settings
 #   docker    the docker CLI's credHelpers on an alias of a TLS registry
 #             whose password is the minted token: docker login needs no
 #             password, config.json holds none; skopeo reads through it
@@ -692,6 +692,19 @@ part_settings() {
 		"$(pw 1 "$MOCK_ENV_KEY_ID" ecr-public)"
 	ecr get pub.example.com
 	t_eq "not without it" "$RC $OUT" "1 credentials not found in native keychain"
+	# AWS_ENDPOINT_URL for every service; a service's own wins over it.
+	(
+		unset AWS_ENDPOINT_URL_ECR AWS_ENDPOINT_URL_STS
+		export AWS_ENDPOINT_URL=$MOCK_URL
+		printf '{"ecr": {"role_arn": "arn:aws:iam::123456789012:role/pull"}}\n' >"$CREDKIT_CONFIG"
+		ecr get "$REG"
+		t_eq "AWS_ENDPOINT_URL serves ECR and STS" "$RC $(calls sts) $(calls ecr)" "0 1 2"
+		export AWS_ENDPOINT_URL=https://127.0.0.1:1 AWS_ENDPOINT_URL_ECR=$MOCK_URL \
+			AWS_ENDPOINT_URL_STS=$MOCK_URL
+		ecr erase "$REG"
+		ecr get "$REG"
+		t_eq "each service's own wins over it" "$RC $(calls sts) $(calls ecr)" "0 2 3"
+	)
 	printf '{"ecr": {"registries": {"registry.example.com": {"account": "12345", "region": "eu-west-1"}}}}\n' \
 		>"$CREDKIT_CONFIG"
 	t_fails "a bad account" "needs \"account\" \(12 digits\)" registry.example.com

@@ -37,7 +37,7 @@ static void *front_open(struct ck_error *err)
 		return NULL;
 	}
 	/* "none" keeps nothing; elsewhere the minter knows the other stores. */
-	if (!getenv("CREDKIT_STORE") || strcmp(getenv("CREDKIT_STORE"), "none"))
+	if (!config_env("CREDKIT_STORE") || strcmp(config_env("CREDKIT_STORE"), "none"))
 		f->cache = ecr_cache_open(NULL);
 	return f;
 }

@@ -30,7 +30,7 @@ struct mint {
 static void open_cache(struct mint *m)
 {
 	struct ck_error e = CK_ERROR_INIT;
-	const char *set = getenv("CREDKIT_STORE");
+	const char *set = config_env("CREDKIT_STORE");
 
 	if (set && !strcmp(set, "none")) {
 		snprintf(m->why, sizeof(m->why), "CREDKIT_STORE=none");
@@ -105,12 +105,10 @@ static int mint(const struct ecr_registry *r, long deadline, struct ecr_token *t
 		.role_arn = r->role_arn[0] ? r->role_arn : NULL,
 		.region = r->region,
 		.deadline_ms = deadline,
-		.ca_file = getenv("AWS_CA_BUNDLE"),
+		.ca_file = config_env("AWS_CA_BUNDLE"),
 	};
 	int ret = -1;
 
-	if (chain.ca_file && !*chain.ca_file)
-		chain.ca_file = NULL;
 	if (aws_creds_resolve(&chain, &creds, err) == AWS_CREDS_FOUND)
 		ret = ecr_get_token(r, &creds, deadline, t, err);
 	aws_creds_release(&creds);
