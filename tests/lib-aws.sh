@@ -24,6 +24,8 @@
 # Only 127.0.0.1 is ever used; every wait is bounded.
 
 # shellcheck shell=bash
+# shellcheck source=tests/lib.sh
+command -v t_stop_process >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 AWS_MOCK_PYTHON=${AWS_MOCK_PYTHON:-/usr/bin/python3}
 
 MOCK_ENV_KEY_ID=AKIDENVEXAMPLE0001
@@ -135,15 +137,6 @@ aws_mock_calls() {
 
 aws_mock_stop() {
 	[ -n "${AWS_MOCK_PID:-}" ] || return 0
-	# Safe under set -e (bench/): a kill of a process gone is no failure.
-	kill "$AWS_MOCK_PID" 2>/dev/null || true
-	local i
-	for i in $(seq 50); do
-		kill -0 "$AWS_MOCK_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$AWS_MOCK_PID" 2>/dev/null || true
-	wait "$AWS_MOCK_PID" 2>/dev/null || true
+	t_stop_process "$AWS_MOCK_PID"
 	AWS_MOCK_PID=
-	return 0
 }

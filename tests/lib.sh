@@ -47,3 +47,16 @@ t_cleanup() {
 }
 
 t_done() { [ "$T_FAILED" -eq 0 ]; }
+
+# t_stop_process PID: TERM, up to 5 s to go, then KILL; reaps it.  Safe
+# under set -e, and for a process already gone.
+t_stop_process() {
+	local pid=$1 i
+	kill "$pid" 2>/dev/null || true
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}

@@ -25,6 +25,8 @@
 # mode 600 file).
 
 # shellcheck shell=bash
+# shellcheck source=tests/lib.sh
+command -v t_stop_process >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 REGISTRY_START_TIMEOUT=${REGISTRY_START_TIMEOUT:-10}
 REGISTRY_CERTS_D=${REGISTRY_CERTS_D:-/etc/docker/certs.d}
 # Debian's python3 (tests/deps.sh installs it) before any on PATH: a version
@@ -171,13 +173,7 @@ registry_kill() {
 	local pid=${REGISTRY_PID:-}
 	REGISTRY_PID=
 	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || return 0
-	for _ in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -9 "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	t_stop_process "$pid"
 }
 
 registry_stop() {
