@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,8 +214,8 @@ static void xml_error(const struct http_response *a, char *buf, size_t size)
 
 	xml_text(a->body.buf, "<Error>", "Code", &code);
 	xml_text(a->body.buf, "<Error>", "Message", &msg);
-	ck_printable(c, sizeof(c), code.buf ? code.buf : "", code.len);
-	ck_printable(m, sizeof(m), msg.buf ? msg.buf : "", msg.len);
+	ck_printable(c, sizeof(c), code.buf, code.len);
+	ck_printable(m, sizeof(m), msg.buf, msg.len);
 	if (c[0] || m[0])
 		snprintf(buf, size, "%s%s%s", c, c[0] && m[0] ? ": " : "", m);
 	else
@@ -737,7 +738,7 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 		const char *m = json_string_value(json_object_get(e, "message"));
 		char words[300];
 
-		ck_printable(words, sizeof(words), m ? m : "", m ? strlen(m) : 0);
+		ck_printable(words, sizeof(words), m, SIZE_MAX);
 		ck_error(err, CK_FAILED, "the AWS SSO portal refused role %s of account %s "
 			 "(profile %s): HTTP %ld %s; run 'aws sso login --profile %s' if the "
 			 "session ended", role, account, profile, a.status, words, profile);
