@@ -19,6 +19,8 @@
 #   aws_mock_calls [S]  how many calls reached service S (ecr, ecr-public,
 #                       sts, sso, imds, container, connect, bad_signature);
 #                       without S, the whole JSON
+#   aws_mock_gave_up S  how long (ms) the last client left waiting on S's
+#                       "hang" took to give up and close, or nothing
 #   aws_mock_stop       stops it (safe to call twice)
 #
 # Only 127.0.0.1 is ever used; every wait is bounded.
@@ -133,6 +135,11 @@ aws_mock_calls() {
 		"$AWS_MOCK_PYTHON" -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' \
 			"$json" "$1"
 	fi
+}
+
+aws_mock_gave_up() {
+	aws_mock_calls | "$AWS_MOCK_PYTHON" -c \
+		'import json, sys; print(json.load(sys.stdin)["gave_up_ms"].get(sys.argv[1], ""))' "$1"
 }
 
 aws_mock_stop() {

@@ -35,6 +35,7 @@ import http.server
 import json
 import os
 import secrets
+import select
 import signal
 import socket
 import socketserver
@@ -83,6 +84,7 @@ def reset():
         state["counts"] = {k: 0 for k in ("ecr", "ecr-public", "sts", "sso", "imds",
                                           "container", "connect", "bad_signature")}
         state["log"] = []
+        state["gave_up_ms"] = {}	# service -> how long a client waited on "hang"
         state["temp"] = {}		# temporary key id -> (secret, token)
 
 
@@ -249,10 +251,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if s.get("delay_ms"):
             time.sleep(s["delay_ms"] / 1000)
         if s.get("fail") == "hang":
-            time.sleep(120)
-            self.close_connection = True
+            self.hang(service)
             return "hang"
         return s.get("fail")
+
+    def hang(self, service):
+        """Answer nothing (120 s at most); note how long until the client
+        gave up and closed, as "gave_up_ms" of the calls."""
+        start = time.monotonic()
+        sock = self.connection
+        while time.monotonic() - start < 120:
+            readable, _, _ = select.select([sock], [], [], 0.01)
+            try:
+                # The client sends nothing more on this connection: what
+                # is readable is its close (the connection is dropped).
+                if readable and not sock.recv(1):
+                    break
+            except (OSError, ssl.SSLError):
+                break
+        with lock:
+            state["gave_up_ms"][service] = round((time.monotonic() - start) * 1000)
+        self.close_connection = True
 
     # --- routes ---------------------------------------------------------
 
@@ -273,7 +292,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/__mock/calls":
             with lock:
-                out = dict(state["counts"], log=state["log"])
+                out = dict(state["counts"], log=state["log"], gave_up_ms=state["gave_up_ms"])
             return self.answer(200, json.dumps(out))
         if url.path == "/federation/credentials":
             return self.sso(urllib.parse.parse_qs(url.query))
