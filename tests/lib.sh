@@ -48,6 +48,14 @@ t_cleanup() {
 
 t_done() { [ "$T_FAILED" -eq 0 ]; }
 
+# t_seccomp_tool DEST: build tests/tools/seccomp-deny.c into DEST; when it
+# cannot be built, T_SECCOMP_WHY says why (for t_skip) and the status is 1.
+t_seccomp_tool() {
+	cc -O2 -Wall -o "$1" "$CREDKIT_ROOT/tests/tools/seccomp-deny.c" 2>"$1.err" && return 0
+	T_SECCOMP_WHY="cannot build tests/tools/seccomp-deny.c: $(head -c 200 "$1.err")"
+	return 1
+}
+
 # t_stop_process PID: TERM, up to 5 s to go, then KILL; reaps it.  Safe
 # under set -e, and for a process already gone.
 t_stop_process() {

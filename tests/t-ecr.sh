@@ -596,8 +596,8 @@ secrets_of() {
 
 part_fallback() {
 	local seccomp=$TMP/seccomp-deny real=$HELPER
-	if ! cc -O2 -o "$seccomp" "$CREDKIT_ROOT/tests/tools/seccomp-deny.c" 2>/dev/null; then
-		t_skip "tokens in the store for passwords" "cannot build tests/tools/seccomp-deny.c"
+	if ! t_seccomp_tool "$seccomp"; then
+		t_skip "tokens in the store for passwords" "$T_SECCOMP_WHY"
 		return
 	fi
 	# The helper as in a container whose seccomp profile refuses the

@@ -309,8 +309,8 @@ part_quota() {
 
 part_seccomp() {
 	local tool=$TMP/seccomp-deny real=$HELPER mode verb input s before
-	if ! cc -O2 -Wall -o "$tool" "$CREDKIT_ROOT/tests/tools/seccomp-deny.c" 2>"$TMP/cc.err"; then
-		skip "seccomp" "cannot build tests/tools/seccomp-deny.c: $(head -c 200 "$TMP/cc.err")"
+	if ! t_seccomp_tool "$tool"; then
+		skip "seccomp" "$T_SECCOMP_WHY"
 		return
 	fi
 	s=https://$(host seccomp)

@@ -22,7 +22,7 @@ chmod 700 "$XDG_RUNTIME_DIR"
 unset DBUS_SESSION_BUS_ADDRESS CREDKIT_STORE CREDKIT_CONFIG PASSWORD_STORE_DIR
 
 seccomp=$TMP/seccomp-deny
-cc -O2 -o "$seccomp" "$CREDKIT_ROOT/tests/tools/seccomp-deny.c" 2>/dev/null || seccomp=
+t_seccomp_tool "$seccomp" || seccomp=
 
 # choice OUT KIND: the line "  KIND NAME (why)" of doctor's choices.
 choice() { sed -n "s/^  $2 *\([a-z]*\) (.*/\1/p" "$1"; }
@@ -88,7 +88,7 @@ for h in "${helpers[@]}"; do
 			"$(choice "$TMP/blocked" tokens)" none
 		t_check "store: $n: keyctl blocked: doctor says seccomp" grep -q seccomp "$TMP/blocked"
 	else
-		t_skip "store: $n: keyctl blocked" "cannot build tests/tools/seccomp-deny.c"
+		t_skip "store: $n: keyctl blocked" "$T_SECCOMP_WHY"
 	fi
 done
 
