@@ -110,7 +110,8 @@ fail:
 /*
  * Join the lines of in as Go's bufio.Scanner with ScanLines splits them and
  * the Go helpers concatenate them: every "\n" goes, and so does a "\r"
- * just before one or at the very end.  In place; the freed tail is wiped.
+ * just before one or at the very end.  In place; in stays NUL-terminated
+ * and the bytes freed at its end are wiped.
  */
 static void join_lines(struct input *in)
 {
@@ -126,6 +127,7 @@ static void join_lines(struct input *in)
 			to--;
 	}
 	secure_wipe(in->buf + to, in->len - to);
+	in->buf[to] = '\0';
 	in->len = to;
 }
 
@@ -173,7 +175,11 @@ static int has_control(const char *s)
 	return 0;
 }
 
-/* Whether the len bytes at s are valid UTF-8 (jansson checks as Go does). */
+/*
+ * Whether the len bytes at s are valid UTF-8, as jansson checks it and Go's
+ * utf8.Valid does (no overlong form, no surrogate, nothing past U+10FFFF).
+ * Running out of memory for these few bytes counts as invalid.
+ */
 static int is_utf8(const char *s, size_t len)
 {
 	json_t *j = json_stringn(s, len);
@@ -215,7 +221,11 @@ static const char *input_server(struct input *in, struct ck_error *err)
 	return start;
 }
 
-/* How store's JSON is decoded: the whole of jansson that is needed. */
+/*
+ * How each JSON value of a store is decoded: alone, whatever follows it,
+ * with \u0000 and any number accepted where Go accepts them (they are
+ * refused later where a field cannot hold them).
+ */
 #define LOAD_FLAGS (JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL | \
 		    JSON_DECODE_INT_AS_REAL)
 

@@ -15,9 +15,10 @@
  *
  * ARGS is the space-separated argv after the program name, "-" for none.
  * In STDIN and STDOUT "\n", "\t", "\\", "\0" and "\xHH" are escapes, and in
- * STDIN "<NKiB>" stands for N KiB of 'a' ("<2MiB>" for 2 MiB).  STDOUT "*" matches anything,
- * "~TEXT" any output that contains TEXT and "!TEXT" any output that does
- * not.  '#' starts a comment line, and two directives act on the store:
+ * STDIN "<NKiB>" stands for N KiB of 'a' (N up to 1024) and "<2MiB>" for
+ * 2 MiB.  STDOUT "*" matches anything, "~TEXT" any output that contains
+ * TEXT and "!TEXT" any output that does not.  '#' starts a comment line,
+ * and these directives act on the store:
  *
  *	@fail OP	from now on OP (open, store, get, erase or list) fails
  *			with CK_UNAVAILABLE; "@fail none" ends it
