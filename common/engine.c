@@ -290,6 +290,8 @@ static const char *json_problem(enum json_error_code code)
 		return "a NUL character";
 	case json_error_numeric_overflow:
 		return "a number too large";
+	case json_error_stack_overflow:
+		return "values nested too deeply";
 	case json_error_out_of_memory:
 		return "out of memory";
 	default:
