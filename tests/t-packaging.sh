@@ -27,6 +27,19 @@ cd "$CREDKIT_ROOT" || exit 1
 version=$(sed -n 's/^VERSION *:= *//p' Makefile)
 HELPERS="secretservice keyctl pass ecr-login"
 
+# Only the unit tests may see the test headers (tests/unit/): the compile
+# lines make would run for every object, into a scratch build directory.
+make -n -B --no-print-directory BUILD="$TMP/o" OUT="$TMP/o/bin" \
+	LIBEXEC_OUT="$TMP/o/libexec" all unit >"$TMP/make-n.log" 2>&1
+compiles=$(grep -E -- ' -c -o [^ ]+\.o [^ ]+\.c$' "$TMP/make-n.log")
+leaks=$(grep -v ' tests/unit/[^ ]*\.c$' <<<"$compiles" | grep -- '-Itests/unit' |
+	awk '{print $NF}' | tr '\n' ' ')
+t_eq "build: helper and common objects compile without -Itests/unit" "$leaks" ""
+n_prog=$(grep -c -E ' (common|helpers)/[^ ]*\.c$' <<<"$compiles")
+n_unit=$(grep ' tests/unit/[^ ]*\.c$' <<<"$compiles" | grep -c -- '-Itests/unit')
+t_check "build: make -n compiled common/ and helpers/ ($n_prog), unit tests with -Itests/unit ($n_unit)" \
+	test "$n_prog" -gt 0 -a "$n_unit" -gt 0
+
 if ! command -v dpkg-buildpackage >/dev/null || ! command -v dh >/dev/null; then
 	if [ "$(id -u)" -ne 0 ]; then
 		t_skip "packaging: make deb" "needs dpkg-dev and debhelper (sudo apt-get install dpkg-dev debhelper)"
