@@ -230,12 +230,11 @@ else
 	status=$?
 	t_eq "packaging: lintian ran on $changes (exit)" "$status" 0
 	[ "$status" -eq 0 ] || sed 's/^/#   /' "$TMP/lintian.log" | tail -n 20
-	errors=$(grep '^E: ' "$TMP/lintian.log")
-	copyright=$(grep -E '^W: [^:]+: [^ ]*copyright' "$TMP/lintian.log")
-	t_eq "packaging: lintian errors" "$errors" ""
-	t_eq "packaging: lintian copyright tags" "$copyright" ""
-	n=$(grep -c '^[WI]: ' "$TMP/lintian.log")
-	sed -n 's/^\([WI]: \)/#   lintian \1/p' "$TMP/lintian.log"
+	sed -n 's/^\([EWI]: \)/#   lintian \1/p' "$TMP/lintian.log"
+	t_eq "packaging: lintian errors (shown above)" "$(grep -c '^E: ' "$TMP/lintian.log")" 0
+	t_eq "packaging: lintian copyright warnings (shown above)" \
+		"$(grep -c -E '^W: [^:]+: [^ ]*copyright' "$TMP/lintian.log")" 0
+	n=$(grep '^[WI]: ' "$TMP/lintian.log" | grep -c -v -E '^W: [^:]+: [^ ]*copyright')
 	t_ok "packaging: lintian other warnings and infos: $n (shown above, not counted)"
 fi
 t_done
