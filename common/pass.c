@@ -21,10 +21,10 @@
  *  - list reads directory names only: it never runs pass or gpg;
  *  - store replaces: after the new entry is written, the other usernames'
  *    entries for the same server are removed;
- *  - get, store and erase hold one lock (PASS_LOCK_FILE in
- *    $XDG_RUNTIME_DIR, else the store directory itself), so that parallel
- *    helpers never show several pinentry prompts at once, and waiting for
- *    it is bounded by PASS_LOCK_SEC;
+ *  - get, store and erase hold the store's one lock, a flock on the store
+ *    directory itself whatever the environment, so that parallel helpers
+ *    never show several pinentry prompts at once nor undo each other's
+ *    store; waiting for it is bounded by PASS_LOCK_SEC;
  *  - every run of pass is bounded by PASS_RUN_SEC, after which its process
  *    group is killed; its exit status is checked, its stderr (gpg's words)
  *    is copied to our stderr, and its stdout never reaches ours;
@@ -51,7 +51,6 @@
 #include "pass.h"
 
 #define PASS_FOLDER	"docker-credential-helpers"
-#define PASS_LOCK_FILE	"docker-credential-pass.lock"
 
 /* A pinentry prompt gets this long before pass and gpg are killed. */
 #define PASS_RUN_SEC	30
@@ -362,61 +361,108 @@ static int pass_failed(struct pass *ps, const struct child *c, const char *what,
 /* --- the lock ------------------------------------------------------------ */
 
 /*
- * Take the lock that serialises pass and gpg among our helpers (once; it is
- * held until pass_close).  Returns 0, or -1 with err after PASS_LOCK_SEC.
+ * Make the directory path and what is missing above it, each 0700 as pass
+ * makes them (its umask is 077).  Returns 0, also when another process
+ * made them first, or -1 with err.
  */
-static int lock(struct pass *ps, struct ck_error *err)
+static int make_dirs(const char *path, struct ck_error *err)
 {
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	char *p = strdup(path), *slash = p;
+	int ret = 0;
+
+	if (!p)
+		return ck_error(err, CK_FAILED, "out of memory");
+	do {
+		slash = strchr(slash + 1, '/');
+		if (slash)
+			*slash = '\0';
+		if (mkdir(p, 0700) && errno != EEXIST) {
+			ret = ck_error(err, CK_FAILED, "cannot make the password store %s: "
+				       "mkdir %s: %s", path, p, strerror(errno));
+			break;
+		}
+		if (slash)
+			*slash = '/';
+	} while (slash);
+	free(p);
+	return ret;
+}
+
+/*
+ * One try at the lock (see lock()): open the store directory, making it
+ * first when create is set, flock it without waiting, and check that the
+ * path still names what was locked (a store removed and made again is
+ * another directory, with a lock of its own).  Returns 0 when the lock is
+ * held in ps->lock_fd, or when there is no store and create is not set; 1
+ * when it is busy; -1 with err.
+ */
+static int lock_once(struct pass *ps, int create, struct ck_error *err)
+{
+	struct stat held, now;
+	int fd, e;
+
+	fd = open(ps->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (!create)
+			return 0;	/* no store: pass has nothing to work on */
+		if (make_dirs(ps->store, err))
+			return -1;
+		fd = open(ps->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return ck_error(err, CK_FAILED, "cannot open the password store %s to lock "
+				"it: %s", ps->store, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK || e == EINTR)
+			return 1;
+		/* NFS takes flock for a byte-range lock, which needs write access. */
+		return ck_error(err, CK_FAILED, "cannot lock the password store %s: %s%s",
+				ps->store, strerror(e), e == EBADF || e == ENOLCK ?
+				" (its file system takes no lock on a directory: on NFS, "
+				"mount it with local_lock=flock)" : "");
+	}
+	if (fstat(fd, &held) || stat(ps->store, &now) || held.st_dev != now.st_dev ||
+	    held.st_ino != now.st_ino) {
+		close(fd);
+		return 1;
+	}
+	ps->lock_fd = fd;
+	return 0;
+}
+
+/*
+ * Take the lock that serialises pass and gpg among our helpers, once: it
+ * is held until pass_close.  There is one lock per password store, a
+ * flock on the store directory itself: helpers started by a systemd unit
+ * and from a shell exclude each other whatever their environment, and no
+ * file of ours shows in the store (often a git repository).  With create
+ * (store, whose pass insert is about to make the store), a store that does
+ * not exist is made first, 0700, so that it has a lock too.  Returns 0, or
+ * -1 with err (CK_LOCKED after PASS_LOCK_SEC).
+ */
+static int lock(struct pass *ps, int create, struct ck_error *err)
+{
 	long long deadline = now_ms() + PASS_LOCK_SEC * 1000LL;
 	long pause = 1;
-	char *path = NULL;
-	struct stat st;
+	int r;
 
 	if (ps->lock_fd >= 0)
 		return 0;
-	if (runtime && runtime[0] == '/' && stat(runtime, &st) == 0 && S_ISDIR(st.st_mode)) {
-		path = fmt(err, "%s/%s", runtime, PASS_LOCK_FILE);
-		if (!path)
-			return -1;
-		ps->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	} else {
-		/* No file of ours in the store (often a git repository). */
-		ps->lock_fd = open(ps->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (ps->lock_fd < 0 && errno == ENOENT)
-			return 0;	/* no store yet: pass insert makes it */
-	}
-	if (ps->lock_fd < 0) {
-		ck_error(err, CK_FAILED, "cannot open the lock %s: %s",
-			 path ? path : ps->store, strerror(errno));
-		free(path);
-		return -1;
-	}
-	while (flock(ps->lock_fd, LOCK_EX | LOCK_NB)) {
+	while ((r = lock_once(ps, create, err)) == 1) {
 		struct timespec ts = { 0, pause * 1000000L };
 
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			ck_error(err, CK_FAILED, "cannot lock %s: %s",
-				 path ? path : ps->store, strerror(errno));
-			goto fail;
-		}
-		if (now_ms() >= deadline) {
-			ck_error(err, CK_LOCKED,
-				 "waited %d s for another docker-credential-pass to finish with "
-				 "gpg (is it asking for a passphrase?); gave up on the lock %s",
-				 PASS_LOCK_SEC, path ? path : ps->store);
-			goto fail;
-		}
+		if (now_ms() >= deadline)
+			return ck_error(err, CK_LOCKED,
+					"waited %d s for another docker-credential-pass to finish "
+					"with gpg (is it asking for a passphrase?); gave up on the "
+					"lock of the password store %s", PASS_LOCK_SEC, ps->store);
 		nanosleep(&ts, NULL);
 		if (pause < 20)
 			pause *= 2;
 	}
-	free(path);
-	return 0;
-fail:
-	close_fd(&ps->lock_fd);
-	free(path);
-	return -1;
+	return r;
 }
 
 /* --- the backend --------------------------------------------------------- */
@@ -501,7 +547,7 @@ static int pass_get(void *self, const char *server, struct cred *out,
 	if (r == 1) {
 		free(user);
 		user = NULL;
-		if (lock(ps, err))
+		if (lock(ps, 0, err))
 			goto out;
 		r = pick_username(AT_FDCWD, dir, &user, err);
 	}
@@ -643,7 +689,7 @@ static int pass_store(void *self, const struct cred *c, struct ck_error *err)
 	}
 	if (!(name = fmt(err, "%s/%s/%s", PASS_FOLDER, enc, u)) ||
 	    !(what = fmt(err, "store the credentials for %s", c->server)) ||
-	    !(dir = fmt(err, "%s/%s", ps->folder, enc)) || lock(ps, err))
+	    !(dir = fmt(err, "%s/%s", ps->folder, enc)) || lock(ps, 1, err))
 		goto out;
 	{
 		char *argv[] = { "pass", "insert", "--multiline", "--force", name, NULL };
@@ -688,7 +734,7 @@ static int pass_erase(void *self, const char *server, struct ck_error *err)
 		goto out;
 	}
 	if (!(name = fmt(err, "%s/%s", PASS_FOLDER, enc)) ||
-	    !(what = fmt(err, "erase the credentials for %s", server)) || lock(ps, err))
+	    !(what = fmt(err, "erase the credentials for %s", server)) || lock(ps, 0, err))
 		goto out;
 	{
 		char *argv[] = { "pass", "rm", "--recursive", "--force", name, NULL };

@@ -220,11 +220,16 @@ no_overlap() {
 		END { exit bad || n != 8 }'
 }
 
+# parallel_gets [mixed]: 8 parallel gets; mixed: every other one without
+# XDG_RUNTIME_DIR, as a shell beside a systemd unit would run them.
 parallel_gets() {
-	local i ok=0
+	local i ok=0 rt
 	: >"$TMP/gpg.log"
 	for i in 1 2 3 4 5 6 7 8; do
-		PATH=$WRAP:$PATH timeout 20 "$HELPER" get <<<"par.example.test" >"$TMP/par.$i" 2>&1 &
+		rt=()
+		[ "${1:-}" = mixed ] && [ $((i % 2)) = 0 ] && rt=(-u XDG_RUNTIME_DIR)
+		env "${rt[@]}" PATH="$WRAP:$PATH" \
+			timeout 20 "$HELPER" get <<<"par.example.test" >"$TMP/par.$i" 2>&1 &
 	done
 	wait
 	for i in 1 2 3 4 5 6 7 8; do
@@ -234,16 +239,89 @@ parallel_gets() {
 }
 
 h store "$(json par.example.test pat par-pw)"
-check "8 parallel gets all succeed (lock on the store directory)" parallel_gets
+check "8 parallel gets all succeed (no XDG_RUNTIME_DIR)" parallel_gets
 check "... and their decryptions never overlapped" no_overlap "$TMP/gpg.log"
 mkdir -m 700 "$TMP/run"
 export XDG_RUNTIME_DIR=$TMP/run
-check "8 parallel gets all succeed (lock in XDG_RUNTIME_DIR)" parallel_gets
+check "8 parallel gets all succeed (XDG_RUNTIME_DIR set)" parallel_gets
 check "... and their decryptions never overlapped" no_overlap "$TMP/gpg.log"
-check "... the lock file is in XDG_RUNTIME_DIR" test -f "$TMP/run/docker-credential-pass.lock"
+check "8 parallel gets, every other one without XDG_RUNTIME_DIR, all succeed" \
+	parallel_gets mixed
+check "... and their decryptions never overlapped: one lock for the store" \
+	no_overlap "$TMP/gpg.log"
 unset XDG_RUNTIME_DIR
-check "no lock file was left in the store" \
-	test -z "$(find "$PASSWORD_STORE_DIR" -name '*.lock')"
+check "no lock file was left in XDG_RUNTIME_DIR nor in the store" \
+	test -z "$(find "$TMP/run" "$PASSWORD_STORE_DIR" -name '*.lock')"
+
+# --- parallel stores into a store that does not exist yet ---------------------------
+
+# A pass that logs each run, "start end verb" (nanoseconds), and holds it
+# 100 ms longer, so that the runs of helpers that do not exclude each
+# other overlap.
+SLOW=$TMP/slowpass
+mkdir -p "$SLOW"
+cat >"$SLOW/pass" <<-END
+	#!/bin/bash
+	start=\$(date +%s%N)
+	"$REAL_PASS" "\$@"; rc=\$?
+	sleep 0.1
+	echo "\$start \$(date +%s%N) \$1" >>"$TMP/pass-runs.log"
+	exit \$rc
+	END
+chmod +x "$SLOW/pass"
+
+# apart LOG: no two runs logged overlapped (and some ran).
+apart() {
+	sort -n "$1" | awk 'NR > 1 && $1 < end { bad = 1 } { end = $2 } END { exit bad || NR == 0 }'
+}
+
+# fresh_stores DIR N: N parallel stores for one server, usernames u1..uN,
+# into the store DIR, every other one without XDG_RUNTIME_DIR.  Each must
+# exit 0 and print nothing (pass's own words go to stderr).
+fresh_stores() {
+	local i ok=0 rt
+	: >"$TMP/pass-runs.log"
+	for i in $(seq "$2"); do
+		json fresh.example.test "u$i" "secret-of-u$i" >"$TMP/fresh.in.$i"
+		rt=(XDG_RUNTIME_DIR="$TMP/run")
+		[ $((i % 2)) = 0 ] && rt=(-u XDG_RUNTIME_DIR)
+		{
+			env "${rt[@]}" PATH="$SLOW:$PATH" PASSWORD_STORE_DIR="$1" \
+				timeout 60 "$HELPER" store <"$TMP/fresh.in.$i" >"$TMP/fresh.$i"
+			echo $? >"$TMP/fresh.rc.$i"
+		} 2>/dev/null &
+	done
+	wait
+	for i in $(seq "$2"); do
+		[ "$(cat "$TMP/fresh.rc.$i")" = 0 ] && [ ! -s "$TMP/fresh.$i" ] ||
+			{ ok=1; printf '#   store %s: exit %s: %.300s\n' "$i" \
+				"$(cat "$TMP/fresh.rc.$i")" "$(cat "$TMP/fresh.$i")"; }
+	done
+	return $ok
+}
+
+# one_whole_entry DIR: one entry is left, and get gives its own secret.
+one_whole_entry() {
+	local files u
+	files=$(ls "$1/docker-credential-helpers/$(b64url fresh.example.test)" 2>/dev/null)
+	[ "$(printf '%s\n' "$files" | grep -c '\.gpg$')" -eq 1 ] || return 1
+	u=${files%.gpg}
+	PASSWORD_STORE_DIR=$1 h get fresh.example.test
+	is "{\"ServerURL\":\"fresh.example.test\",\"Username\":\"$u\",\"Secret\":\"secret-of-$u\"}"
+}
+
+export PASSWORD_STORE_KEY=$FPR	# pass makes a store it is given a key for
+for round in 1 2 3 4; do
+	n=2; [ $round = 4 ] && n=6
+	fresh=$TMP/fresh-$round/store	# neither it nor its parent exists
+	check "store not there yet, round $round: $n parallel stores, XDG_RUNTIME_DIR set or not, succeed" \
+		fresh_stores "$fresh" $n
+	check "... their runs of pass never overlapped" apart "$TMP/pass-runs.log"
+	check "... exactly one whole entry is left" one_whole_entry "$fresh"
+done
+check "the store was made 0700" test "$(stat -c %a "$fresh")" = 700
+check "... and holds no file of ours" test -z "$(find "$fresh" -name '*.lock')"
+unset PASSWORD_STORE_KEY
 
 # --- no secret on argv or in an environment ---------------------------------------------
 
