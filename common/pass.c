@@ -212,17 +212,21 @@ out:
 	return ret;
 }
 
+/* Whether a file name in a server's folder is an entry's: text, then ".gpg". */
+static int is_entry(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 4 && !strcmp(name + len - 4, ".gpg") && is_text(name, len - 4);
+}
+
 /*
  * The username a file name in a server's folder stands for ("alice.gpg":
  * "alice"), as a new string; NULL when the name is not an entry's.
  */
 static char *entry_username(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len <= 4 || strcmp(name + len - 4, ".gpg") || !is_text(name, len - 4))
-		return NULL;
-	return strndup(name, len - 4);
+	return is_entry(name) ? strndup(name, strlen(name) - 4) : NULL;
 }
 
 /*
@@ -242,13 +246,16 @@ static int is_type(DIR *dir, const struct dirent *de, mode_t want)
 
 /*
  * The username of the entry in the server folder at path (relative to
- * atfd): of the entries there, the first in byte order, as the Go helper
- * picks it.  *user is new.  Returns 1 with *user set, 0 when the folder
+ * atfd), when it holds several (the Go helper keeps them all): the one the
+ * Go helper answers, whose file name comes first in byte order, ".gpg"
+ * included, as Go's ReadDir sorts them ("a-b.gpg" before "a.gpg", so "a-b"
+ * before "a").  *user is new.  Returns 1 with *user set, 0 when the folder
  * holds no entry or does not exist, or -1 with err.
  */
 static int pick_username(int atfd, const char *path, char **user,
 			 struct ck_error *err)
 {
+	char first[PASS_NAME_MAX + 1] = "";
 	struct dirent *de;
 	DIR *dir;
 	int fd;
@@ -265,20 +272,18 @@ static int pick_username(int atfd, const char *path, char **user,
 		return ck_error(err, CK_FAILED, "cannot read the password store folder %s: %s",
 				path, strerror(e));
 	}
-	while ((errno = 0, de = readdir(dir))) {
-		char *name;
+	while ((de = readdir(dir))) {
+		size_t len = strlen(de->d_name);
 
-		if (!is_type(dir, de, S_IFREG) || !(name = entry_username(de->d_name)))
-			continue;
-		if (!*user || strcmp(name, *user) < 0) {
-			free(*user);
-			*user = name;
-		} else {
-			free(name);
-		}
+		if (len < sizeof(first) && is_type(dir, de, S_IFREG) && is_entry(de->d_name) &&
+		    (!first[0] || strcmp(de->d_name, first) < 0))
+			memcpy(first, de->d_name, len + 1);
 	}
 	closedir(dir);
-	return *user ? 1 : 0;
+	if (!first[0])
+		return 0;
+	*user = entry_username(first);
+	return *user ? 1 : ck_error(err, CK_FAILED, "out of memory");
 }
 
 /* --- running pass -------------------------------------------------------- */

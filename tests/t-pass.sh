@@ -108,6 +108,34 @@ else
 	h erase "$s" "$GO"
 	check "interop: Go erases what ours stored" test "$RC" -eq 0 -a ! -e "$FOLDER/$(b64url "$s")"
 
+	# Several usernames for one server (the Go helper keeps them all): ours
+	# answers get and list as Go does, which takes the first file name in
+	# byte order, ".gpg" included.  The expected answers are Go's own.
+	order=$TMP/order-store
+	mkdir -p "$order" && cp "$PASSWORD_STORE_DIR/.gpg-id" "$order/"
+	sets=("a a-b" "a a.b" "A a" "a a_b" "a a!" "a a0" "b a" "x x.y.z x-y x"
+	      "é e" "a aé" "ü ü-x" "日本 日本-語 日" "日本 日本!語 日本語")
+	for i in "${!sets[@]}"; do
+		for u in ${sets[$i]}; do
+			PASSWORD_STORE_DIR=$order h store "$(json "order-$i.example.test" "$u" "pw-$u")" "$GO"
+		done
+	done
+	# same_json A B: A and B are the same JSON value.
+	same_json() {
+		python3 -c 'import json,sys; sys.exit(json.loads(sys.argv[1]) != json.loads(sys.argv[2]))' \
+			"$1" "$2" 2>/dev/null
+	}
+	for i in "${!sets[@]}"; do
+		PASSWORD_STORE_DIR=$order h get "order-$i.example.test" "$GO"; go=$OUT
+		PASSWORD_STORE_DIR=$order h get "order-$i.example.test"
+		check "usernames {${sets[$i]}}: ours gets what Go gets ($go)" \
+			eval '[ -n "$go" ] && same_json "$OUT" "$go"'
+	done
+	PASSWORD_STORE_DIR=$order h list "" "$GO"; go=$OUT
+	PASSWORD_STORE_DIR=$order h list ""
+	check "... and ours lists each server with the username Go lists" \
+		eval '[ "$go" != "{}" ] && same_json "$OUT" "$go"'
+
 	# The same requests through each helper give the same files.
 	for i in a b; do
 		store=$TMP/tree-$i
