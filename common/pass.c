@@ -312,7 +312,8 @@ static int run_pass(char *argv[], const char *in, size_t in_len, int want_output
 		ck_error(err, CK_LOCKED, "pass did not finish within %d s, and was stopped: "
 			 "is gpg waiting for the passphrase of your key? A pinentry needs a "
 			 "desktop session or GPG_TTY=$(tty); or unlock the key first with "
-			 "'pass show'", PASS_RUN_SEC);
+			 "'pass show'. Or gpg-agent does not answer: restart it with "
+			 "'gpgconf --kill gpg-agent'", PASS_RUN_SEC);
 	else if (err->kind == CK_BAD_INPUT)
 		ck_error(err, CK_FAILED, "pass printed more than %d bytes: that is not an "
 			 "entry docker-credential-pass wrote", PASS_SHOW_MAX);
