@@ -405,7 +405,7 @@ static int make_dirs(const char *path, struct ck_error *err)
 static int lock_once(struct pass *ps, int create, struct ck_error *err)
 {
 	struct stat held, now;
-	int fd, e;
+	int fd;
 
 	fd = open(ps->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
@@ -419,7 +419,8 @@ static int lock_once(struct pass *ps, int create, struct ck_error *err)
 		return ck_error(err, CK_FAILED, "cannot open the password store %s to lock "
 				"it: %s", ps->store, strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		e = errno;
+		int e = errno;
+
 		close(fd);
 		if (e == EWOULDBLOCK || e == EINTR)
 			return 1;
