@@ -77,6 +77,10 @@ PKGS_UNIT   = $(PKGS_ALL)
 all: $(PROGRAMS) $(MINT_PROGRAMS)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h) | $$(@D)/.
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -c -o $@ $<
+
+# Only the unit tests see the test headers (check.h, cases.h).
+$(BUILD)/tests/unit/%.o: tests/unit/%.c $(wildcard include/*.h) | $$(@D)/.
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -MMD -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
@@ -97,7 +101,7 @@ unit: $(UNIT_TESTS)
 
 %/.:
 	mkdir -p $@
-.PRECIOUS: %/. $(BUILD)/%.o
+.PRECIOUS: %/. $(BUILD)/%.o $(BUILD)/tests/unit/%.o
 
 deps:
 	@tests/deps.sh

@@ -10,14 +10,20 @@
  *    error on write(), not our death;
  *  - fork: the child puts back the caller's dispositions and mask, takes a
  *    process group of its own, puts the pipes on 0-2 and execs argv, or
- *    writes its errno on a close-on-exec pipe for us to read;
+ *    writes its errno on a close-on-exec pipe for us to read (we wait for
+ *    that pipe as for the rest: until the deadline, or a signal);
  *  - the input is written non-blocking while stdout and stderr are read, so
  *    that neither side waits on a full pipe, until the child exits (seen on
  *    a pidfd, or by polling every 20 ms where there is none); SIGCHLD is
  *    at its default meanwhile, since an inherited SIG_IGN would let the
  *    kernel reap the child before we see its status;
  *  - on the deadline, a signal or an error, its process group gets SIGTERM,
- *    then SIGKILL a second later, and the child is reaped.
+ *    then SIGKILL a second later, and the child is reaped (given a second
+ *    more for SIGKILL to act: see kill_group).
+ *
+ * Every wait is bounded: the time left is read once per turn, and what is
+ * passed to poll() or nanosleep() is never negative (which poll() takes
+ * for "forever") nor more than what is left.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +41,8 @@
 
 /* How long the group gets between SIGTERM and SIGKILL. */
 #define TERM_GRACE_MS	1000
+/* How long SIGKILL gets to end the child before we stop waiting. */
+#define KILL_WAIT_MS	1000
 /* How often we look for the child's exit where there is no pidfd. */
 #define TICK_MS		20
 
@@ -150,6 +158,49 @@ static void forward_diag(const char *buf, size_t n)
 	}
 }
 
+/* "30 s" or "2500 ms": a timeout as a person reads it. */
+static void say_ms(char *buf, size_t size, int ms)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, size, "%d s", ms / 1000);
+	else
+		snprintf(buf, size, "%d ms", ms);
+}
+
+/*
+ * The error for a run cut short: by the signal in got_signal when there is
+ * one, else by the deadline (CK_LOCKED).  Returns -1.
+ */
+static int cut_short(const struct child *c, struct ck_error *err)
+{
+	char limit[32];
+
+	if (got_signal)
+		return ck_error(err, CK_FAILED, "interrupted by signal %d while %s ran",
+				(int)got_signal, c->argv[0]);
+	say_ms(limit, sizeof(limit), c->timeout_ms);
+	return ck_error(err, CK_LOCKED, "%s did not finish within %s, and was stopped",
+			c->argv[0], limit);
+}
+
+/*
+ * How long to sleep (in ppoll or nanosleep) towards deadline: the time
+ * left, read once, at most max_ms (0: no such cap).  Returns 0 with *wait
+ * set, never negative nor more than what is left; -1 once it has passed.
+ */
+static int time_left(long long deadline, long long max_ms, struct timespec *wait)
+{
+	long long left = deadline - now_ms();
+
+	if (left <= 0)
+		return -1;
+	if (max_ms > 0 && left > max_ms)
+		left = max_ms;
+	wait->tv_sec = left / 1000;
+	wait->tv_nsec = left % 1000 * 1000000L;
+	return 0;
+}
+
 /*
  * Open /dev/null on whichever of fds 0-2 is closed (and leave it open), so
  * that no pipe of ours is one of them.  Returns 0, or -1 with err.
@@ -235,16 +286,18 @@ static void exec_child(char *const argv[], const struct sigstate *st, int fds[3]
 
 /*
  * Start c->argv in a process group of its own, with pipes on its stdin,
- * stdout and stderr (our ends non-blocking).  Returns 0 with p filled, or
- * -1 with err (nothing left running).
+ * stdout and stderr (our ends non-blocking), and wait until it has exec'd,
+ * at most until deadline; sleeps with st's mask, so that a caught signal
+ * wakes it.  Returns 0 with p filled, or -1 with err: then p->pid > 0 when
+ * the child still runs (after a timeout or a signal: the caller ends it).
  */
-static int spawn(const struct child *c, const struct sigstate *st, struct proc *p,
-		 struct ck_error *err)
+static int spawn(const struct child *c, const struct sigstate *st, long long deadline,
+		 struct proc *p, struct ck_error *err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, diag[2] = { -1, -1 };
 	int report[2] = { -1, -1 }, e = 0, ret = -1;
 	const char *name = c->argv[0];
-	ssize_t n;
+	ssize_t n = 0;
 
 	if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(diag, O_CLOEXEC) ||
 	    pipe2(report, O_CLOEXEC)) {
@@ -263,11 +316,25 @@ static int spawn(const struct child *c, const struct sigstate *st, struct proc *
 		exec_child(c->argv, st, fds, report[1]);
 	}
 	setpgid(p->pid, p->pid);	/* whichever of us runs first */
+	p->pidfd = pidfd_open(p->pid, 0);
 	close_fd(&report[1]);
-	do
-		n = read(report[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
+	/* End of file on report: it exec'd; an errno: it could not. */
+	for (;;) {
+		struct pollfd pfd = { report[0], POLLIN, 0 };
+		struct timespec wait;
+
+		if (got_signal || time_left(deadline, 0, &wait)) {
+			cut_short(c, err);
+			goto out;
+		}
+		if (ppoll(&pfd, 1, &wait, &st->old_mask) > 0) {
+			n = read(report[0], &e, sizeof(e));
+			if (n >= 0 || errno != EINTR)
+				break;
+		}
+	}
 	if (n == sizeof(e)) {
+		/* It writes its errno, then exits at once. */
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		p->pid = -1;
@@ -278,7 +345,6 @@ static int spawn(const struct child *c, const struct sigstate *st, struct proc *
 			ck_error(err, CK_FAILED, "cannot run %s: %s", name, strerror(e));
 		goto out;
 	}
-	p->pidfd = pidfd_open(p->pid, 0);
 	p->in = in[1], in[1] = -1;
 	p->out = out[0], out[0] = -1;
 	p->diag = diag[0], diag[0] = -1;
@@ -294,10 +360,14 @@ out:
 	return ret;
 }
 
-/* Whether p exited within ms; it is then reaped, its status in *status. */
+/*
+ * Whether p exited within ms; it is then reaped (p->pid -1), its status
+ * in *status.  Our signals stay blocked: none cuts the wait short.
+ */
 static int reaped(struct proc *p, int ms, int *status)
 {
 	long long deadline = now_ms() + ms;
+	struct timespec wait;
 	pid_t r;
 
 	for (;;) {
@@ -306,21 +376,24 @@ static int reaped(struct proc *p, int ms, int *status)
 			p->pid = -1;
 			return 1;
 		}
-		if (now_ms() >= deadline)
+		if (time_left(deadline, p->pidfd >= 0 ? 0 : TICK_MS, &wait))
 			return 0;
 		if (p->pidfd >= 0) {
 			struct pollfd pfd = { p->pidfd, POLLIN, 0 };
 
-			poll(&pfd, 1, (int)(deadline - now_ms()));
+			ppoll(&pfd, 1, &wait, NULL);
 		} else {
-			struct timespec tick = { 0, TICK_MS * 1000000L };
-
-			nanosleep(&tick, NULL);
+			nanosleep(&wait, NULL);
 		}
 	}
 }
 
-/* End p's whole process group: TERM, then KILL after a grace; reap p. */
+/*
+ * End p's whole process group: TERM, then KILL after TERM_GRACE_MS, and
+ * reap p.  A child that KILL_WAIT_MS more do not see end (stuck in the
+ * kernel, where SIGKILL acts only once it gets out) is not waited for:
+ * p->pid stays set, and init reaps it after we exit.
+ */
 static void kill_group(struct proc *p)
 {
 	pid_t group = p->pid;
@@ -329,9 +402,7 @@ static void kill_group(struct proc *p)
 	kill(-group, SIGTERM);
 	if (!reaped(p, TERM_GRACE_MS, &status)) {
 		kill(-group, SIGKILL);
-		while (waitpid(group, &status, 0) < 0 && errno == EINTR)
-			;
-		p->pid = -1;
+		reaped(p, KILL_WAIT_MS, &status);
 	}
 	kill(-group, SIGKILL);		/* what it left behind, if anything */
 }
@@ -378,15 +449,6 @@ static int take(int *fd, struct sbuf *out, int diag, struct child *c,
 	return ret;
 }
 
-/* "30 s" or "2500 ms": a timeout as a person reads it. */
-static void say_ms(char *buf, size_t size, int ms)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, size, "%d s", ms / 1000);
-	else
-		snprintf(buf, size, "%d ms", ms);
-}
-
 /*
  * Feed p its input, collect its stdout into out (or nowhere) and its
  * stderr into c, until it exits or the deadline passes.  Sleeps with the
@@ -406,24 +468,11 @@ static int pump(struct child *c, struct proc *p, struct sbuf *out, long long dea
 			{ p->in, POLLOUT, 0 }, { p->out, POLLIN, 0 },
 			{ p->diag, POLLIN, 0 }, { p->pidfd, POLLIN, 0 },
 		};
-		long long left = deadline - now_ms();
 		struct timespec wait;
 		int exited = 0;
 
-		if (got_signal)
-			return ck_error(err, CK_FAILED, "interrupted by signal %d while %s ran",
-					(int)got_signal, c->argv[0]);
-		if (left <= 0) {
-			char limit[32];
-
-			say_ms(limit, sizeof(limit), c->timeout_ms);
-			return ck_error(err, CK_LOCKED, "%s did not finish within %s, and was "
-					"stopped", c->argv[0], limit);
-		}
-		if (p->pidfd < 0 && left > TICK_MS)
-			left = TICK_MS;
-		wait.tv_sec = left / 1000;
-		wait.tv_nsec = left % 1000 * 1000000L;
+		if (got_signal || time_left(deadline, p->pidfd < 0 ? TICK_MS : 0, &wait))
+			return cut_short(c, err);
 		if (ppoll(fds, 4, &wait, mask) < 0 && errno != EINTR)
 			return ck_error(err, CK_FAILED, "cannot wait for %s: %s", c->argv[0],
 					strerror(errno));
@@ -478,16 +527,14 @@ int child_run(struct child *c, struct ck_error *err)
 		return -1;
 
 	signals_take(&st);
-	if (spawn(c, &st, &p, err))
-		goto out;
-	ret = pump(c, &p, c->want_output ? &out : NULL, deadline, &st.old_mask, err);
+	ret = spawn(c, &st, deadline, &p, err);
+	if (!ret)
+		ret = pump(c, &p, c->want_output ? &out : NULL, deadline, &st.old_mask, err);
 	if (ret && p.pid > 0)
 		kill_group(&p);
-out:
 	signals_give_back(&st);
 	if (!ret && got_signal)		/* it came as the child exited: still heed it */
-		ret = ck_error(err, CK_FAILED, "interrupted by signal %d while %s ran",
-			       (int)got_signal, c->argv[0]);
+		ret = cut_short(c, err);
 	if (!ret && c->want_output) {
 		if (!out.buf) {
 			if (secret_set(&c->output, "", 0))

@@ -6,9 +6,14 @@
  *    exit status 1); diagnostics go to stderr;
  *  - the protocol's texts ("credentials not found in native keychain", "no
  *    credentials server URL", "no credentials username") are byte for byte;
- *  - store accepts what the Go helpers accept (keys in any case, unknown
- *    fields ignored, an empty secret) but nothing after the JSON object,
- *    and reads at most ENGINE_INPUT_MAX;
+ *  - stdin is read as the Go helpers read it (credentials/credentials.go):
+ *    as lines joined without their line breaks, get and erase trimming
+ *    what Go's strings.TrimSpace trims, store decoding the first JSON value
+ *    as encoding/json decodes it into {ServerURL, Username, Secret} (keys
+ *    folded as Go folds them, the last of a repeated key winning, null
+ *    leaving a field alone, what follows the value unread); but at most
+ *    ENGINE_INPUT_MAX bytes in all, and never what Go would alter (invalid
+ *    UTF-8) or what no store keeps (control characters, NUL);
  *  - get and erase find an entry stored under another spelling of the same
  *    registry (see registry.h), and never one of a different registry;
  *  - every buffer that held a secret is wiped before it is freed.
@@ -102,6 +107,66 @@ fail:
 	return -1;
 }
 
+/*
+ * Join the lines of in as Go's bufio.Scanner with ScanLines splits them and
+ * the Go helpers concatenate them: every "\n" goes, and so does a "\r"
+ * just before one or at the very end.  In place; in stays NUL-terminated
+ * and the bytes freed at its end are wiped.
+ */
+static void join_lines(struct input *in)
+{
+	size_t from, to = 0, n;
+	char *nl;
+
+	for (from = 0; from < in->len; from += n + 1) {
+		nl = memchr(in->buf + from, '\n', in->len - from);
+		n = nl ? (size_t)(nl - in->buf) - from : in->len - from;
+		memmove(in->buf + to, in->buf + from, n);
+		to += n;
+		if (n && in->buf[to - 1] == '\r')
+			to--;
+	}
+	secure_wipe(in->buf + to, in->len - to);
+	in->buf[to] = '\0';
+	in->len = to;
+}
+
+/*
+ * The UTF-8 forms of what Go's unicode.IsSpace calls a space beyond ASCII:
+ * U+0085, U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F
+ * and U+3000 (the White_Space property).
+ */
+static const char *const unicode_spaces[] = {
+	"\xc2\x85", "\xc2\xa0", "\xe1\x9a\x80",
+	"\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83",
+	"\xe2\x80\x84", "\xe2\x80\x85", "\xe2\x80\x86", "\xe2\x80\x87",
+	"\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a",
+	"\xe2\x80\xa8", "\xe2\x80\xa9", "\xe2\x80\xaf", "\xe2\x81\x9f",
+	"\xe3\x80\x80",
+};
+
+/*
+ * The length of the space that starts (at_end 0) or ends (at_end 1) the
+ * bytes from start to end, or 0 when there is none there.
+ */
+static size_t space_len(const char *start, const char *end, int at_end)
+{
+	size_t i, n, len = (size_t)(end - start);
+	char c;
+
+	if (!len)
+		return 0;
+	c = at_end ? end[-1] : *start;
+	if (c && strchr(" \t\n\v\f\r", c))
+		return 1;
+	for (i = 0; i < sizeof(unicode_spaces) / sizeof(*unicode_spaces); i++) {
+		n = strlen(unicode_spaces[i]);
+		if (n <= len && !memcmp(at_end ? end - n : start, unicode_spaces[i], n))
+			return n;
+	}
+	return 0;
+}
+
 static int has_control(const char *s)
 {
 	for (; *s; s++)
@@ -111,52 +176,103 @@ static int has_control(const char *s)
 }
 
 /*
- * The server URL of a get or erase: stdin with surrounding whitespace
- * trimmed, in place.  Returns it (borrowed from in), or NULL with err.
+ * Whether the len bytes at s are valid UTF-8, as jansson checks it and Go's
+ * utf8.Valid does (no overlong form, no surrogate, nothing past U+10FFFF).
+ * Running out of memory for these few bytes counts as invalid.
+ */
+static int is_utf8(const char *s, size_t len)
+{
+	json_t *j = json_stringn(s, len);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+/*
+ * The server URL of a get or erase: the joined lines of stdin trimmed as
+ * Go's strings.TrimSpace trims, in place.  Returns it (borrowed from in),
+ * or NULL with err: CK_NOT_FOUND for a string that is not valid UTF-8,
+ * which no store can hold an entry for (ours refuse it, the Go helpers
+ * replace it with U+FFFD), so that no store is asked about it.
  */
 static const char *input_server(struct input *in, struct ck_error *err)
 {
-	char *start = in->buf, *end = in->buf + in->len;
+	char *start, *end;
+	size_t n;
 
+	join_lines(in);
+	start = in->buf;
+	end = in->buf + in->len;
 	if (memchr(in->buf, '\0', in->len))
 		return ck_error(err, CK_BAD_INPUT,
 				"server URL on standard input contains a NUL byte"), NULL;
-	while (start < end && strchr(" \t\r\n\v\f", *start))
-		start++;
-	while (end > start && strchr(" \t\r\n\v\f", end[-1]))
-		end--;
+	while ((n = space_len(start, end, 0)))
+		start += n;
+	while ((n = space_len(start, end, 1)))
+		end -= n;
 	*end = '\0';
 	if (start == end)
 		return ck_error(err, CK_NO_SERVER, NULL), NULL;
 	if (has_control(start))
 		return ck_error(err, CK_BAD_INPUT,
 				"server URL on standard input contains control characters"), NULL;
+	if (!is_utf8(start, (size_t)(end - start)))
+		return ck_error(err, CK_NOT_FOUND, NULL), NULL;
 	return start;
 }
 
 /*
- * Find the member of obj called name, in any case: *value is borrowed, or
- * NULL when it is missing or JSON null (left empty, as the Go helpers do).
- * Of repeated identical keys the last value counts, as in Go (jansson keeps
- * it); keys differing only in case count in the order they first appear.
- * Returns 0, or -1 with err when the member is not a string.
+ * How each JSON value of a store is decoded: alone, whatever follows it,
+ * with \u0000 and any number accepted where Go accepts them (they are
+ * refused later where a field cannot hold them).
  */
-static int find_member(json_t *obj, const char *name, json_t **value,
-		       struct ck_error *err)
-{
-	const char *key;
-	json_t *v;
+#define LOAD_FLAGS (JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL | \
+		    JSON_DECODE_INT_AS_REAL)
 
-	*value = NULL;
-	json_object_foreach(obj, key, v) {
-		if (strcasecmp(key, name) || json_is_null(v))
-			continue;
-		if (!json_is_string(v))
-			return ck_error(err, CK_BAD_INPUT,
-					"invalid credentials: \"%s\" must be a string", name);
-		*value = v;
+enum field { SERVER, USERNAME, SECRET, FIELDS };
+
+static const char *const field_names[FIELDS] = { "ServerURL", "Username", "Secret" };
+
+static char ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * Whether the JSON key (len bytes, NULs included) names the field name, as
+ * Go's encoding/json folds them: ASCII letters in any case, and U+017F
+ * (long s) and U+212A (Kelvin sign), whose simple case folds are "s" and
+ * "k"; no other rune folds to an ASCII letter.
+ */
+static int key_names(const char *key, size_t len, const char *name)
+{
+	size_t i = 0;
+	char c;
+
+	for (; *name; name++) {
+		c = ascii_lower(*name);
+		if (i < len && ascii_lower(key[i]) == c)
+			i++;
+		else if (c == 's' && len - i >= 2 && !memcmp(key + i, "\xc5\xbf", 2))
+			i += 2;
+		else if (c == 'k' && len - i >= 3 && !memcmp(key + i, "\xe2\x84\xaa", 3))
+			i += 3;
+		else
+			return 0;
 	}
-	return 0;
+	return i == len;
+}
+
+/* Which field the JSON string key names, or FIELDS for none. */
+static enum field field_of(json_t *key)
+{
+	enum field f;
+
+	for (f = 0; f < FIELDS; f++)
+		if (key_names(json_string_value(key), json_string_length(key),
+			      field_names[f]))
+			break;
+	return f;
 }
 
 /* What is wrong with a JSON text, in words that quote none of it. */
@@ -169,13 +285,13 @@ static const char *json_problem(enum json_error_code code)
 		return "it is not valid UTF-8";
 	case json_error_invalid_syntax:
 		return "a syntax error";
-	case json_error_end_of_input_expected:
-		return "more than one JSON value";
 	case json_error_null_character:
 	case json_error_null_byte_in_key:
 		return "a NUL character";
-	case json_error_duplicate_key:
-		return "a duplicate key";
+	case json_error_numeric_overflow:
+		return "a number too large";
+	case json_error_stack_overflow:
+		return "values nested too deeply";
 	case json_error_out_of_memory:
 		return "out of memory";
 	default:
@@ -184,56 +300,177 @@ static const char *json_problem(enum json_error_code code)
 }
 
 /*
+ * Fill err for a JSON text that is wrong (code) at offset pos of the
+ * joined input.  Returns -1.
+ */
+static int bad_json(struct ck_error *err, size_t pos, enum json_error_code code)
+{
+	return ck_error(err, CK_BAD_INPUT,
+			"invalid credentials JSON on standard input: %s at byte %zu%s",
+			json_problem(code), pos + 1, code == json_error_invalid_utf8 ?
+			" (refused, not replaced with U+FFFD)" : "");
+}
+
+/* Skip JSON's whitespace (all that Go's decoder skips) from *pos. */
+static void skip_space(const struct input *in, size_t *pos)
+{
+	while (*pos < in->len && in->buf[*pos] && strchr(" \t\r\n", in->buf[*pos]))
+		++*pos;
+}
+
+/*
+ * Decode the one JSON value at byte *pos of in and move *pos past it.
+ * Returns a new reference, or NULL with err.  Its text is not jansson's:
+ * that quotes the input, secret and all.
+ */
+static json_t *load_value(const struct input *in, size_t *pos, struct ck_error *err)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	v = json_loadb(in->buf + *pos, in->len - *pos, LOAD_FLAGS, &jerr);
+	if (!v) {
+		bad_json(err, *pos + (size_t)jerr.position, json_error_code(&jerr));
+		return NULL;
+	}
+	*pos += (size_t)jerr.position;
+	return v;
+}
+
+/*
+ * Expect the byte c at *pos (after whitespace) and move past it.  Returns
+ * 0, or -1 with err.
+ */
+static int expect(const struct input *in, size_t *pos, char c, struct ck_error *err)
+{
+	skip_space(in, pos);
+	if (*pos == in->len)
+		return bad_json(err, *pos, json_error_premature_end_of_input);
+	if (in->buf[*pos] != c)
+		return bad_json(err, *pos, json_error_invalid_syntax);
+	++*pos;
+	return 0;
+}
+
+/*
+ * Decode the members of the JSON object at byte *pos (its '{') one by one,
+ * as Go's encoding/json fills a struct: field[f] becomes the last string
+ * value given to a key that names field f (an owned reference; a null
+ * changes nothing), other keys are ignored, and *mistyped is set to the
+ * first field given another type (which fails the store, as in Go, but
+ * only once the whole object is known to be well-formed).  Returns 0, or
+ * -1 with err for a text that is not JSON.
+ */
+static int load_members(const struct input *in, size_t *pos, json_t **field,
+			enum field *mistyped, struct ck_error *err)
+{
+	json_t *key, *value;
+	enum field f;
+
+	if (expect(in, pos, '{', err))
+		return -1;
+	skip_space(in, pos);
+	if (*pos < in->len && in->buf[*pos] == '}')
+		return 0;
+	for (;;) {
+		skip_space(in, pos);
+		if (*pos < in->len && in->buf[*pos] != '"')
+			return bad_json(err, *pos, json_error_invalid_syntax);
+		if (!(key = load_value(in, pos, err)))
+			return -1;
+		f = field_of(key);
+		json_decref(key);
+		if (expect(in, pos, ':', err))
+			return -1;
+		skip_space(in, pos);
+		if (!(value = load_value(in, pos, err)))
+			return -1;
+		if (f < FIELDS && json_is_string(value)) {
+			json_decref(field[f]);
+			field[f] = value;
+		} else {
+			if (f < FIELDS && !json_is_null(value) && *mistyped == FIELDS)
+				*mistyped = f;
+			json_decref(value);	/* the secret's JSON is wiped as it goes */
+		}
+		skip_space(in, pos);
+		if (*pos < in->len && in->buf[*pos] == '}')
+			return 0;
+		if (expect(in, pos, ',', err))
+			return -1;
+	}
+}
+
+/* The field's text, "" when it was not given. */
+static const char *text_of(json_t *v)
+{
+	return v ? json_string_value(v) : "";
+}
+
+/*
  * Parse the store input into c.  Returns 0, or -1 with err (including the
  * protocol's "no credentials server URL" and "no credentials username").
  */
-static int parse_cred(const struct input *in, struct cred *c, struct ck_error *err)
+static int parse_cred(struct input *in, struct cred *c, struct ck_error *err)
 {
-	json_t *root, *server, *username, *secret;
-	json_error_t jerr;
+	json_t *field[FIELDS] = { NULL, NULL, NULL }, *top;
+	enum field mistyped = FIELDS, f;
+	size_t pos = 0;
 	int ret = -1;
 
-	if (in->len == 0)
+	join_lines(in);
+	skip_space(in, &pos);
+	if (pos == in->len)
 		return ck_error(err, CK_BAD_INPUT,
 				"no credentials on standard input: expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
-	root = json_loadb(in->buf, in->len, 0, &jerr);
-	if (!root)	/* not jerr.text: it quotes the input, secret and all */
-		return ck_error(err, CK_BAD_INPUT,
-				"invalid credentials JSON on standard input: %s at line %d, column %d",
-				json_problem(json_error_code(&jerr)), jerr.line, jerr.column);
-	if (!json_is_object(root)) {
-		ck_error(err, CK_BAD_INPUT,
-			 "invalid credentials JSON on standard input: expected an object");
+	if (in->buf[pos] != '{') {	/* Go leaves every field empty for null */
+		if (!(top = load_value(in, &pos, err)))
+			return -1;
+		ret = json_is_null(top) ? ck_error(err, CK_NO_SERVER, NULL) :
+		      ck_error(err, CK_BAD_INPUT,
+			       "invalid credentials JSON on standard input: expected an object");
+		json_decref(top);
+		return ret;
+	}
+	if (load_members(in, &pos, field, &mistyped, err))
+		goto out;
+	if (mistyped < FIELDS) {
+		ck_error(err, CK_BAD_INPUT, "invalid credentials: \"%s\" must be a string",
+			 field_names[mistyped]);
 		goto out;
 	}
-	if (find_member(root, "ServerURL", &server, err) ||
-	    find_member(root, "Username", &username, err) ||
-	    find_member(root, "Secret", &secret, err))
-		goto out;
-	if (!server || !json_string_length(server)) {
+	if (!*text_of(field[SERVER])) {
 		ck_error(err, CK_NO_SERVER, NULL);
 		goto out;
 	}
-	if (!username || !json_string_length(username)) {
+	if (!*text_of(field[USERNAME])) {
 		ck_error(err, CK_NO_USERNAME, NULL);
 		goto out;
 	}
-	c->server = strdup(json_string_value(server));
-	c->username = strdup(json_string_value(username));
+	c->server = strdup(text_of(field[SERVER]));
+	c->username = strdup(text_of(field[USERNAME]));
 	if (!c->server || !c->username ||
-	    secret_set(&c->secret, secret ? json_string_value(secret) : "",
-		       secret ? json_string_length(secret) : 0)) {
+	    secret_set(&c->secret, text_of(field[SECRET]),
+		       field[SECRET] ? json_string_length(field[SECRET]) : 0)) {
 		ck_error(err, CK_FAILED, "out of memory");
 		goto out;
 	}
-	if (has_control(c->server) || has_control(c->username)) {
+	if (strlen(c->server) != json_string_length(field[SERVER]) ||
+	    strlen(c->username) != json_string_length(field[USERNAME]) ||
+	    has_control(c->server) || has_control(c->username)) {
 		ck_error(err, CK_BAD_INPUT,
 			 "invalid credentials: ServerURL and Username must not contain control characters");
 		goto out;
 	}
+	if (strlen(c->secret.buf) != c->secret.len) {
+		ck_error(err, CK_BAD_INPUT,
+			 "invalid credentials: Secret must not contain a NUL character (\\u0000)");
+		goto out;
+	}
 	ret = 0;
 out:
-	json_decref(root);	/* the secret's JSON string is wiped as it goes */
+	for (f = 0; f < FIELDS; f++)
+		json_decref(field[f]);
 	return ret;
 }
 
@@ -418,6 +655,8 @@ static int cmd_erase(struct run *r)
 	if (read_input(&r->in, &r->err))
 		return -1;
 	server = input_server(&r->in, &r->err);
+	if (!server && r->err.kind == CK_NOT_FOUND)
+		return 0;	/* no entry of that name can exist */
 	if (!server || open_store(r) || b->erase(r->store, server, &r->err))
 		return -1;
 	/* After "erase X", "get X" must find nothing, whatever the spelling. */

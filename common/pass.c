@@ -21,10 +21,10 @@
  *  - list reads directory names only: it never runs pass or gpg;
  *  - store replaces: after the new entry is written, the other usernames'
  *    entries for the same server are removed;
- *  - get, store and erase hold one lock (PASS_LOCK_FILE in
- *    $XDG_RUNTIME_DIR, else the store directory itself), so that parallel
- *    helpers never show several pinentry prompts at once, and waiting for
- *    it is bounded by PASS_LOCK_SEC;
+ *  - get, store and erase hold the store's one lock, a flock on the store
+ *    directory itself whatever the environment, so that parallel helpers
+ *    never show several pinentry prompts at once nor undo each other's
+ *    store; waiting for it is bounded by PASS_LOCK_SEC;
  *  - every run of pass is bounded by PASS_RUN_SEC, after which its process
  *    group is killed; its exit status is checked, its stderr (gpg's words)
  *    is copied to our stderr, and its stdout never reaches ours;
@@ -51,7 +51,6 @@
 #include "pass.h"
 
 #define PASS_FOLDER	"docker-credential-helpers"
-#define PASS_LOCK_FILE	"docker-credential-pass.lock"
 
 /* A pinentry prompt gets this long before pass and gpg are killed. */
 #define PASS_RUN_SEC	30
@@ -213,17 +212,21 @@ out:
 	return ret;
 }
 
+/* Whether a file name in a server's folder is an entry's: text, then ".gpg". */
+static int is_entry(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 4 && !strcmp(name + len - 4, ".gpg") && is_text(name, len - 4);
+}
+
 /*
  * The username a file name in a server's folder stands for ("alice.gpg":
  * "alice"), as a new string; NULL when the name is not an entry's.
  */
 static char *entry_username(const char *name)
 {
-	size_t len = strlen(name);
-
-	if (len <= 4 || strcmp(name + len - 4, ".gpg") || !is_text(name, len - 4))
-		return NULL;
-	return strndup(name, len - 4);
+	return is_entry(name) ? strndup(name, strlen(name) - 4) : NULL;
 }
 
 /*
@@ -243,13 +246,16 @@ static int is_type(DIR *dir, const struct dirent *de, mode_t want)
 
 /*
  * The username of the entry in the server folder at path (relative to
- * atfd): of the entries there, the first in byte order, as the Go helper
- * picks it.  *user is new.  Returns 1 with *user set, 0 when the folder
+ * atfd), when it holds several (the Go helper keeps them all): the one the
+ * Go helper answers, whose file name comes first in byte order, ".gpg"
+ * included, as Go's ReadDir sorts them ("a-b.gpg" before "a.gpg", so "a-b"
+ * before "a").  *user is new.  Returns 1 with *user set, 0 when the folder
  * holds no entry or does not exist, or -1 with err.
  */
 static int pick_username(int atfd, const char *path, char **user,
 			 struct ck_error *err)
 {
+	char first[PASS_NAME_MAX + 1] = "";
 	struct dirent *de;
 	DIR *dir;
 	int fd;
@@ -266,20 +272,18 @@ static int pick_username(int atfd, const char *path, char **user,
 		return ck_error(err, CK_FAILED, "cannot read the password store folder %s: %s",
 				path, strerror(e));
 	}
-	while ((errno = 0, de = readdir(dir))) {
-		char *name;
+	while ((de = readdir(dir))) {
+		size_t len = strlen(de->d_name);
 
-		if (!is_type(dir, de, S_IFREG) || !(name = entry_username(de->d_name)))
-			continue;
-		if (!*user || strcmp(name, *user) < 0) {
-			free(*user);
-			*user = name;
-		} else {
-			free(name);
-		}
+		if (len < sizeof(first) && is_type(dir, de, S_IFREG) && is_entry(de->d_name) &&
+		    (!first[0] || strcmp(de->d_name, first) < 0))
+			memcpy(first, de->d_name, len + 1);
 	}
 	closedir(dir);
-	return *user ? 1 : 0;
+	if (!first[0])
+		return 0;
+	*user = entry_username(first);
+	return *user ? 1 : ck_error(err, CK_FAILED, "out of memory");
 }
 
 /* --- running pass -------------------------------------------------------- */
@@ -308,7 +312,8 @@ static int run_pass(char *argv[], const char *in, size_t in_len, int want_output
 		ck_error(err, CK_LOCKED, "pass did not finish within %d s, and was stopped: "
 			 "is gpg waiting for the passphrase of your key? A pinentry needs a "
 			 "desktop session or GPG_TTY=$(tty); or unlock the key first with "
-			 "'pass show'", PASS_RUN_SEC);
+			 "'pass show'. Or gpg-agent does not answer: restart it with "
+			 "'gpgconf --kill gpg-agent'", PASS_RUN_SEC);
 	else if (err->kind == CK_BAD_INPUT)
 		ck_error(err, CK_FAILED, "pass printed more than %d bytes: that is not an "
 			 "entry docker-credential-pass wrote", PASS_SHOW_MAX);
@@ -362,61 +367,109 @@ static int pass_failed(struct pass *ps, const struct child *c, const char *what,
 /* --- the lock ------------------------------------------------------------ */
 
 /*
- * Take the lock that serialises pass and gpg among our helpers (once; it is
- * held until pass_close).  Returns 0, or -1 with err after PASS_LOCK_SEC.
+ * Make the directory path and what is missing above it, each 0700 as pass
+ * makes them (its umask is 077).  Returns 0, also when another process
+ * made them first, or -1 with err.
  */
-static int lock(struct pass *ps, struct ck_error *err)
+static int make_dirs(const char *path, struct ck_error *err)
 {
-	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	char *p = strdup(path), *slash = p;
+	int ret = 0;
+
+	if (!p)
+		return ck_error(err, CK_FAILED, "out of memory");
+	do {
+		slash = strchr(slash + 1, '/');
+		if (slash)
+			*slash = '\0';
+		if (mkdir(p, 0700) && errno != EEXIST) {
+			ret = ck_error(err, CK_FAILED, "cannot make the password store %s: "
+				       "mkdir %s: %s", path, p, strerror(errno));
+			break;
+		}
+		if (slash)
+			*slash = '/';
+	} while (slash);
+	free(p);
+	return ret;
+}
+
+/*
+ * One try at the lock (see lock()): open the store directory, making it
+ * first when create is set, flock it without waiting, and check that the
+ * path still names what was locked (a store removed and made again is
+ * another directory, with a lock of its own).  Returns 0 when the lock is
+ * held in ps->lock_fd, or when there is no store and create is not set; 1
+ * when it is busy; -1 with err.
+ */
+static int lock_once(struct pass *ps, int create, struct ck_error *err)
+{
+	struct stat held, now;
+	int fd;
+
+	fd = open(ps->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (!create)
+			return 0;	/* no store: pass has nothing to work on */
+		if (make_dirs(ps->store, err))
+			return -1;
+		fd = open(ps->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return ck_error(err, CK_FAILED, "cannot open the password store %s to lock "
+				"it: %s", ps->store, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		close(fd);
+		if (e == EWOULDBLOCK || e == EINTR)
+			return 1;
+		/* NFS takes flock for a byte-range lock, which needs write access. */
+		return ck_error(err, CK_FAILED, "cannot lock the password store %s: %s%s",
+				ps->store, strerror(e), e == EBADF || e == ENOLCK ?
+				" (its file system takes no lock on a directory: on NFS, "
+				"mount it with local_lock=flock)" : "");
+	}
+	if (fstat(fd, &held) || stat(ps->store, &now) || held.st_dev != now.st_dev ||
+	    held.st_ino != now.st_ino) {
+		close(fd);
+		return 1;
+	}
+	ps->lock_fd = fd;
+	return 0;
+}
+
+/*
+ * Take the lock that serialises pass and gpg among our helpers, once: it
+ * is held until pass_close.  There is one lock per password store, a
+ * flock on the store directory itself: helpers started by a systemd unit
+ * and from a shell exclude each other whatever their environment, and no
+ * file of ours shows in the store (often a git repository).  With create
+ * (store, whose pass insert is about to make the store), a store that does
+ * not exist is made first, 0700, so that it has a lock too.  Returns 0, or
+ * -1 with err (CK_LOCKED after PASS_LOCK_SEC).
+ */
+static int lock(struct pass *ps, int create, struct ck_error *err)
+{
 	long long deadline = now_ms() + PASS_LOCK_SEC * 1000LL;
 	long pause = 1;
-	char *path = NULL;
-	struct stat st;
+	int r;
 
 	if (ps->lock_fd >= 0)
 		return 0;
-	if (runtime && runtime[0] == '/' && stat(runtime, &st) == 0 && S_ISDIR(st.st_mode)) {
-		path = fmt(err, "%s/%s", runtime, PASS_LOCK_FILE);
-		if (!path)
-			return -1;
-		ps->lock_fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	} else {
-		/* No file of ours in the store (often a git repository). */
-		ps->lock_fd = open(ps->store, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (ps->lock_fd < 0 && errno == ENOENT)
-			return 0;	/* no store yet: pass insert makes it */
-	}
-	if (ps->lock_fd < 0) {
-		ck_error(err, CK_FAILED, "cannot open the lock %s: %s",
-			 path ? path : ps->store, strerror(errno));
-		free(path);
-		return -1;
-	}
-	while (flock(ps->lock_fd, LOCK_EX | LOCK_NB)) {
+	while ((r = lock_once(ps, create, err)) == 1) {
 		struct timespec ts = { 0, pause * 1000000L };
 
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			ck_error(err, CK_FAILED, "cannot lock %s: %s",
-				 path ? path : ps->store, strerror(errno));
-			goto fail;
-		}
-		if (now_ms() >= deadline) {
-			ck_error(err, CK_LOCKED,
-				 "waited %d s for another docker-credential-pass to finish with "
-				 "gpg (is it asking for a passphrase?); gave up on the lock %s",
-				 PASS_LOCK_SEC, path ? path : ps->store);
-			goto fail;
-		}
+		if (now_ms() >= deadline)
+			return ck_error(err, CK_LOCKED,
+					"waited %d s for another docker-credential-pass to finish "
+					"with gpg (is it asking for a passphrase?); gave up on the "
+					"lock of the password store %s", PASS_LOCK_SEC, ps->store);
 		nanosleep(&ts, NULL);
 		if (pause < 20)
 			pause *= 2;
 	}
-	free(path);
-	return 0;
-fail:
-	close_fd(&ps->lock_fd);
-	free(path);
-	return -1;
+	return r;
 }
 
 /* --- the backend --------------------------------------------------------- */
@@ -501,7 +554,7 @@ static int pass_get(void *self, const char *server, struct cred *out,
 	if (r == 1) {
 		free(user);
 		user = NULL;
-		if (lock(ps, err))
+		if (lock(ps, 0, err))
 			goto out;
 		r = pick_username(AT_FDCWD, dir, &user, err);
 	}
@@ -643,7 +696,7 @@ static int pass_store(void *self, const struct cred *c, struct ck_error *err)
 	}
 	if (!(name = fmt(err, "%s/%s/%s", PASS_FOLDER, enc, u)) ||
 	    !(what = fmt(err, "store the credentials for %s", c->server)) ||
-	    !(dir = fmt(err, "%s/%s", ps->folder, enc)) || lock(ps, err))
+	    !(dir = fmt(err, "%s/%s", ps->folder, enc)) || lock(ps, 1, err))
 		goto out;
 	{
 		char *argv[] = { "pass", "insert", "--multiline", "--force", name, NULL };
@@ -688,7 +741,7 @@ static int pass_erase(void *self, const char *server, struct ck_error *err)
 		goto out;
 	}
 	if (!(name = fmt(err, "%s/%s", PASS_FOLDER, enc)) ||
-	    !(what = fmt(err, "erase the credentials for %s", server)) || lock(ps, err))
+	    !(what = fmt(err, "erase the credentials for %s", server)) || lock(ps, 0, err))
 		goto out;
 	{
 		char *argv[] = { "pass", "rm", "--recursive", "--force", name, NULL };

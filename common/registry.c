@@ -6,9 +6,13 @@
  * a key, host[:port][path], and keys are compared.
  *
  * What it promises:
- *  - equal keys mean the same host, the same port (a scheme's default port
- *    counts as none) and the same path; a fallback on the key never reaches
- *    another registry;
+ *  - equal keys mean the same host, the same port and the same path, with
+ *    one rule for the port, as docker keys a registry by host[:port] with
+ *    the scheme dropped: the scheme never counts, the port counts as
+ *    written, and 443 (the port every client uses for a registry given
+ *    without one) is the same as none, so http://host, https://host, host
+ *    and host:443 are one registry and host:80 another; a fallback on the
+ *    key never reaches another registry;
  *  - it refuses rather than guesses: anything outside the plain grammar
  *
  *	[https:// | http://] host [:port] [/path]
@@ -30,12 +34,12 @@
 
 #define SHOW_MAX 64
 
-enum scheme { SCHEME_NONE, SCHEME_HTTPS, SCHEME_HTTP };
+/* The port every client uses for a registry given without one. */
+#define DEFAULT_PORT 443
 
 struct parser {
 	const char *server;	/* the whole input, for error texts */
 	struct ck_error *err;	/* may be NULL */
-	enum scheme scheme;
 };
 
 /*
@@ -124,26 +128,23 @@ static int check_bytes(const struct parser *p)
 }
 
 /*
- * Set p->scheme and *rest to where the authority starts.  Returns 0, or -1
- * with p->err for a scheme other than https:// and http://.
+ * Set *rest to where the authority starts, past an https:// or http://,
+ * which says nothing about the registry.  Returns 0, or -1 with p->err
+ * for another scheme.
  */
-static int skip_scheme(struct parser *p, const char **rest)
+static int skip_scheme(const struct parser *p, const char **rest)
 {
 	const char *s = p->server, *sep;
 
-	p->scheme = SCHEME_NONE;
 	*rest = s;
-	if (!strncasecmp(s, "https://", 8)) {
-		p->scheme = SCHEME_HTTPS;
+	if (!strncasecmp(s, "https://", 8))
 		*rest = s + 8;
-	} else if (!strncasecmp(s, "http://", 7)) {
-		p->scheme = SCHEME_HTTP;
+	else if (!strncasecmp(s, "http://", 7))
 		*rest = s + 7;
-	}
 	sep = strstr(*rest, "://");
 	if (!sep || strcspn(*rest, "/") < (size_t)(sep - *rest))
 		return 0;
-	if (p->scheme != SCHEME_NONE)
+	if (*rest != s)
 		return reject(p, "has more than one scheme");
 	return reject(p, "has a scheme other than https:// or http://");
 }
@@ -250,8 +251,8 @@ static int parse_ipv6(const struct parser *p, const char *s, size_t len,
 
 /*
  * Parse the len bytes at s, "" or ":port", into ref->port: a decimal
- * number from 1 to 65535, leading zeros allowed, and 0 for the scheme's
- * default port.  Returns 0 or -1.
+ * number from 1 to 65535, leading zeros allowed, and 0 for DEFAULT_PORT
+ * whatever the scheme.  Returns 0 or -1.
  */
 static int parse_port(const struct parser *p, const char *s, size_t len,
 		      struct registry_ref *ref)
@@ -274,10 +275,7 @@ static int parse_port(const struct parser *p, const char *s, size_t len,
 	if (i < len || v == 0)
 		return reject(p, "has the port \"%.*s\", not a number from 1 to "
 			      "65535", (int)(len - 1 > 12 ? 12 : len - 1), s + 1);
-	if ((p->scheme == SCHEME_HTTP && v == 80) ||
-	    (p->scheme != SCHEME_HTTP && v == 443))
-		return 0;
-	ref->port = (unsigned)v;
+	ref->port = v == DEFAULT_PORT ? 0 : (unsigned)v;
 	return 0;
 }
 
@@ -386,7 +384,7 @@ static int make_key(const struct parser *p, struct registry_ref *ref)
 	return 0;
 }
 
-static int parse(struct parser *p, struct registry_ref *ref)
+static int parse(const struct parser *p, struct registry_ref *ref)
 {
 	const char *rest;
 
@@ -404,7 +402,7 @@ static int parse(struct parser *p, struct registry_ref *ref)
 int registry_parse(const char *server, struct registry_ref *ref,
 		   struct ck_error *err)
 {
-	struct parser p = { server, err, SCHEME_NONE };
+	struct parser p = { server, err };
 
 	memset(ref, 0, sizeof(*ref));
 	if (parse(&p, ref)) {

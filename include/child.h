@@ -8,7 +8,10 @@
  * stderr is passed through as diagnostics and its end kept to word errors;
  * the child runs in its own process group, which is ended (TERM, then
  * KILL a second later) when it overruns its time, prints too much, or when
- * we get SIGINT, SIGTERM or SIGHUP; and the child is always reaped.
+ * we get SIGINT, SIGTERM or SIGHUP; and the child is reaped.  No wait is
+ * unbounded: a run returns within its timeout, plus 1 s of grace after
+ * TERM, plus at most 1 s for KILL to act (a child that KILL does not end
+ * in that second, stuck in the kernel, is left to init, not reaped).
  *
  * After the child exits by itself, what it left running in the background
  * is neither waited for nor killed: it may hold the pipes open (gpg-agent

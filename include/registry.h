@@ -9,8 +9,10 @@
  *
  * A key is host[:port][path]: the host lower-cased (an IPv4 address in
  * dotted form, an IPv6 address in brackets in inet_ntop()'s form), the port
- * only when it is not the scheme's default, the path without trailing
- * slashes and without a bare /v1 or /v2.  Docker Hub's three host names
+ * as written but only when it is not 443, the path without trailing slashes
+ * and without a bare /v1 or /v2.  The scheme is not part of it (docker's
+ * ConvertToHostname drops it too): http://host, https://host, host and
+ * host:443 have one key, host:80 and http://host:80 another.  Docker Hub's three host names
  * become "docker.io".  A key never equals the key of another host, another
  * port or another path.
  *
@@ -37,8 +39,8 @@ struct registry_ref {		/* parsed pieces, all NUL-terminated */
 	char host[256];		/* lower-case, as written (not mapped to
 				 * docker.io); IPv4 dotted; IPv6 in brackets,
 				 * canonical via inet_pton()/inet_ntop() */
-	unsigned port;		/* 0 when none was given or it was the
-				 * scheme's default (443, or 80 for http://) */
+	unsigned port;		/* 0 when none was given or it was 443,
+				 * whatever the scheme */
 	char path[512];		/* "" or "/something" without trailing slash
 				 * and never a bare "/v1" or "/v2" */
 	char key[REGISTRY_KEY_MAX];	/* host[:port][path], docker.io for

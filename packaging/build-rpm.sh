@@ -1,7 +1,9 @@
 #!/bin/bash
 # packaging/build-rpm.sh VERSION [OUTDIR] - build credkit's .rpms with
 # packaging/rpm/credkit.spec from a `git archive` of HEAD, into OUTDIR (by
-# default build/rpm/).  Does nothing (exit 0, says why) without rpmbuild.
+# default build/rpm/); the Packager and the changelog name the maintainer of
+# packaging/maintainer.sh (DEBFULLNAME, DEBEMAIL, as for the .debs).  Does
+# nothing (exit 0, says why) without rpmbuild.
 # On a host that is not rpm-based (Debian: apt-get install rpm) the
 # BuildRequires cannot be checked: it passes --nodeps there (or when
 # CREDKIT_RPM_NODEPS=1).
@@ -9,6 +11,7 @@ set -eu
 cd "$(dirname "$0")/.."
 version=${1:?usage: packaging/build-rpm.sh VERSION [OUTDIR]}
 out=${2:-build/rpm}
+maint=$(packaging/maintainer.sh)
 if ! command -v rpmbuild >/dev/null; then
 	echo "build-rpm: no rpmbuild here (Debian: apt-get install rpm); nothing built"
 	exit 0
@@ -24,6 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/SOURCES"
 git archive --format=tar.gz --prefix="credkit-$version/" -o "$tmp/SOURCES/credkit-$version.tar.gz" HEAD
 if ! rpmbuild -bb "${nodeps[@]}" --define "_topdir $tmp" --define "credkit_version $version" \
+	--define "credkit_maintainer $maint" --define "packager $maint" \
 	packaging/rpm/credkit.spec >"$tmp/build.log" 2>&1; then
 	tail -n 40 "$tmp/build.log" >&2
 	echo "build-rpm: rpmbuild failed" >&2

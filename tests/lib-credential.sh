@@ -360,6 +360,7 @@ test_list() {
 HOST_VARIANTS=(
 	'{h}' 'https://{h}' 'https://{h}/' '{h}/v1/' 'https://{h}/v2/'
 	'{h}:443' 'https://{h}:443/v2/' '{H}' 'https://{H}/v1/'
+	'http://{h}' 'http://{h}:443'
 )
 
 # expand PATTERN HOST: PATTERN with {h} and {H} replaced.
@@ -407,7 +408,7 @@ test_host_variants() {
 
 # hostile asks that must never match the entry stored as https://{h}.
 HOSTILE=(
-	'{h}:5000' 'https://{h}:5000/v2/' '{h}:4430'
+	'{h}:5000' 'https://{h}:5000/v2/' '{h}:4430' '{h}:80' 'http://{h}:80'
 	'evil.com/{h}' 'https://evil.com/{h}' 'https://evil.com/{h}/v2/'
 	'{h}.evil.com' 'https://{h}.evil.com/v2/' 'evil-{h}' 'sub.{h}'
 	'user@{h}' 'https://user@{h}/' 'https://user:pw@{h}/v2/'
@@ -530,6 +531,17 @@ badp() {
 	sentinel_intact "$name"
 }
 
+# after_json NAME FILE: the store in FILE, a JSON object for the sentinel's
+# server with the secret "x" and more after it, stores the object: what
+# follows it is not read, as by the Go helpers.  Puts the sentinel back.
+after_json() {
+	call "$2" store
+	check "$1: stores the object, as Go does" silent_ok
+	cred get "$SENTINEL"
+	check "$1: the object was stored" is_get "$SENTINEL" sam "$(secret x)"
+	put "$SENTINEL" sam "$(secret sentinel)"
+}
+
 test_bad_input() {
 	local f=$TMP/bad s
 	SENTINEL=https://$(host sentinel)
@@ -556,7 +568,7 @@ test_bad_input() {
 	printf '["%s","sam","%s"]' "$s" "$(secret x)" >"$f"
 	bad "store with a JSON array" 'json|object' "$f"
 	printf '{"ServerURL":"%s","Username":"sam","Secret":"%s"} {"x":1}' "$s" "$(secret x)" >"$f"
-	bad "store with trailing garbage" 'json' "$f"
+	after_json "store with data after the JSON" "$f"
 
 	local field value
 	for field in Secret Username ServerURL; do
@@ -584,7 +596,7 @@ sys.stdout.write(json.dumps(d))' "$s" "$(secret x)" "$field" "$value" >"$f"
 	printf '{"ServerURL":"%s","Username":"sam","Secret":"%s\0more"}' "$s" "$(secret x)" >"$f"
 	bad "store with a NUL in Secret" 'nul|invalid|json' "$f"
 	printf '{"ServerURL":"%s","Username":"sam","Secret":"%s"}\0' "$s" "$(secret x)" >"$f"
-	bad "store with a NUL after the JSON" 'nul|invalid|json' "$f"
+	after_json "store with a NUL after the JSON" "$f"
 	printf '%s\0evil' "$s" >"$f"
 	bad "get with a NUL byte" 'nul' "$f" get
 	bad "erase with a NUL byte" 'nul' "$f" erase

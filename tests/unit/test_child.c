@@ -9,6 +9,18 @@
  * kept (and copied to ours only when not quiet); a missing program told
  * apart; a timeout that ends the whole process group in time; and no wait
  * for end of file when something the child left behind holds its pipes.
+ *
+ * Every wait of child_run() must keep its bound on a machine that stalls.
+ * To make such a machine on purpose, this file puts three calls of its own
+ * in front of libc's for child.c (the executable's definitions win), each
+ * doing nothing unusual until a test sets its switch:
+ *  - clock_gettime: each reading of CLOCK_MONOTONIC is clock_step_ms later
+ *    than the one before, as if the process stalled between any two;
+ *  - execvp: the forked child sleeps exec_stall_ms first, as an exec from a
+ *    stalled network file system would;
+ *  - kill: SIGKILL is dropped while drop_sigkill is set, as for a process
+ *    stuck in the kernel, which SIGKILL does not end at once.
+ * The tests measure real time with CLOCK_MONOTONIC_RAW, which is left alone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,11 +38,50 @@
 
 #define MiB (1024 * 1024)
 
+static long long clock_step_ms, clock_skew_ms;
+static unsigned exec_stall_ms;
+static int drop_sigkill;
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+	long long ns;
+
+	if (syscall(SYS_clock_gettime, id, ts))
+		return -1;
+	if (id != CLOCK_MONOTONIC || !clock_step_ms)
+		return 0;
+	clock_skew_ms += clock_step_ms;
+	ns = ts->tv_nsec + clock_skew_ms % 1000 * 1000000;
+	ts->tv_sec += clock_skew_ms / 1000 + ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+	return 0;
+}
+
+int execvp(const char *file, char *const argv[])
+{
+	extern char **environ;
+
+	if (exec_stall_ms) {
+		struct timespec stall = { exec_stall_ms / 1000, exec_stall_ms % 1000 * 1000000L };
+
+		nanosleep(&stall, NULL);
+	}
+	return execvpe(file, argv, environ);
+}
+
+int kill(pid_t pid, int sig)
+{
+	if (drop_sigkill && sig == SIGKILL)
+		return 0;
+	return (int)syscall(SYS_kill, pid, sig);
+}
+
+/* Real time, whatever the clock_gettime above makes of CLOCK_MONOTONIC. */
 static long long now_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -277,6 +329,105 @@ static void leftovers(void)
 	child_release(&c);
 }
 
+/*
+ * Run "trap '' TERM; echo $$ >&2; exec sleep 20" (a child that ignores
+ * SIGTERM) with a timeout of timeout_ms; *pid is the child's.  Returns the
+ * real time child_run took, in ms.
+ */
+static long long stubborn(struct child *c, int timeout_ms, int *pid, struct ck_error *err)
+{
+	long long start = now_ms();
+
+	*pid = 0;
+	c->quiet = 1;
+	CHECK(sh(c, "trap '' TERM; echo $$ >&2; exec sleep 20", 0, 0, timeout_ms, err) == -1 &&
+	      err->kind == CK_LOCKED, "a child that ignores SIGTERM, over its time: %s",
+	      err->msg);
+	if (sscanf(c->diag, "%d", pid) != 1)
+		*pid = 0;
+	return now_ms() - start;
+}
+
+/*
+ * The grace between SIGTERM and SIGKILL is given, and bounded; also when
+ * the clock jumps between two readings, and when SIGKILL does not end the
+ * child at once.  The bounds have 2 s of margin over the product's (the
+ * timeout, 1 s of grace, 1 s for SIGKILL to act) for a loaded machine;
+ * each bug they catch took the whole 20 s of the child's sleep.
+ */
+static void grace(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	long long took;
+	int pid;
+
+	took = stubborn(&c, 200, &pid, &err);
+	CHECK(took >= 200 + 1000 && took < 200 + 1000 + 2000,
+	      "... child_run gave it 1 s of grace after SIGTERM, then returned (%lld ms)", took);
+	CHECK(pid > 0 && gone(pid), "... and it was killed and reaped");
+
+	/*
+	 * 700 ms pass between any two readings: the 1 s grace is 2 readings.
+	 * The 3 s timeout leaves the child the readings it needs to say its pid.
+	 */
+	clock_step_ms = 700;
+	took = stubborn(&c, 3000, &pid, &err);
+	clock_step_ms = clock_skew_ms = 0;
+	CHECK(took < 3000 + 1000 + 2000,
+	      "... with the clock jumping 700 ms a reading, it returned (%lld ms)", took);
+	CHECK(pid > 0 && gone(pid), "... and it was killed and reaped");
+
+	drop_sigkill = 1;
+	took = stubborn(&c, 200, &pid, &err);
+	drop_sigkill = 0;
+	CHECK(took >= 200 + 1000 && took < 200 + 1000 + 1000 + 2000,
+	      "... a child that SIGKILL does not end: child_run returned (%lld ms)", took);
+	CHECK(pid > 0 && !gone(pid), "... and left it running");
+	if (pid > 0 && kill(pid, SIGKILL) == 0)
+		waitpid(pid, NULL, 0);
+	child_release(&c);
+}
+
+/* An exec that stalls is bounded by the timeout too, and a signal ends it. */
+static void stalled_exec(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	long long start, took;
+	pid_t killer;
+
+	exec_stall_ms = 20000;
+	start = now_ms();
+	CHECK(sh(&c, "exit 0", 0, 0, 300, &err) == -1 && err.kind == CK_LOCKED &&
+	      strstr(err.msg, "sh did not finish within 300 ms"),
+	      "an exec that stalls is over its time: %s", err.msg);
+	took = now_ms() - start;
+	exec_stall_ms = 0;
+	/* It dies of SIGTERM at once: 2 s of margin for a loaded machine. */
+	CHECK(took < 300 + 2000, "... child_run returned (%lld ms)", took);
+
+	exec_stall_ms = 20000;
+	start = now_ms();
+	killer = fork();
+	if (killer == 0) {
+		struct timespec pause = { 0, 300 * 1000000L };
+
+		exec_stall_ms = 0;
+		nanosleep(&pause, NULL);
+		kill(getppid(), SIGTERM);
+		_exit(0);
+	}
+	CHECK(sh(&c, "exit 0", 0, 0, 10000, &err) == -1 && err.kind == CK_FAILED &&
+	      strstr(err.msg, "interrupted by signal 15"),
+	      "SIGTERM for us during a stalled exec is an error: %s", err.msg);
+	took = now_ms() - start;
+	exec_stall_ms = 0;
+	waitpid(killer, NULL, 0);
+	CHECK(took < 300 + 2000, "... at once (%lld ms), not at the timeout", took);
+	child_release(&c);
+}
+
 /* A SIGTERM for us ends the run and the child's group, and says so. */
 static void interrupted(void)
 {
@@ -358,6 +509,8 @@ int main(void)
 	missing();
 	timeout();
 	leftovers();
+	grace();
+	stalled_exec();
 	interrupted();
 	signals();
 	return check_done();

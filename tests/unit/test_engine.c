@@ -15,13 +15,16 @@
  *
  * ARGS is the space-separated argv after the program name, "-" for none.
  * In STDIN and STDOUT "\n", "\t", "\\", "\0" and "\xHH" are escapes, and in
- * STDIN "<2MiB>" stands for 2 MiB of 'a'.  STDOUT "*" matches anything,
- * "~TEXT" any output that contains TEXT and "!TEXT" any output that does
- * not.  '#' starts a comment line, and two directives act on the store:
+ * STDIN "<NKiB>" stands for N KiB of 'a' (N up to 1024) and "<2MiB>" for
+ * 2 MiB.  STDOUT "*" matches anything, "~TEXT" any output that contains
+ * TEXT and "!TEXT" any output that does not.  '#' starts a comment line,
+ * and these directives act on the store:
  *
  *	@fail OP	from now on OP (open, store, get, erase or list) fails
  *			with CK_UNAVAILABLE; "@fail none" ends it
  *	@reset		forget every entry
+ *	@go		forget every entry: the cases up to "@go end" are
+ *			ones the Go helpers answer alike (tests/t-goinput.sh)
  *
  * Whatever the directive, get, store and erase of the server
  * "fail.example" fail too.  A case passes when status and stdout match and
@@ -41,6 +44,7 @@
 #define ARGS_MAX 8
 #define BIG_WORD "<2MiB>"
 #define BIG_SIZE (2 * 1024 * 1024)
+#define KIB_MAX 1024	/* the largest N of "<NKiB>" */
 
 /*
  * The memory backend: an unordered array of entries, with the operations
@@ -253,18 +257,40 @@ static int run_buf(const char *verb, const char *in, size_t in_len,
 /* The data files */
 
 /*
- * Write field to f with its escapes decoded, and BIG_WORD expanded when
- * big is set.  Returns 0, or -1 for a bad escape.
+ * The size "<NKiB>" at s stands for, with *used set to its length; 0 when
+ * s does not start with such a word.
+ */
+static size_t kib_word(const char *s, size_t *used)
+{
+	char *end;
+	long n;
+
+	if (s[0] != '<' || s[1] < '1' || s[1] > '9')
+		return 0;
+	n = strtol(s + 1, &end, 10);
+	if (n > KIB_MAX || strncmp(end, "KiB>", 4))
+		return 0;
+	*used = (size_t)(end + 4 - s);
+	return (size_t)n * 1024;
+}
+
+/*
+ * Write field to f with its escapes decoded, and BIG_WORD and "<NKiB>"
+ * expanded when big is set.  Returns 0, or -1 for a bad escape.
  */
 static int decode(const char *s, FILE *f, int big)
 {
-	size_t i;
+	size_t i, n, used;
 
 	while (*s) {
 		if (big && !strncmp(s, BIG_WORD, strlen(BIG_WORD))) {
 			for (i = 0; i < BIG_SIZE; i++)
 				putc('a', f);
 			s += strlen(BIG_WORD);
+		} else if (big && (n = kib_word(s, &used))) {
+			for (i = 0; i < n; i++)
+				putc('a', f);
+			s += used;
 		} else if (*s != '\\') {
 			putc(*s++, f);
 		} else if (s[1] && strchr("nt\\0", s[1])) {
@@ -376,13 +402,15 @@ out:
 	free(args);
 }
 
-/* "@fail OP" or "@reset". */
+/* "@fail OP", "@reset", "@go" or "@go end". */
 static void directive(const char *where, const char *line)
 {
 	static const char *const ops[] = { "open", "store", "get", "erase", "list" };
 	size_t i;
 
-	if (!strcmp(line, "@reset")) {
+	if (!strcmp(line, "@go end"))
+		return;
+	if (!strcmp(line, "@reset") || !strcmp(line, "@go")) {
 		mem_reset();
 		return;
 	}
