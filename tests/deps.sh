@@ -21,7 +21,7 @@ test_pkgs=(
 	golang-docker-credential-helpers amazon-ecr-credential-helper
 	docker-registry skopeo pass keyutils gnupg hyperfine
 	python3 python3-botocore apache2-utils openssl ca-certificates curl
-	dpkg-dev debhelper rpm lintian
+	dpkg-dev debhelper rpm lintian man-db groff-base bsdextrautils
 )
 # The docker CLI may come from elsewhere (docker's own packages, a static
 # binary); Debian's docker.io is only needed when there is none.

@@ -11,7 +11,7 @@
  */
 #include <errno.h>
 #include <keyutils.h>
-#include <signal.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +23,15 @@
 #include "keyctl.h"
 
 #define PART_MAX 32767
-#define EXPIRE_IN 2	/* seconds an expiring entry lives */
-#define RACE_USEC 1000000	/* how long readers race a writer */
+/*
+ * Seconds an expiring entry lives.  The checks made before it expires take
+ * milliseconds; the rest is room for a loaded machine to stall this process.
+ */
+#define EXPIRE_IN 4
+/* The race ends once the reader saw each value this many times... */
+#define RACE_SEEN 500
+/* ...or after this long: a generous bound, for a loaded machine. */
+#define RACE_BOUND_USEC (60 * 1000000LL)
 
 static const struct backend *b = &keyctl_backend;
 
@@ -226,8 +233,68 @@ static long long now_usec(void)
 }
 
 /*
+ * The bytes of key quota this user has in use and may use, from
+ * /proc/key-users.  Returns 0, or -1 when the line cannot be read.
+ */
+static int quota_bytes(long *used, long *max)
+{
+	unsigned uid = (unsigned)geteuid(), u;
+	char line[256];
+	FILE *f = fopen("/proc/key-users", "re");
+	int ret = -1;
+
+	while (ret && f && fgets(line, sizeof(line), f))
+		if (sscanf(line, " %u: %*d %*d/%*d %*d/%*d %ld/%ld", &u, used, max) == 3 &&
+		    u == uid)
+			ret = 0;
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+/*
+ * The writer of test_race, in a child: replaces race.example with B and
+ * then A (a, bb) until stop, a pipe, is closed; the entry is A when it
+ * stops.  The kernel frees replaced keys in the background, and until then
+ * they count against the key quota that every process of this user shares:
+ * a writer faster than that garbage collector (which a loaded machine
+ * delays) would exhaust the quota, for itself and for every other test
+ * running as this user.  So before each round it waits until no more than
+ * half the quota is in use.  Exits 0 when stopped, 1 saying why when a
+ * store failed.
+ */
+static void race_writer(void *kc, int stop, const char *a, size_t a_len, const char *bb,
+			size_t b_len)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct pollfd p = { stop, POLLIN, 0 };
+	long used, max, rounds = 0, waits = 0;
+
+	while (poll(&p, 1, 0) == 0) {
+		if (!quota_bytes(&used, &max) && used > max / 2) {
+			waits++;
+			usleep(1000);
+			continue;
+		}
+		if (put(kc, "race.example", "ub", bb, b_len, 0, &err) ||
+		    put(kc, "race.example", "ua", a, a_len, 0, &err)) {
+			printf("# the writer's store failed after %ld rounds: %s\n", rounds,
+			       err.msg);
+			_exit(1);
+		}
+		rounds++;
+	}
+	printf("# the writer replaced the entry %ld times (%ld waits for the kernel to "
+	       "free keys)\n", 2 * rounds, waits);
+	_exit(0);
+}
+
+/*
  * A child replaces an entry with A and B in turn (of 2 and 4 parts, with
- * other usernames) while we get it: each get must give A or B whole.
+ * other usernames) while we get it: each get must give A or B whole.  The
+ * race lasts until the gets saw each value RACE_SEEN times, so that it does
+ * not depend on how the two processes are scheduled; RACE_BOUND_USEC only
+ * stops a writer that cannot make progress.
  */
 static void test_race(void *kc)
 {
@@ -236,28 +303,25 @@ static void test_race(void *kc)
 	long na = 0, nb = 0, bad = 0, failed = 0;
 	char *a = malloc(A_LEN), *bb = malloc(B_LEN);
 	long long end;
-	int status = -1;
-	pid_t writer;
+	int status = -1, stop[2] = { -1, -1 };
+	pid_t writer = -1, gone = 0;
 
 	if (geteuid() != 0) {
 		printf("ok - readers racing a writer # SKIP not root: the key quota is small\n");
 		goto out;
 	}
-	if (!a || !bb)
+	if (!a || !bb || pipe(stop))
 		goto out;
 	memset(a, 'a', A_LEN);
 	memset(bb, 'b', B_LEN);
 	put(kc, "race.example", "ua", a, A_LEN, 0, &err);
 	writer = fork();
 	if (writer == 0) {
-		for (;;) {	/* until killed */
-			if (put(kc, "race.example", "ub", bb, B_LEN, 0, &err) ||
-			    put(kc, "race.example", "ua", a, A_LEN, 0, &err))
-				_exit(1);
-		}
+		close(stop[1]);
+		race_writer(kc, stop[0], a, A_LEN, bb, B_LEN);
 	}
-	end = now_usec() + RACE_USEC;
-	while (writer > 0 && now_usec() < end) {
+	end = now_usec() + RACE_BOUND_USEC;
+	while (writer > 0 && !gone && (na < RACE_SEEN || nb < RACE_SEEN) && now_usec() < end) {
 		struct cred c = CRED_INIT;
 
 		ck_error_clear(&err);
@@ -274,17 +338,21 @@ static void test_race(void *kc)
 			bad++;
 		}
 		cred_release(&c);
+		gone = waitpid(writer, &status, WNOHANG);
 	}
-	if (writer > 0) {
-		kill(writer, SIGKILL);
+	close(stop[1]);
+	if (writer > 0 && !gone)
 		waitpid(writer, &status, 0);
-	}
-	CHECK(writer > 0 && WIFSIGNALED(status), "the writer ran until stopped (setup)");
+	CHECK(writer > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "every store of the writer succeeded, and it stopped when told (setup)");
 	CHECK(bad == 0 && failed == 0,
 	      "every get during replacements gave one value whole (%ld A, %ld B, %ld mixed, "
 	      "%ld failed)", na, nb, bad, failed);
 	CHECK(na > 0 && nb > 0, "gets saw both values, so the race happened");
+	CHECK(has(kc, "race.example", "ua", a, A_LEN), "the entry is whole after the race");
 out:
+	if (stop[0] >= 0)
+		close(stop[0]);
 	free(a);
 	free(bb);
 }
