@@ -275,7 +275,8 @@ static void test_lock(void)
 
 		t0 = time(NULL);
 		r2 = ecr_lock(key, 1200, &e);
-		_exit(r1 == -2 && r2 == -2 && e.kind == CK_LOCKED && time(NULL) - t0 <= 2 ? 0 : 1);
+		/* The bound is 1.2 s; up to 4 s (whole seconds) allow for a loaded machine. */
+		_exit(r1 == -2 && r2 == -2 && e.kind == CK_LOCKED && time(NULL) - t0 <= 4 ? 0 : 1);
 	}
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
