@@ -790,9 +790,17 @@ static int run_prompt(struct ss *ss, const char *prompt, const char *what,
 		build_error(m, r, err);
 		goto out;
 	}
-	if (ss_call(ss, m, NULL, what, err) ||
-	    bus_wait(ss, &state, what, "the password prompt", err))
+	if (ss_call(ss, m, NULL, what, err))
 		goto out;
+	if (bus_wait(ss, &state, what, "the password prompt", err)) {
+		if (now_usec() >= ss->deadline)
+			ck_error(err, CK_LOCKED,
+				 "cannot %s: the keyring is locked and its password prompt was not "
+				 "answered within %.1f s; set %s=120000 (for example) to have time "
+				 "to type the password, or unlock the keyring first",
+				 what, (ss->deadline - ss->opened) / 1e6, SS_TIMEOUT_VAR);
+		goto out;
+	}
 	if (state == 2) {
 		ck_error(err, CK_LOCKED, "cannot %s: the password prompt was dismissed", what);
 		goto out;

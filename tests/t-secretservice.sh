@@ -25,7 +25,8 @@
 #   utf8       a server string that is not UTF-8: not found, erased, and
 #              never an invalid D-Bus message
 #   locked     a locked collection: get fails at once saying so, list
-#              still works, and unlocking gives the entry back
+#              still works, a prompt nobody answers ends within the bound,
+#              and unlocking gives the entry back
 #   dh         the encrypted session (CREDKIT_SECRETSERVICE_SESSION=dh):
 #              round trips both ways with the Go helper, large secrets,
 #              and a bad setting refused
@@ -500,12 +501,32 @@ churn_is_pair() {
 	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
 }
 
+# churn_reader VERB: run VERB (get or list) against $CHURN_S until the
+# stores are done, in a TMP of its own; print how many ran and how many
+# were wrong (with the first three shown).
+churn_reader() {
+	local verb=$1 n=0 bad=0 TMP=$TMP/$1
+	mkdir -p "$TMP"
+	while [ ! -e "$TMP/../churn.done" ]; do
+		if [ "$verb" = get ]; then
+			cred get "$CHURN_S"
+			churn_is_pair
+		else
+			cred list
+			list_is_object
+		fi || { bad=$((bad + 1)); [ "$bad" -gt 3 ] || show_last >&2; }
+		n=$((n + 1))
+	done
+	echo "$n $bad"
+}
+
 part_churn() {
-	local s gets=0 lists=0 badget=0 badlist=0 storer k
+	local s gets lists storer getter k
 	s=https://$(host churn)
 	CHURN_S=$s
 	put "$s" u0 "$(secret churn-u0)"
-	# 60 stores, each with another username, so each replaces the item.
+	# 60 stores, each with another username, so each replaces the item,
+	# while a get loop and a list loop run.
 	(
 		for k in {1..60}; do
 			creds_json "$s" "u$k" "$(secret "churn-u$k")" |
@@ -514,29 +535,19 @@ part_churn() {
 		: >"$TMP/churn.done"
 	) &
 	storer=$!
-	T_CLEANUP_HOOK="kill $storer 2>/dev/null; cleanup_entries"
-	while [ ! -e "$TMP/churn.done" ]; do
-		cred get "$s"
-		gets=$((gets + 1))
-		if ! churn_is_pair; then
-			badget=$((badget + 1))
-			[ "$badget" -gt 3 ] || show_last
-		fi
-		cred list
-		lists=$((lists + 1))
-		if ! list_is_object; then
-			badlist=$((badlist + 1))
-			[ "$badlist" -gt 3 ] || show_last
-		fi
-	done
-	wait "$storer"
+	churn_reader get >"$TMP/churn.get" &
+	getter=$!
+	T_CLEANUP_HOOK="kill $storer $getter 2>/dev/null; cleanup_entries"
+	lists=$(churn_reader list)
+	wait "$storer" "$getter"
+	gets=$(cat "$TMP/churn.get")
 	T_CLEANUP_HOOK=cleanup_entries
-	check "churn: some gets and lists ran during the stores (setup: $gets, $lists)" \
-		test "$gets" -ge 5 -a "$lists" -ge 5
-	check "churn: every get during 60 replacing stores answers a stored pair whole ($badget of $gets wrong)" \
-		test "$badget" -eq 0
-	check "churn: every list during 60 replacing stores succeeds ($badlist of $lists failed)" \
-		test "$badlist" -eq 0
+	check "churn: gets and lists ran during the stores (setup: ${gets% *} gets, ${lists% *} lists)" \
+		test "${gets% *}" -ge 5 -a "${lists% *}" -ge 5
+	check "churn: every get during 60 replacing stores answers a stored pair whole (${gets#* } of ${gets% *} wrong)" \
+		test "${gets#* }" -eq 0
+	check "churn: every list during 60 replacing stores succeeds (${lists#* } of ${lists% *} failed)" \
+		test "${lists#* }" -eq 0
 }
 
 part_utf8() {
@@ -554,7 +565,7 @@ part_utf8() {
 }
 
 part_locked() {
-	local coll s p
+	local coll s p prompter
 	unset DISPLAY WAYLAND_DISPLAY
 	s=https://$(host locked)
 	p=$(secret locked)
@@ -572,6 +583,36 @@ part_locked() {
 	check "locked: list exits 0 at once with a JSON object" \
 		list_at_once
 	check "locked: get answers every key list shows" every_key_answers
+
+	# A display, and a prompter that never answers (it owns the name
+	# gnome-keyring asks, and reads nothing): the prompt waits, within the
+	# bound of the run.
+	/usr/bin/python3 -c '
+import dbus, sys, time
+dbus.SessionBus().request_name("org.gnome.keyring.SystemPrompter")
+print("ready", flush=True)
+time.sleep(600)' >"$TMP/prompter" &
+	prompter=$!
+	T_CLEANUP_HOOK="kill $prompter 2>/dev/null; cleanup_entries"
+	for _ in {1..50}; do
+		grep -q ready "$TMP/prompter" && break
+		sleep 0.1
+	done
+	monitor_start
+	DISPLAY=:77 bus_timed cred get "$s"
+	check "locked: a prompt nobody answers: get exits 1 saying so" \
+		is_error 'prompt was not answered.*CREDKIT_SECRETSERVICE_TIMEOUT_MS'
+	check "locked: a prompt nobody answers: get gives up within $RUN_BOUND_MS ms, as the bus sees it" \
+		bus_within "$RUN_BOUND_MS"
+	DISPLAY=:77 bus_timed cred store "$(creds_json "$s" lee "$(secret locked-2)")"
+	check "locked: a prompt nobody answers: store exits 1 saying so" \
+		is_error 'prompt was not answered.*CREDKIT_SECRETSERVICE_TIMEOUT_MS'
+	check "locked: a prompt nobody answers: store gives up within $RUN_BOUND_MS ms, as the bus sees it" \
+		bus_within "$RUN_BOUND_MS"
+	monitor_stop
+	kill "$prompter"
+	wait "$prompter" 2>/dev/null
+	T_CLEANUP_HOOK=cleanup_entries
 
 	unlock_collection "$coll"
 	check "locked: the collection unlocks again (setup)" \
