@@ -40,19 +40,22 @@ set -u
 GO_HELPER=/usr/bin/docker-credential-secretservice
 PARTS="interop filter nobus stopped race churn utf8 locked dh"
 # The product's bounds: the connection to a mute bus (SS_CONNECT_USEC), and
-# the one deadline of a run (SS_TIMEOUT_MS_DEFAULT) plus the 1 s the README
-# allows for start-up and exit.  Both are measured from the bus's side (the
-# mock's or dbus-monitor's clock, see bus_ms), where the start-up of the
-# process, slow for a sanitizer build on a loaded machine, does not count.
+# the one deadline of a run (SS_TIMEOUT_MS_DEFAULT; the README's 6 s adds
+# start-up and exit).  Both are measured from the bus's side, from the
+# helper's connection to its hang-up (the mock's or dbus-monitor's clock,
+# see bus_timed), where the start-up of the process, slow for a sanitizer
+# build on a loaded machine, does not count.
 CONNECT_MS=1500
-RUN_BOUND_MS=6000
+DEADLINE_MS=5000
 # What the bus's clock may add to a bound: the monitor or mock is a process
 # of its own, scheduled late on a loaded 2-core machine by up to this much.
 BUS_MARGIN_MS=500
 # The wall-clock time of a whole call that gives up at once (no bus, a
 # locked keyring): no wait of the product's, only exec, dynamic linking,
-# sanitizer start-up and exit, which a second "make check" on 2 cores
-# slows; measured up to 1.2 s there, so 5 s says "no wait" with room.
+# sanitizer start-up and exit, which a loaded 2-core machine slows (88 ms
+# at most for the sanitizer build with three busy loops on the 2 cores;
+# a stall of the scheduler can be longer), so 5 s says "no hang" with room;
+# the product's own waits are checked from the bus's side instead.
 AT_ONCE_MS=5000
 
 # --- the keyring ----------------------------------------------------------------
@@ -419,18 +422,21 @@ part_stopped() {
 		check "stopped: $verb exits 1 (124: it hung)" test "$RC" -eq 1
 		check "stopped: $verb names the call that did not answer and what to do" \
 			explains_timeout
-		check "stopped: $verb gives up within $RUN_BOUND_MS ms, as the bus sees it" \
-			bus_within "$RUN_BOUND_MS"
+		check "stopped: $verb gives up at the run's $DEADLINE_MS ms deadline, as the bus sees it" \
+			bus_within "$DEADLINE_MS"
 	done
 	# The bound is the variable's: 1 s, not the default 5 s.
 	CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000 bus_timed cred store \
 		"$(creds_json "$s" stan "$(secret stopped-2)")"
 	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store exits 1" \
 		explains_timeout
-	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store waits at least 1 s" \
-		test "${BUS_MS:-0}" -ge 1000
-	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store gives up within 2 s" \
-		bus_within 2000
+	# At least about 1 s: the deadline counts from before our Hello, which
+	# the bus sees later by the set-up of the connection, slower on a
+	# loaded machine; half of it says the wait was not skipped.
+	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store waits for it" \
+		test "${BUS_MS:-0}" -ge 500
+	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store gives up at 1 s" \
+		bus_within 1000
 	CREDKIT_SECRETSERVICE_TIMEOUT_MS=soon cred get "$s"
 	check "stopped: a bad CREDKIT_SECRETSERVICE_TIMEOUT_MS is refused" \
 		is_error 'CREDKIT_SECRETSERVICE_TIMEOUT_MS'
@@ -602,13 +608,13 @@ time.sleep(600)' >"$TMP/prompter" &
 	DISPLAY=:77 bus_timed cred get "$s"
 	check "locked: a prompt nobody answers: get exits 1 saying so" \
 		is_error 'prompt was not answered.*CREDKIT_SECRETSERVICE_TIMEOUT_MS'
-	check "locked: a prompt nobody answers: get gives up within $RUN_BOUND_MS ms, as the bus sees it" \
-		bus_within "$RUN_BOUND_MS"
+	check "locked: a prompt nobody answers: get gives up at the run's $DEADLINE_MS ms deadline, as the bus sees it" \
+		bus_within "$DEADLINE_MS"
 	DISPLAY=:77 bus_timed cred store "$(creds_json "$s" lee "$(secret locked-2)")"
 	check "locked: a prompt nobody answers: store exits 1 saying so" \
 		is_error 'prompt was not answered.*CREDKIT_SECRETSERVICE_TIMEOUT_MS'
-	check "locked: a prompt nobody answers: store gives up within $RUN_BOUND_MS ms, as the bus sees it" \
-		bus_within "$RUN_BOUND_MS"
+	check "locked: a prompt nobody answers: store gives up at the run's $DEADLINE_MS ms deadline, as the bus sees it" \
+		bus_within "$DEADLINE_MS"
 	monitor_stop
 	kill "$prompter"
 	wait "$prompter" 2>/dev/null
