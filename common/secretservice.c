@@ -349,9 +349,17 @@ static int parse_error(sd_bus_message *m, const char *what, struct ck_error *err
 static void ss_close(void *self)
 {
 	struct ss *ss = self;
+	struct ck_error ignored = CK_ERROR_INIT;
 
 	if (!ss)
 		return;
+	/*
+	 * Not with OpenSession unanswered (a get that found nothing): seen
+	 * under load, gnome-keyring 42 then opens a session for a client it
+	 * has forgotten, fails assertions and may die.  Bounded as any wait.
+	 */
+	if (ss->opening.slot && !ss->opening.done)
+		bus_wait(ss, &ss->opening.done, "close", "OpenSession", &ignored);
 	/* No Session.Close: the service drops our session when we hang up. */
 	call_release(&ss->opening);
 	sd_bus_slot_unref(ss->lock_filter);

@@ -527,10 +527,11 @@ churn_reader() {
 }
 
 part_churn() {
-	local s gets lists storer getter k
+	local s gets lists storer getter k pid
 	s=https://$(host churn)
 	CHURN_S=$s
 	put "$s" u0 "$(secret churn-u0)"
+	pid=$(keyring_pid)
 	# 60 stores, each with another username, so each replaces the item,
 	# while a get loop and a list loop run.
 	(
@@ -548,6 +549,9 @@ part_churn() {
 	wait "$storer" "$getter"
 	gets=$(cat "$TMP/churn.get")
 	T_CLEANUP_HOOK=cleanup_entries
+	[ "$(keyring_pid)" = "$pid" ] ||
+		printf '# the keyring daemon died during the churn (pid %s, now %s)\n' \
+			"$pid" "$(keyring_pid)"
 	check "churn: gets and lists ran during the stores (setup: ${gets% *} gets, ${lists% *} lists)" \
 		test "${gets% *}" -ge 5 -a "${lists% *}" -ge 5
 	check "churn: every get during 60 replacing stores answers a stored pair whole (${gets#* } of ${gets% *} wrong)" \
@@ -661,10 +665,23 @@ part_dh() {
 
 # run_part NAME CMD...: run one part in a fresh keyring; a part that stops
 # without saying which check failed still fails the run.
+#
+# gnome-keyring-daemon 42 itself dies now and then under the churn's load
+# (about one run in twenty on a loaded 2-core machine, with the helper
+# before the fixes too: it stops answering for 5 s, then D-Bus starts a
+# new, locked one).  That is not the helper's to test, so a part that
+# failed saying the daemon died runs once more, in a fresh keyring; the
+# first run's lines are shown as comments.
 run_part() {
-	local name=$1 rc t0=$SECONDS; shift
-	"$CREDKIT_ROOT/tests/with-keyring" "$@" | tee "$TMP/part.out"
-	rc=${PIPESTATUS[0]}
+	local name=$1 rc t0=$SECONDS try; shift
+	for try in 1 2; do
+		"$CREDKIT_ROOT/tests/with-keyring" "$@" >"$TMP/part.out"
+		rc=$?
+		[ "$rc" -ne 0 ] && [ "$try" -eq 1 ] &&
+			grep -q '^# the keyring daemon died' "$TMP/part.out" || break
+		sed 's/^/# first run: /' "$TMP/part.out"
+	done
+	cat "$TMP/part.out"
 	printf '# part %s: %s s\n' "$name" $((SECONDS - t0))
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$TMP/part.out"; then
 		t_fail "secretservice: part $name ran to the end (exit $rc)"
