@@ -394,6 +394,8 @@ static uint64_t run_timeout(struct ck_error *err)
 	return ms * 1000ULL;
 }
 
+static int want_encryption(struct ck_error *err);
+
 static void *ss_open(struct ck_error *err)
 {
 	const char *runtime = getenv("XDG_RUNTIME_DIR");
@@ -402,7 +404,8 @@ static void *ss_open(struct ck_error *err)
 	struct ss *ss;
 	int r, n;
 
-	if (!timeout)
+	/* Settings first: a bad one is an error whatever the keyring holds. */
+	if (!timeout || want_encryption(err) < 0)
 		return NULL;
 	ss = calloc(1, sizeof(*ss));
 	if (!ss)
@@ -474,7 +477,8 @@ static int want_encryption(struct ck_error *err)
 
 /*
  * Ask for our session with the service; session_open() collects the
- * answer.  Sending early lets the service work on it meanwhile.
+ * answer.  Sending it with other calls lets the service work on it
+ * meanwhile.
  */
 static int session_send(struct ss *ss, struct ck_error *err)
 {
@@ -581,7 +585,8 @@ static int search_send(struct ss *ss, const char *server, struct call *c,
 
 /*
  * Collect a search: *unlocked and *locked become new NULL-terminated
- * arrays of item paths.  Releases c.  Returns 0, or -1 with err.
+ * arrays of item paths.  Releases c.  Returns 0, 1 with err when the
+ * service said it has no SearchItems (see search()), or -1 with err.
  */
 static int search_collect(struct ss *ss, struct call *c, char ***unlocked,
 			  char ***locked, struct ck_error *err)
@@ -590,8 +595,11 @@ static int search_collect(struct ss *ss, struct call *c, char ***unlocked,
 	int ret = -1;
 
 	*unlocked = *locked = NULL;
-	if (call_wait(ss, c, what, err))
+	if (call_wait(ss, c, what, err)) {
+		if (c->done && sd_bus_error_has_name(&c->error, SD_BUS_ERROR_UNKNOWN_METHOD))
+			ret = 1;
 		goto out;
+	}
 	if (sd_bus_message_read_strv(c->reply, unlocked) < 0 ||
 	    sd_bus_message_read_strv(c->reply, locked) < 0) {
 		strv_free(*unlocked);
@@ -606,15 +614,29 @@ out:
 	return ret;
 }
 
+/*
+ * Search for the items of server (NULL: all), as search_collect() fills
+ * them in.  Returns 0, or -1 with err.
+ *
+ * Seen under load, gnome-keyring 42 now and then answers SearchItems with
+ * "Method SearchItems is not implemented", presumably for a caller it has
+ * no record of yet (it makes that record in an idle callback, which can
+ * come after the call); the same call an instant later succeeds.  So that
+ * answer is asked again, up to SS_GET_TRIES times within the deadline.
+ */
 static int search(struct ss *ss, const char *server, char ***unlocked,
 		  char ***locked, struct ck_error *err)
 {
 	struct call c = CALL_INIT;
+	int tries, r = 1;
 
 	*unlocked = *locked = NULL;
-	if (search_send(ss, server, &c, err))
-		return -1;
-	return search_collect(ss, &c, unlocked, locked, err);
+	for (tries = 0; r == 1 && tries < SS_GET_TRIES; tries++) {
+		if (search_send(ss, server, &c, err))
+			return -1;
+		r = search_collect(ss, &c, unlocked, locked, err);
+	}
+	return r ? -1 : 0;
 }
 
 /* Read the attributes of an a{ss} in reply into item. */
@@ -1003,13 +1025,16 @@ static int get_once(struct ss *ss, const char *server, const char *what,
 {
 	char **unlocked = NULL, **locked = NULL, **paths;
 	struct item_batch batch = { NULL, NULL, 0 };
-	struct call search_call = CALL_INIT, secret_call = CALL_INIT;
+	struct call secret_call = CALL_INIT;
 	struct ss_item *best;
 	int ret = -1, left;
 
-	/* The session is asked for at once: the service works on it meanwhile. */
-	if (search_send(ss, server, &search_call, err) || session_send(ss, err) ||
-	    search_collect(ss, &search_call, &unlocked, &locked, err))
+	/*
+	 * OpenSession waits for the search's answer, and goes with the reads
+	 * of the items: sent first, gnome-keyring 42 may take it for a caller
+	 * it has no record of yet (see search()), fail its assertions and die.
+	 */
+	if (search(ss, server, &unlocked, &locked, err))
 		goto out;
 	paths = unlocked;
 	if (!strv_len(unlocked)) {
@@ -1047,7 +1072,6 @@ static int get_once(struct ss *ss, const char *server, const char *what,
 	}
 	ret = 0;
 out:
-	call_release(&search_call);
 	call_release(&secret_call);
 	batch_release(&batch);
 	strv_free(unlocked);
@@ -1311,7 +1335,8 @@ static int ss_store(void *self, const struct cred *c, struct ck_error *err)
 		return ck_error(err, CK_BAD_INPUT,
 				"cannot store the credentials: the Secret Service keeps only "
 				"UTF-8 text, and the server URL or the username is not");
-	if (session_send(ss, err) || take_lock(ss, "store the credentials", err))
+	/* OpenSession after a first answer from the service: see get_once(). */
+	if (take_lock(ss, "store the credentials", err))
 		return -1;
 	collection = default_collection(ss, err);
 	if (!collection || session_open(ss, err)) {
