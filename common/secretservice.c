@@ -75,8 +75,8 @@
 /*
  * A method call in flight.  Calls are queued at once and their replies
  * collected later, so that independent calls share round trips: a get sends
- * SearchItems and OpenSession together, and the service computes its half of
- * the key agreement while our search answer travels back.
+ * the reads of the items it found and OpenSession together, and the service
+ * computes its half of the key agreement while our answers travel back.
  */
 struct call {
 	sd_bus_slot *slot;	/* owned until the reply came */
