@@ -17,12 +17,19 @@
  *    (SSCRYPT_ALGORITHM) with CREDKIT_SECRETSERVICE_SESSION=dh: see
  *    want_encryption() for why, with measurements; every copy we hold,
  *    D-Bus messages included, is wiped;
- *  - store replaces: one item per server, whatever the username was;
+ *  - store replaces: one item per server, whatever the username was, and
+ *    concurrent stores and erases take turns (take_lock()), so that exactly
+ *    one of the stored entries remains;
  *  - list reads attributes only: it never unlocks or loads a secret, and
  *    skips items in locked collections, which get could not answer;
- *  - every wait is bounded: the connection in SS_CONNECT_USEC, each call in
- *    SS_CALL_USEC, a password prompt in SS_PROMPT_USEC, and no prompt at
- *    all without a display.
+ *  - an item another process deletes while we read it is skipped by list
+ *    and makes get search again (SS_GET_TRIES), so neither fails while an
+ *    entry is replaced;
+ *  - every wait is bounded by one deadline per run, set at open:
+ *    CREDKIT_SECRETSERVICE_TIMEOUT_MS, SS_TIMEOUT_MS_DEFAULT by default,
+ *    for every call, the lock and a password prompt together, however many
+ *    there are; a bus that does not even accept us is given up sooner
+ *    (SS_CONNECT_USEC), and without a display there is no prompt at all.
  *
  * Why sd-bus: measured here, the three calls of a get take 3.5 ms through
  * sd-bus, 6.6 ms through GDBus and 14 ms through libsecret, whose client-side
@@ -47,12 +54,20 @@
 #define SS_PROMPT	"org.freedesktop.Secret.Prompt"
 #define SS_PROPERTIES	"org.freedesktop.DBus.Properties"
 
+#define BUS_DEST	"org.freedesktop.DBus"
+#define BUS_PATH	"/org/freedesktop/DBus"
+/* The lock of store and erase: see take_lock(). */
+#define SS_LOCK_NAME	"io.github.credkit.SecretServiceLock"
+
 #define SCHEMA		"io.docker.Credentials"
 #define CREDS_LABEL	"Docker Credentials"
 
 #define SS_CONNECT_USEC	(1500 * 1000ULL)
-#define SS_CALL_USEC	(5 * 1000 * 1000ULL)
-#define SS_PROMPT_USEC	(120 * 1000 * 1000ULL)
+#define SS_TIMEOUT_MS_DEFAULT	5000
+#define SS_TIMEOUT_MS_MAX	(3600 * 1000)
+#define SS_TIMEOUT_VAR	"CREDKIT_SECRETSERVICE_TIMEOUT_MS"
+/* Searches a get makes when the items it found vanish as it reads them. */
+#define SS_GET_TRIES	5
 
 #define HEADLESS_HINT \
 	"on headless hosts use docker-credential-keyctl or docker-credential-pass"
@@ -60,22 +75,27 @@
 /*
  * A method call in flight.  Calls are queued at once and their replies
  * collected later, so that independent calls share round trips: a get sends
- * SearchItems and OpenSession together, and the service computes its half of
- * the key agreement while our search answer travels back.
+ * the reads of the items it found and OpenSession together, and the service
+ * computes its half of the key agreement while our answers travel back.
  */
 struct call {
 	sd_bus_slot *slot;	/* owned until the reply came */
 	sd_bus_message *reply;	/* new, on success */
 	sd_bus_error error;	/* set on failure */
+	char member[32];	/* the method called, for errors */
 	int done;
 };
 
-#define CALL_INIT { NULL, NULL, SD_BUS_ERROR_NULL, 0 }
+#define CALL_INIT { NULL, NULL, SD_BUS_ERROR_NULL, "", 0 }
 
 struct ss {
 	sd_bus *bus;
 	const char *address;	/* borrowed from the environment, for errors */
 	uint64_t connect_deadline;	/* when an unanswering bus is given up */
+	uint64_t opened;	/* when open connected, for errors */
+	uint64_t deadline;	/* when the run gives up any wait */
+	sd_bus_slot *lock_filter;	/* watches for SS_LOCK_NAME, once asked */
+	int locked;		/* SS_LOCK_NAME is ours */
 	struct call opening;	/* OpenSession, once sent */
 	char *session;		/* our session's object path, once opened */
 	struct sscrypt crypt;	/* unused (not ready) on a plain session */
@@ -87,6 +107,7 @@ struct ss_item {
 	char *server;
 	char *username;
 	uint64_t modified;
+	int gone;		/* deleted by another process as we asked */
 };
 
 static uint64_t now_usec(void)
@@ -116,12 +137,29 @@ static size_t strv_len(char **v)
 }
 
 /*
- * Turn a failed call into err.  what says what we were doing, in the form
- * "look up the credentials for X".  Returns -1.
+ * The error of a wait that reached the run's deadline: what we were doing
+ * ("look up the credentials for X"), and waiting, what did not answer
+ * ("SearchItems", "the password prompt").  Returns -1.
  */
-static int call_error(struct ss *ss, int r, const sd_bus_error *e, const char *what,
+static int timeout_error(struct ss *ss, const char *what, const char *waiting,
+			 struct ck_error *err)
+{
+	return ck_error(err, CK_UNAVAILABLE,
+			"cannot %s: the Secret Service did not answer %s within %.1f s "
+			"(is gnome-keyring-daemon or KeePassXC stopped, or waiting for a "
+			"dialog?); set %s to wait longer",
+			what, waiting, (ss->deadline - ss->opened) / 1e6, SS_TIMEOUT_VAR);
+}
+
+/*
+ * Turn a failed call c into err.  what says what we were doing, in the
+ * form "look up the credentials for X".  Returns -1.
+ */
+static int call_error(struct ss *ss, const struct call *c, const char *what,
 		      struct ck_error *err)
 {
+	const sd_bus_error *e = &c->error;
+
 	if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
 				   SD_BUS_ERROR_NAME_HAS_NO_OWNER))
 		return ck_error(err, CK_UNAVAILABLE,
@@ -130,15 +168,28 @@ static int call_error(struct ss *ss, int r, const sd_bus_error *e, const char *w
 				ss->address, SS_DEST, HEADLESS_HINT);
 	if (sd_bus_error_has_name(e, "org.freedesktop.Secret.Error.IsLocked"))
 		return ck_error(err, CK_LOCKED, "cannot %s: the keyring is locked", what);
-	if (r == -ETIMEDOUT || sd_bus_error_has_name(e, SD_BUS_ERROR_TIMEOUT) ||
-	    sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY))
-		return ck_error(err, CK_UNAVAILABLE,
-				"cannot %s: the Secret Service did not answer within %llu s",
-				what, SS_CALL_USEC / 1000000ULL);
+	/* sd-bus's own timeout of the call, which is the run's deadline. */
+	if (sd_bus_error_has_names(e, SD_BUS_ERROR_TIMEOUT, SD_BUS_ERROR_NO_REPLY))
+		return timeout_error(ss, what, c->member, err);
 	if (sd_bus_error_is_set(e))
 		return ck_error(err, CK_FAILED, "cannot %s: the Secret Service said: %s",
 				what, e->message ? e->message : e->name);
-	return ck_error(err, CK_FAILED, "cannot %s: %s", what, strerror(-r));
+	return ck_error(err, CK_FAILED, "cannot %s: %s failed", what, c->member);
+}
+
+/*
+ * Whether c failed because its object is gone: another process deleted
+ * the item between our search and this call.  gnome-keyring says
+ * "No such interface" (UnknownMethod), others UnknownObject or
+ * Secret.Error.NoSuchObject.
+ */
+static int vanished(const struct call *c)
+{
+	return c->done && !c->reply &&
+	       sd_bus_error_has_names(&c->error, SD_BUS_ERROR_UNKNOWN_OBJECT,
+				      SD_BUS_ERROR_UNKNOWN_INTERFACE,
+				      SD_BUS_ERROR_UNKNOWN_METHOD,
+				      "org.freedesktop.Secret.Error.NoSuchObject");
 }
 
 static int on_reply(sd_bus_message *m, void *data, sd_bus_error *unused)
@@ -165,16 +216,28 @@ static void call_release(struct call *c)
 	c->done = 0;
 }
 
-/* Queue m (taken) with its answer going to c.  Returns 0, or -1 with err. */
+/*
+ * Queue m (taken) with its answer going to c, bounded by the run's
+ * deadline.  what is for the error when the deadline has passed already.
+ * Returns 0, or -1 with err.
+ */
 static int call_send(struct ss *ss, sd_bus_message *m, struct call *c,
-		     struct ck_error *err)
+		     const char *what, struct ck_error *err)
 {
+	uint64_t now = now_usec();
 	int r;
 
 	if (!m)
 		return ck_error(err, CK_FAILED, "cannot build a D-Bus message: %s",
 				strerror(ENOMEM));
-	r = sd_bus_call_async(ss->bus, &c->slot, m, on_reply, c, SS_CALL_USEC);
+	if (snprintf(c->member, sizeof(c->member), "%s",
+		     sd_bus_message_get_member(m)) < 0)
+		c->member[0] = '\0';
+	if (now >= ss->deadline) {	/* 0 would be sd-bus's default, 25 s */
+		sd_bus_message_unref(m);
+		return timeout_error(ss, what, c->member, err);
+	}
+	r = sd_bus_call_async(ss->bus, &c->slot, m, on_reply, c, ss->deadline - now);
 	sd_bus_message_unref(m);
 	if (r < 0)
 		return ck_error(err, CK_UNAVAILABLE,
@@ -184,30 +247,40 @@ static int call_send(struct ss *ss, sd_bus_message *m, struct call *c,
 }
 
 /*
- * Run the bus until c is answered.  The first answer also proves the bus
- * accepted us, which sd-bus alone would wait 25-90 s for: we give it
- * SS_CONNECT_USEC.  Returns 0 with c->reply set, or -1 with err.
+ * Run the bus until *flag is set, within the run's deadline.  The first
+ * answer also proves the bus accepted us, which sd-bus alone would wait
+ * 25-90 s for: we give it SS_CONNECT_USEC.  what and waiting are for the
+ * error, as timeout_error() takes them.  Returns 0, or -1 with err.
+ *
+ * Every wait of the backend is this loop, so the deadline holds whatever
+ * the number of calls; *flag is looked at after each sd_bus_process(),
+ * which may have run the callback that set it (a reply, or sd-bus's own
+ * timeout of a call) without reporting progress.
  */
-static int call_wait(struct ss *ss, struct call *c, const char *what,
-		     struct ck_error *err)
+static int bus_wait(struct ss *ss, const int *flag, const char *what,
+		    const char *waiting, struct ck_error *err)
 {
-	uint64_t now;
-	int r = 0;
+	uint64_t now, until;
+	int r, ready;
 
-	while (!c->done) {
+	for (;;) {
 		r = sd_bus_process(ss->bus, NULL);
-		if (r < 0)
+		if (r < 0 || *flag)
 			break;
 		if (r > 0)
 			continue;
 		now = now_usec();
-		if (now >= ss->connect_deadline && sd_bus_is_ready(ss->bus) <= 0)
+		ready = sd_bus_is_ready(ss->bus) > 0;
+		if (!ready && now >= ss->connect_deadline)
 			return ck_error(err, CK_UNAVAILABLE,
 					"cannot reach the Secret Service: the D-Bus session bus at %s "
 					"did not answer within %.1f s; check DBUS_SESSION_BUS_ADDRESS, or %s",
-					ss->address, SS_CONNECT_USEC / 1e6, HEADLESS_HINT);
-		r = sd_bus_wait(ss->bus, sd_bus_is_ready(ss->bus) > 0 ? UINT64_MAX
-					 : ss->connect_deadline - now);
+					ss->address, (ss->connect_deadline - ss->opened) / 1e6,
+					HEADLESS_HINT);
+		if (now >= ss->deadline)
+			return timeout_error(ss, what, waiting, err);
+		until = ready ? ss->deadline : ss->connect_deadline;
+		r = sd_bus_wait(ss->bus, until - now);
 		if (r < 0)
 			break;
 	}
@@ -215,8 +288,17 @@ static int call_wait(struct ss *ss, struct call *c, const char *what,
 		return ck_error(err, CK_UNAVAILABLE,
 				"cannot %s: lost the D-Bus session bus at %s: %s",
 				what, ss->address, strerror(-r));
+	return 0;
+}
+
+/* Wait for the answer to c.  Returns 0 with c->reply set, or -1 with err. */
+static int call_wait(struct ss *ss, struct call *c, const char *what,
+		     struct ck_error *err)
+{
+	if (bus_wait(ss, &c->done, what, c->member, err))
+		return -1;
 	if (!c->reply)
-		return call_error(ss, -EIO, &c->error, what, err);
+		return call_error(ss, c, what, err);
 	return 0;
 }
 
@@ -230,7 +312,7 @@ static int ss_call(struct ss *ss, sd_bus_message *m, sd_bus_message **reply,
 	struct call c = CALL_INIT;
 	int ret = -1;
 
-	if (call_send(ss, m, &c, err) == 0 && call_wait(ss, &c, what, err) == 0) {
+	if (call_send(ss, m, &c, what, err) == 0 && call_wait(ss, &c, what, err) == 0) {
 		if (reply)
 			*reply = sd_bus_message_ref(c.reply);
 		ret = 0;
@@ -267,11 +349,20 @@ static int parse_error(sd_bus_message *m, const char *what, struct ck_error *err
 static void ss_close(void *self)
 {
 	struct ss *ss = self;
+	struct ck_error ignored = CK_ERROR_INIT;
 
 	if (!ss)
 		return;
+	/*
+	 * Not with OpenSession unanswered (a get that found nothing): seen
+	 * under load, gnome-keyring 42 then opens a session for a client it
+	 * has forgotten, fails assertions and may die.  Bounded as any wait.
+	 */
+	if (ss->opening.slot && !ss->opening.done)
+		bus_wait(ss, &ss->opening.done, "close", "OpenSession", &ignored);
 	/* No Session.Close: the service drops our session when we hang up. */
 	call_release(&ss->opening);
+	sd_bus_slot_unref(ss->lock_filter);
 	/* Not flush_close: on a bus that never answered it would wait forever. */
 	sd_bus_close_unref(ss->bus);
 	free(ss->session);
@@ -279,13 +370,44 @@ static void ss_close(void *self)
 	free(ss);
 }
 
+/*
+ * The bound of a run in microseconds: SS_TIMEOUT_VAR in ms, else
+ * SS_TIMEOUT_MS_DEFAULT.  Returns 0 with err on a bad setting.
+ */
+static uint64_t run_timeout(struct ck_error *err)
+{
+	const char *v = getenv(SS_TIMEOUT_VAR);
+	unsigned long ms;
+	char *end;
+
+	if (!v || !*v)
+		return SS_TIMEOUT_MS_DEFAULT * 1000ULL;
+	errno = 0;
+	ms = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || ms < 1 || ms > SS_TIMEOUT_MS_MAX) {
+		ck_error(err, CK_BAD_INPUT,
+			 "%s=%.32s: give a whole number of milliseconds from 1 to %d "
+			 "(default %d)", SS_TIMEOUT_VAR, v, SS_TIMEOUT_MS_MAX,
+			 SS_TIMEOUT_MS_DEFAULT);
+		return 0;
+	}
+	return ms * 1000ULL;
+}
+
+static int want_encryption(struct ck_error *err);
+
 static void *ss_open(struct ck_error *err)
 {
-	struct ss *ss = calloc(1, sizeof(*ss));
 	const char *runtime = getenv("XDG_RUNTIME_DIR");
+	uint64_t timeout = run_timeout(err);
 	char fallback[4096];
+	struct ss *ss;
 	int r, n;
 
+	/* Settings first: a bad one is an error whatever the keyring holds. */
+	if (!timeout || want_encryption(err) < 0)
+		return NULL;
+	ss = calloc(1, sizeof(*ss));
 	if (!ss)
 		return ck_error(err, CK_FAILED, "out of memory"), NULL;
 	ss->address = getenv("DBUS_SESSION_BUS_ADDRESS");
@@ -317,7 +439,10 @@ static void *ss_open(struct ck_error *err)
 			 ss->address, strerror(-r), HEADLESS_HINT);
 		goto fail;
 	}
-	ss->connect_deadline = now_usec() + SS_CONNECT_USEC;
+	ss->opened = now_usec();
+	ss->deadline = ss->opened + timeout;
+	ss->connect_deadline = ss->opened +
+			       (timeout < SS_CONNECT_USEC ? timeout : SS_CONNECT_USEC);
 	return ss;
 fail:
 	ss_close(ss);
@@ -352,7 +477,8 @@ static int want_encryption(struct ck_error *err)
 
 /*
  * Ask for our session with the service; session_open() collects the
- * answer.  Sending early lets the service work on it meanwhile.
+ * answer.  Sending it with other calls lets the service work on it
+ * meanwhile.
  */
 static int session_send(struct ss *ss, struct ck_error *err)
 {
@@ -383,7 +509,7 @@ static int session_send(struct ss *ss, struct ck_error *err)
 	}
 	if (r < 0)
 		return build_error(m, r, err);
-	return call_send(ss, m, &ss->opening, err);
+	return call_send(ss, m, &ss->opening, "open a session with the Secret Service", err);
 }
 
 /*
@@ -454,12 +580,13 @@ static int search_send(struct ss *ss, const char *server, struct call *c,
 					  "docker_cli", "1");
 	if (r < 0)
 		return build_error(m, r, err);
-	return call_send(ss, m, c, err);
+	return call_send(ss, m, c, "search the keyring", err);
 }
 
 /*
  * Collect a search: *unlocked and *locked become new NULL-terminated
- * arrays of item paths.  Releases c.  Returns 0, or -1 with err.
+ * arrays of item paths.  Releases c.  Returns 0, 1 with err when the
+ * service said it has no SearchItems (see search()), or -1 with err.
  */
 static int search_collect(struct ss *ss, struct call *c, char ***unlocked,
 			  char ***locked, struct ck_error *err)
@@ -468,8 +595,11 @@ static int search_collect(struct ss *ss, struct call *c, char ***unlocked,
 	int ret = -1;
 
 	*unlocked = *locked = NULL;
-	if (call_wait(ss, c, what, err))
+	if (call_wait(ss, c, what, err)) {
+		if (c->done && sd_bus_error_has_name(&c->error, SD_BUS_ERROR_UNKNOWN_METHOD))
+			ret = 1;
 		goto out;
+	}
 	if (sd_bus_message_read_strv(c->reply, unlocked) < 0 ||
 	    sd_bus_message_read_strv(c->reply, locked) < 0) {
 		strv_free(*unlocked);
@@ -484,15 +614,29 @@ out:
 	return ret;
 }
 
+/*
+ * Search for the items of server (NULL: all), as search_collect() fills
+ * them in.  Returns 0, or -1 with err.
+ *
+ * Seen under load, gnome-keyring 42 now and then answers SearchItems with
+ * "Method SearchItems is not implemented", presumably for a caller it has
+ * no record of yet (it makes that record in an idle callback, which can
+ * come after the call); the same call an instant later succeeds.  So that
+ * answer is asked again, up to SS_GET_TRIES times within the deadline.
+ */
 static int search(struct ss *ss, const char *server, char ***unlocked,
 		  char ***locked, struct ck_error *err)
 {
 	struct call c = CALL_INIT;
+	int tries, r = 1;
 
 	*unlocked = *locked = NULL;
-	if (search_send(ss, server, &c, err))
-		return -1;
-	return search_collect(ss, &c, unlocked, locked, err);
+	for (tries = 0; r == 1 && tries < SS_GET_TRIES; tries++) {
+		if (search_send(ss, server, &c, err))
+			return -1;
+		r = search_collect(ss, &c, unlocked, locked, err);
+	}
+	return r ? -1 : 0;
 }
 
 /* Read the attributes of an a{ss} in reply into item. */
@@ -600,35 +744,41 @@ static int batch_send(struct ss *ss, char **paths, struct item_batch *b,
 		b->calls[i] = (struct call)CALL_INIT;
 		if (r < 0)
 			return build_error(m, r, err);
-		if (call_send(ss, m, &b->calls[i], err))
+		if (call_send(ss, m, &b->calls[i], "read a keyring item", err))
 			return -1;
-	}
-	return 0;
-}
-
-/* Wait for every answer of b and parse it into b->items. */
-static int batch_collect(struct ss *ss, struct item_batch *b, struct ck_error *err)
-{
-	const char *what = "read a keyring item";
-	size_t i;
-
-	for (i = 0; i < b->n; i++) {
-		if (call_wait(ss, &b->calls[i], what, err))
-			return -1;
-		if (parse_item(b->calls[i].reply, &b->items[i]) < 0)
-			return ck_error(err, CK_FAILED,
-					"cannot %s: the Secret Service sent an unexpected answer", what);
-		call_release(&b->calls[i]);
 	}
 	return 0;
 }
 
 /*
- * Ask the service to unlock paths.  Without a display no prompt can be
- * shown, so a needed prompt is an error at once instead of a hang; with
- * one, the user has SS_PROMPT_USEC to answer.  what names the entry for the
- * error text.  Returns 0, or -1 with err (kind CK_LOCKED when still locked).
+ * Wait for every answer of b and parse it into b->items.  An item deleted
+ * since the search is marked gone, not an error.  Returns how many items
+ * are left, or -1 with err.
  */
+static int batch_collect(struct ss *ss, struct item_batch *b, struct ck_error *err)
+{
+	const char *what = "read a keyring item";
+	size_t i;
+	int left = 0;
+
+	for (i = 0; i < b->n; i++) {
+		if (call_wait(ss, &b->calls[i], what, err)) {
+			if (!vanished(&b->calls[i]))
+				return -1;
+			ck_error_clear(err);
+			b->items[i].gone = 1;
+			call_release(&b->calls[i]);
+			continue;
+		}
+		if (parse_item(b->calls[i].reply, &b->items[i]) < 0)
+			return ck_error(err, CK_FAILED,
+					"cannot %s: the Secret Service sent an unexpected answer", what);
+		call_release(&b->calls[i]);
+		left++;
+	}
+	return left;
+}
+
 static int prompt_completed(sd_bus_message *m, void *data, sd_bus_error *e)
 {
 	int *state = data;
@@ -641,48 +791,62 @@ static int prompt_completed(sd_bus_message *m, void *data, sd_bus_error *e)
 	return 0;
 }
 
+/*
+ * Show the prompt at path and wait for its Completed signal, within the
+ * run's deadline, which is all the user has to type a password (the
+ * README says to raise SS_TIMEOUT_VAR for that).  what names the entry for
+ * the error text.  Returns 0, or -1 with err (kind CK_LOCKED when the
+ * prompt was dismissed).
+ */
 static int run_prompt(struct ss *ss, const char *prompt, const char *what,
 		      struct ck_error *err)
 {
+	sd_bus_message *m = NULL;
 	sd_bus_slot *slot = NULL;
-	uint64_t deadline, now;
-	int state = 0, r;
+	int state = 0, r, ret = -1;
 
-	r = sd_bus_match_signal(ss->bus, &slot, NULL, prompt, SS_PROMPT, "Completed",
-				prompt_completed, &state);
+	/*
+	 * The match is added without waiting for the bus to confirm it: the
+	 * bus handles our messages in order, so it is in place before the
+	 * Prompt call can complete, and a failure closes the connection.
+	 */
+	r = sd_bus_match_signal_async(ss->bus, &slot, NULL, prompt, SS_PROMPT,
+				      "Completed", prompt_completed, NULL, &state);
 	if (r >= 0) {
-		sd_bus_message *m = ss_method(ss, prompt, SS_PROMPT, "Prompt");
-
-		if (!m || sd_bus_message_append(m, "s", "") < 0) {
-			sd_bus_message_unref(m);
-			r = -ENOMEM;
-		} else if (ss_call(ss, m, NULL, what, err)) {
-			sd_bus_slot_unref(slot);
-			return -1;
-		}
+		m = ss_method(ss, prompt, SS_PROMPT, "Prompt");
+		r = m ? sd_bus_message_append(m, "s", "") : -ENOMEM;
 	}
-	deadline = now_usec() + SS_PROMPT_USEC;
-	while (r >= 0 && !state) {
-		r = sd_bus_process(ss->bus, NULL);
-		if (r > 0 || r < 0)
-			continue;
-		now = now_usec();
-		if (now >= deadline) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		r = sd_bus_wait(ss->bus, deadline - now);
+	if (r < 0) {
+		build_error(m, r, err);
+		goto out;
 	}
+	if (ss_call(ss, m, NULL, what, err))
+		goto out;
+	if (bus_wait(ss, &state, what, "the password prompt", err)) {
+		if (now_usec() >= ss->deadline)
+			ck_error(err, CK_LOCKED,
+				 "cannot %s: the keyring is locked and its password prompt was not "
+				 "answered within %.1f s; set %s=120000 (for example) to have time "
+				 "to type the password, or unlock the keyring first",
+				 what, (ss->deadline - ss->opened) / 1e6, SS_TIMEOUT_VAR);
+		goto out;
+	}
+	if (state == 2) {
+		ck_error(err, CK_LOCKED, "cannot %s: the password prompt was dismissed", what);
+		goto out;
+	}
+	ret = 0;
+out:
 	sd_bus_slot_unref(slot);
-	if (state == 1)
-		return 0;
-	if (state == 2)
-		return ck_error(err, CK_LOCKED,
-				"cannot %s: the password prompt was dismissed", what);
-	return ck_error(err, CK_LOCKED, "cannot %s: the password prompt failed: %s",
-			what, r == -ETIMEDOUT ? "nobody answered in time" : strerror(-r));
+	return ret;
 }
 
+/*
+ * Ask the service to unlock paths.  Without a display no prompt can be
+ * shown, so a needed prompt is an error at once instead of a hang; with
+ * one, run_prompt() asks the user.  what names the entry for the error
+ * text.  Returns 0, or -1 with err (kind CK_LOCKED when still locked).
+ */
 static int unlock(struct ss *ss, char **paths, const char *what, struct ck_error *err)
 {
 	sd_bus_message *m = ss_method(ss, SS_PATH, SS_SERVICE, "Unlock");
@@ -724,18 +888,31 @@ static int unlock(struct ss *ss, char **paths, const char *what, struct ck_error
 	return r;
 }
 
-/* Delete the item at path.  Returns 0, or -1 with err. */
+/*
+ * Delete the item at path; one already deleted by another process counts
+ * as deleted.  Returns 0, or -1 with err.
+ */
 static int delete_item(struct ss *ss, const char *path, const char *server,
 		       struct ck_error *err)
 {
 	sd_bus_message *m = ss_method(ss, path, SS_ITEM, "Delete");
+	struct call c = CALL_INIT;
 	char what[512];
+	int ret = -1;
 
 	if (!m)
 		return build_error(m, -ENOMEM, err);
 	if (snprintf(what, sizeof(what), "erase the credentials for %s", server) < 0)
 		what[0] = '\0';
-	return ss_call(ss, m, NULL, what, err);
+	if (call_send(ss, m, &c, what, err))
+		goto out;
+	if (call_wait(ss, &c, what, err) && !vanished(&c))
+		goto out;
+	ck_error_clear(err);
+	ret = 0;
+out:
+	call_release(&c);
+	return ret;
 }
 
 /* Ask for the secret of the item at path, in our (open) session. */
@@ -747,10 +924,13 @@ static int secret_send(struct ss *ss, const char *path, struct call *c,
 
 	if (r < 0)
 		return build_error(m, r, err);
-	return call_send(ss, m, c, err);
+	return call_send(ss, m, c, "read a secret from the keyring", err);
 }
 
-/* Collect a secret into out, decrypted.  Releases c.  Returns 0 or -1. */
+/*
+ * Collect a secret into out, decrypted.  Releases c.  Returns 0, 1 when
+ * the item was deleted since we asked (err clear), or -1 with err.
+ */
 static int secret_collect(struct ss *ss, struct call *c, struct secret *out,
 			  struct ck_error *err)
 {
@@ -759,8 +939,13 @@ static int secret_collect(struct ss *ss, struct call *c, struct secret *out,
 	size_t plen, vlen = 0;
 	int r, ret = -1;
 
-	if (call_wait(ss, c, what, err))
+	if (call_wait(ss, c, what, err)) {
+		if (vanished(c)) {
+			ck_error_clear(err);
+			ret = 1;
+		}
 		goto out;
+	}
 	r = sd_bus_message_enter_container(c->reply, 'r', "oayays");
 	if (r >= 0)
 		r = sd_bus_message_read(c->reply, "o", &session);
@@ -786,33 +971,70 @@ out:
 	return ret;
 }
 
-/* Index of the most recently modified item; the first on a tie. */
+/*
+ * Index of the most recently modified item that is not gone, the first on
+ * a tie; n when all are gone.
+ */
 static size_t newest(const struct ss_item *items, size_t n)
 {
-	size_t i, best = 0;
+	size_t i, best = n;
 
-	for (i = 1; i < n; i++)
-		if (items[i].modified > items[best].modified)
+	for (i = 0; i < n; i++)
+		if (!items[i].gone && (best == n || items[i].modified > items[best].modified))
 			best = i;
 	return best;
 }
 
-static int ss_get(void *self, const char *server, struct cred *out,
-		  struct ck_error *err)
+/*
+ * Whether s is valid UTF-8, which every D-Bus string must be: a server
+ * string that is not cannot name an item, and must not reach a message.
+ */
+static int is_utf8(const char *s)
 {
-	struct ss *ss = self;
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned cp, n, i;
+
+	while (*p) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		n = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : 1;
+		if (*p < 0xc2 || *p > 0xf4)
+			return 0;
+		cp = *p++ & (0x3f >> n);
+		for (i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;	/* the NUL that ends s too */
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * One look for server: search, read the items found and the newest one's
+ * secret into out.  Returns 0, 1 when an item vanished as we read it (err
+ * clear; searching again sees the change), or -1 with err.
+ */
+static int get_once(struct ss *ss, const char *server, const char *what,
+		    struct cred *out, struct ck_error *err)
+{
 	char **unlocked = NULL, **locked = NULL, **paths;
 	struct item_batch batch = { NULL, NULL, 0 };
-	struct call search_call = CALL_INIT, secret_call = CALL_INIT;
+	struct call secret_call = CALL_INIT;
 	struct ss_item *best;
-	char what[600];
-	int ret = -1;
+	int ret = -1, left;
 
-	if (snprintf(what, sizeof(what), "read the credentials for %s", server) < 0)
-		what[0] = '\0';
-	/* The session is asked for at once: the service works on it meanwhile. */
-	if (search_send(ss, server, &search_call, err) || session_send(ss, err) ||
-	    search_collect(ss, &search_call, &unlocked, &locked, err))
+	/*
+	 * OpenSession waits for the search's answer, and goes with the reads
+	 * of the items: sent first, gnome-keyring 42 may take it for a caller
+	 * it has no record of yet (see search()), fail its assertions and die.
+	 */
+	if (search(ss, server, &unlocked, &locked, err))
 		goto out;
 	paths = unlocked;
 	if (!strv_len(unlocked)) {
@@ -829,13 +1051,20 @@ static int ss_get(void *self, const char *server, struct cred *out,
 	/* One item, as usual: its secret rides along with its properties. */
 	if (batch.n == 1 && secret_send(ss, paths[0], &secret_call, err))
 		goto out;
-	if (batch_collect(ss, &batch, err))
+	left = batch_collect(ss, &batch, err);
+	if (left < 0)
 		goto out;
+	if (left == 0) {
+		ret = 1;
+		goto out;
+	}
 	best = &batch.items[newest(batch.items, batch.n)];
 	if (batch.n > 1 && secret_send(ss, best->path, &secret_call, err))
 		goto out;
-	if (secret_collect(ss, &secret_call, &out->secret, err))
+	ret = secret_collect(ss, &secret_call, &out->secret, err);
+	if (ret)
 		goto out;
+	ret = -1;
 	out->username = strdup(best->username ? best->username : "");
 	if (!out->username) {
 		ck_error(err, CK_FAILED, "out of memory");
@@ -843,12 +1072,112 @@ static int ss_get(void *self, const char *server, struct cred *out,
 	}
 	ret = 0;
 out:
-	call_release(&search_call);
 	call_release(&secret_call);
 	batch_release(&batch);
 	strv_free(unlocked);
 	strv_free(locked);
 	return ret;
+}
+
+/*
+ * Another process may replace the entry while we read it (a store deletes
+ * the old item after creating the new one): then we search again, up to
+ * SS_GET_TRIES times, all within the run's deadline.
+ */
+static int ss_get(void *self, const char *server, struct cred *out,
+		  struct ck_error *err)
+{
+	struct ss *ss = self;
+	char what[600];
+	int tries, r = 1;
+
+	if (!is_utf8(server))
+		return ck_error(err, CK_NOT_FOUND, NULL);
+	if (snprintf(what, sizeof(what), "read the credentials for %s", server) < 0)
+		what[0] = '\0';
+	for (tries = 0; r == 1 && tries < SS_GET_TRIES; tries++)
+		r = get_once(ss, server, what, out, err);
+	if (r == 1)
+		return ck_error(err, CK_FAILED,
+				"cannot %s: other processes replaced the entry %d times while "
+				"it was read; try again", what, SS_GET_TRIES);
+	return r;
+}
+
+/* Filter: note when the bus tells us SS_LOCK_NAME became ours. */
+static int on_lock_message(sd_bus_message *m, void *data, sd_bus_error *unused)
+{
+	struct ss *ss = data;
+	const char *sender = sd_bus_message_get_sender(m), *name;
+
+	(void)unused;
+	if (!sd_bus_message_is_signal(m, BUS_DEST, "NameAcquired") || !sender ||
+	    strcmp(sender, BUS_DEST))
+		return 0;
+	if (sd_bus_message_read(m, "s", &name) > 0 && !strcmp(name, SS_LOCK_NAME))
+		ss->locked = 1;
+	sd_bus_message_rewind(m, 1);
+	return 0;
+}
+
+/*
+ * Take the lock of store and erase, held until close.  Returns 0, or -1
+ * with err.
+ *
+ * Why a lock: the Secret Service has no transactions, and a store is two
+ * steps, create the new item then delete the server's others.  Two stores
+ * at once each delete the other's new item and the login is lost; a
+ * re-check after deleting cannot tell which store is the last one either,
+ * as each sees the other's item and would delete it again.  So stores and
+ * erases take turns, and get and list, which only read, do not wait.
+ *
+ * Why this lock: a well-known name on the session bus, queued for
+ * (RequestName without DO_NOT_QUEUE).  The bus hands it to the next in line
+ * when its owner hangs up or dies, so it is never stale; it is per bus,
+ * that is per keyring, whatever the environment and file systems of the
+ * processes (a lock file would depend on both); and waiting for it is a
+ * bus wait like any other, within the run's deadline.  A holder that
+ * stops (SIGSTOP) keeps it: the others give up at their deadline.
+ */
+static int take_lock(struct ss *ss, const char *what, struct ck_error *err)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	uint32_t answer;
+	int r;
+
+	if (ss->locked)
+		return 0;
+	if (!ss->lock_filter) {
+		r = sd_bus_add_filter(ss->bus, &ss->lock_filter, on_lock_message, ss);
+		if (r < 0)
+			return ck_error(err, CK_FAILED, "cannot %s: %s", what, strerror(-r));
+	}
+	r = sd_bus_message_new_method_call(ss->bus, &m, BUS_DEST, BUS_PATH, BUS_DEST,
+					   "RequestName");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "su", SS_LOCK_NAME, 0);
+	if (r < 0)
+		return build_error(m, r, err);
+	if (ss_call(ss, m, &reply, what, err))
+		return -1;
+	if (sd_bus_message_read(reply, "u", &answer) < 0)
+		return parse_error(reply, what, err);
+	sd_bus_message_unref(reply);
+	if (answer == 1 || answer == 4)	/* the owner now, or already */
+		ss->locked = 1;
+	else if (answer != 2)	/* not even in the queue */
+		return ck_error(err, CK_FAILED,
+				"cannot %s: the session bus refused us the name %s (answer %u)",
+				what, SS_LOCK_NAME, answer);
+	if (bus_wait(ss, &ss->locked, what, "", err) == 0)
+		return 0;
+	if (now_usec() >= ss->deadline)
+		ck_error(err, CK_UNAVAILABLE,
+			 "cannot %s: another docker-credential-secretservice has been storing "
+			 "or erasing for %.1f s (it holds %s on the session bus; is it "
+			 "stopped?); set %s to wait longer",
+			 what, (ss->deadline - ss->opened) / 1e6, SS_LOCK_NAME, SS_TIMEOUT_VAR);
+	return -1;
 }
 
 /* Delete every item of server except keep (NULL: all).  Returns 0 or -1. */
@@ -880,7 +1209,13 @@ out:
 
 static int ss_erase(void *self, const char *server, struct ck_error *err)
 {
-	return delete_all(self, server, NULL, err);
+	struct ss *ss = self;
+
+	if (!is_utf8(server))	/* no item can have it */
+		return 0;
+	if (take_lock(ss, "erase the credentials", err))
+		return -1;
+	return delete_all(ss, server, NULL, err);
 }
 
 /* The collection behind the "default" alias, new; NULL with err if none. */
@@ -996,7 +1331,12 @@ static int ss_store(void *self, const struct cred *c, struct ck_error *err)
 	char *paths[2] = { NULL, NULL };
 	int ret = -1;
 
-	if (session_send(ss, err))
+	if (!is_utf8(c->server) || !is_utf8(c->username))
+		return ck_error(err, CK_BAD_INPUT,
+				"cannot store the credentials: the Secret Service keeps only "
+				"UTF-8 text, and the server URL or the username is not");
+	/* OpenSession after a first answer from the service: see get_once(). */
+	if (take_lock(ss, "store the credentials", err))
 		return -1;
 	collection = default_collection(ss, err);
 	if (!collection || session_open(ss, err)) {
@@ -1039,7 +1379,8 @@ static int ss_list(void *self, backend_each_fn each, void *data, struct ck_error
 	if (strv_len(locked))
 		fprintf(stderr, "docker-credential-secretservice: %zu entries in a locked "
 			"keyring are not listed; unlock it to see them\n", strv_len(locked));
-	if (batch_send(ss, unlocked, &b, err) || batch_collect(ss, &b, err))
+	/* Items deleted since the search are gone, not an error. */
+	if (batch_send(ss, unlocked, &b, err) || batch_collect(ss, &b, err) < 0)
 		goto out;
 	it = b.items;
 	for (i = 0; i < b.n; i++) {

@@ -13,10 +13,20 @@
 #   interop    items written by Debian's Go helper are read, listed, erased
 #              and replaced by ours, and ours writes the same item layout
 #   filter     list shows io.docker.Credentials items and nothing else
-#   nobus      no bus, or a bus that never answers: exit 1 within 2 s with
-#              an error that says what to do
-#   locked     a locked collection: get fails within 2 s saying so, list
-#              still works, and unlocking gives the entry back
+#   nobus      no bus, or a bus that never answers: exit 1 within the
+#              connection's 1.5 s with an error that says what to do
+#   stopped    a stopped (SIGSTOP) gnome-keyring-daemon: every verb exits 1
+#              within the one bound of a run (5 s), naming the call that
+#              did not answer; CREDKIT_SECRETSERVICE_TIMEOUT_MS moves it
+#   race       concurrent stores for one server leave exactly one entry,
+#              whole, one of those stored
+#   churn      get and list while other processes replace an entry: no
+#              failure, and every get answers a stored pair whole
+#   utf8       a server string that is not UTF-8: not found, erased, and
+#              never an invalid D-Bus message
+#   locked     a locked collection: get fails at once saying so, list
+#              still works, a prompt nobody answers ends within the bound,
+#              and unlocking gives the entry back
 #   dh         the encrypted session (CREDKIT_SECRETSERVICE_SESSION=dh):
 #              round trips both ways with the Go helper, large secrets,
 #              and a bad setting refused
@@ -28,9 +38,25 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-credential.sh"
 
 GO_HELPER=/usr/bin/docker-credential-secretservice
-PARTS="interop filter nobus locked dh"
-# Everything the Secret Service must do, it must do in this many ms.
-BOUND_MS=2000
+PARTS="interop filter nobus stopped race churn utf8 locked dh"
+# The product's bounds: the connection to a mute bus (SS_CONNECT_USEC), and
+# the one deadline of a run (SS_TIMEOUT_MS_DEFAULT; the README's 6 s adds
+# start-up and exit).  Both are measured from the bus's side, from the
+# helper's connection to its hang-up (the mock's or dbus-monitor's clock,
+# see bus_timed), where the start-up of the process, slow for a sanitizer
+# build on a loaded machine, does not count.
+CONNECT_MS=1500
+DEADLINE_MS=5000
+# What the bus's clock may add to a bound: the monitor or mock is a process
+# of its own, scheduled late on a loaded 2-core machine by up to this much.
+BUS_MARGIN_MS=500
+# The wall-clock time of a whole call that gives up at once (no bus, a
+# locked keyring): no wait of the product's, only exec, dynamic linking,
+# sanitizer start-up and exit, which a loaded 2-core machine slows (88 ms
+# at most for the sanitizer build with three busy loops on the 2 cores;
+# a stall of the scheduler can be longer), so 5 s says "no hang" with room;
+# the product's own waits are checked from the bus's side instead.
+AT_ONCE_MS=5000
 
 # --- the keyring ----------------------------------------------------------------
 
@@ -98,8 +124,16 @@ timed() {
 	MS=$(( ($(date +%s%N) - t0) / 1000000 ))
 }
 
-in_time()       { [ "$MS" -lt "$BOUND_MS" ]; }
-fails_in_time() { [ "$RC" -eq 1 ] && in_time; }
+at_once()       { [ "$MS" -lt "$AT_ONCE_MS" ]; }
+fails_at_once() { [ "$RC" -eq 1 ] && at_once; }
+
+# bus_within MS: the last call's time on the bus (BUS_MS) was under MS plus
+# BUS_MARGIN_MS.
+bus_within() {
+	[ -n "${BUS_MS:-}" ] && [ "$BUS_MS" -lt $(($1 + BUS_MARGIN_MS)) ] ||
+		{ printf '#   on the bus: %s ms (bound %s ms + %s ms)\n' \
+			"${BUS_MS:-?}" "$1" "$BUS_MARGIN_MS"; return 1; }
+}
 
 # erased SERVER: the last erase succeeded and no item for SERVER is left.
 erased() { silent_ok && [ "$(count_items "$1")" -eq 0 ]; }
@@ -110,7 +144,68 @@ explains_bus() {
 	is_error 'secret service|d-?bus' && says 1 'check|start|run|use|set|install'
 }
 
-list_in_time() { list_is_object && in_time; }
+list_at_once() { list_is_object && at_once; }
+
+# --- timing from the bus's side -----------------------------------------------
+
+# monitor_start: record the session bus's NameOwnerChanged signals, which
+# dbus-monitor stamps as they arrive, in $TMP/monitor.
+monitor_start() {
+	: >"$TMP/monitor"
+	dbus-monitor --session \
+		"type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged'" \
+		>"$TMP/monitor" 2>/dev/null &
+	MONITOR=$!
+	# It is ready when its own connection was announced to it.
+	for _ in {1..50}; do
+		grep -q 'NameOwnerChanged' "$TMP/monitor" 2>/dev/null && break
+		dbus-send --session --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+			org.freedesktop.DBus.GetId >/dev/null 2>&1
+		sleep 0.1
+	done
+}
+
+monitor_stop() { [ -z "${MONITOR:-}" ] || kill "$MONITOR" 2>/dev/null; MONITOR=; }
+
+# bus_timed CMD...: run CMD (one helper call, nothing else connecting
+# meanwhile) as timed does; BUS_MS is how long the first connection that
+# CMD opened stayed on the bus, from its Hello to its hang-up, by
+# dbus-monitor's clock.
+bus_timed() {
+	local mark
+	mark=$(wc -l <"$TMP/monitor")
+	timed "$@"
+	for _ in {1..30}; do
+		BUS_MS=$(bus_session_ms "$mark")
+		[ -n "$BUS_MS" ] && return
+		sleep 0.1
+	done
+}
+
+# bus_session_ms LINE: in the monitor's record after LINE, the ms between
+# the first unique name's arrival and its departure; nothing while it stays.
+bus_session_ms() {
+	awk -v skip="$1" 'NR <= skip { next }
+	/member=NameOwnerChanged/ { t = $2; sub(/^time=/, "", t); n = 0; next }
+	/^   string / && t != "" {
+		v = $2; gsub(/"/, "", v); a[n++] = v
+		if (n < 3)
+			next
+		if (first == "" && a[0] ~ /^:/ && a[1] == "") {
+			first = a[0]; t0 = t
+		} else if (first != "" && a[0] == first && a[2] == "") {
+			printf "%d\n", (t - t0) * 1000; exit
+		}
+		t = ""
+	}' "$TMP/monitor"
+}
+
+# keyring_pid: the process that owns org.freedesktop.secrets.
+keyring_pid() {
+	dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus \
+		/org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID \
+		string:org.freedesktop.secrets | awk '{ print $2 }'
+}
 
 explains_locked() { is_error 'locked' && says 1 'unlock'; }
 
@@ -216,45 +311,79 @@ part_filter() {
 	check "filter: get answers every key list shows" every_key_answers
 }
 
-# nobus_verbs LABEL: every verb fails fast and says why, on the bus that
-# DBUS_SESSION_BUS_ADDRESS names.
+# nobus_verbs LABEL [MOCKLOG]: every verb fails and says why, on the bus
+# that DBUS_SESSION_BUS_ADDRESS names.  Without MOCKLOG nothing can wait,
+# so the whole call is timed; with it, the mute bus's log gives the time
+# each connection stayed, which must be the connection's bound.
 nobus_verbs() {
-	local label=$1 verb input
+	local label=$1 log=${2-} verb input n
 	for verb in store get erase list; do
 		case $verb in
 		store) input=$(creds_json "https://$(host nobus)" nick "$(secret nobus)") ;;
 		list)  input= ;;
 		*)     input=https://$(host nobus) ;;
 		esac
+		n=$( [ -z "$log" ] || wc -l <"$log")
 		timed cred "$verb" "$input"
-		check "nobus: $label: $verb exits 1 within 2 s" fails_in_time
+		if [ -z "$log" ]; then
+			check "nobus: $label: $verb exits 1 at once" fails_at_once
+		else
+			BUS_MS=
+			for _ in {1..30}; do
+				BUS_MS=$(sed -n "$((n + 1))p" "$log")
+				[ -n "$BUS_MS" ] && break
+				sleep 0.1
+			done
+			check "nobus: $label: $verb exits 1" test "$RC" -eq 1
+			check "nobus: $label: $verb gives up within $CONNECT_MS ms, as the bus sees it" \
+				bus_within "$CONNECT_MS"
+		fi
 		check "nobus: $label: $verb names the Secret Service or D-Bus and what to do" \
 			explains_bus
 	done
 }
 
 part_nobus() {
-	# A hang must not stall the run: 3 s is already a failure.
-	local CALL_TIMEOUT=3 sock=$TMP/mute.sock pid
+	# A hang must not stall the run: 10 s is already a failure.
+	local CALL_TIMEOUT=10 sock=$TMP/mute.sock pid
 
 	DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent nobus_verbs "no socket"
 
-	# A bus that accepts connections and never says a word.
+	# A bus that accepts connections and never says a word; it logs how
+	# many ms each connection stayed, by its own clock.
 	/usr/bin/python3 -c '
-import socket, sys
+import selectors, socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])
 s.listen(64)
-held = []
+log = open(sys.argv[2], "a", buffering=1)
+sel = selectors.DefaultSelector()
+sel.register(s, selectors.EVENT_READ)
+since = {}
 while True:
-    held.append(s.accept()[0])' "$sock" &
+    for key, _ in sel.select():
+        c = key.fileobj
+        if c is s:
+            c = s.accept()[0]
+            since[c] = time.monotonic()
+            sel.register(c, selectors.EVENT_READ)
+            continue
+        try:
+            data = c.recv(4096)
+        except OSError:
+            data = b""
+        if not data:
+            sel.unregister(c)
+            log.write("%d\n" % ((time.monotonic() - since.pop(c)) * 1000))
+            c.close()' "$sock" "$TMP/mute.log" &
 	pid=$!
 	T_CLEANUP_HOOK="kill $pid 2>/dev/null; cleanup_entries"
 	for _ in {1..20}; do
 		[ -S "$sock" ] && break
 		sleep 0.1
 	done
-	DBUS_SESSION_BUS_ADDRESS=unix:path=$sock nobus_verbs "mute bus"
+	: >>"$TMP/mute.log"
+	DBUS_SESSION_BUS_ADDRESS=unix:path=$sock nobus_verbs "mute bus" "$TMP/mute.log"
 	kill "$pid"
 	wait "$pid" 2>/dev/null
 	T_CLEANUP_HOOK=cleanup_entries
@@ -262,8 +391,191 @@ while True:
 	check "nobus: stderr never contains a secret" test -z "$LEAKED"
 }
 
+# explains_timeout: the error names the call that did not answer and the
+# variable that gives more time.
+explains_timeout() {
+	is_error 'did not answer [A-Za-z]+ within' &&
+		says 1 'CREDKIT_SECRETSERVICE_TIMEOUT_MS'
+}
+
+part_stopped() {
+	# A hang is killed after 20 s, and the check says so (exit 124).
+	local CALL_TIMEOUT=20 s p pid verb input
+	s=https://$(host stopped)
+	p=$(secret stopped)
+	put "$s" stella "$p"
+	pid=$(keyring_pid)
+	check "stopped: gnome-keyring-daemon's pid is known (setup)" test -n "$pid"
+	[ -n "$pid" ] || return
+	monitor_start
+	T_CLEANUP_HOOK="kill -CONT $pid; monitor_stop; cleanup_entries"
+	kill -STOP "$pid"
+	for verb in store get erase list; do
+		case $verb in
+		store) input=$(creds_json "$s" stan "$(secret stopped-2)") ;;
+		list)  input= ;;
+		*)     input=$s ;;
+		esac
+		bus_timed cred "$verb" "$input"
+		printf '# stopped: %s: %s ms on the bus, %s ms in all: %s' \
+			"$verb" "${BUS_MS:-?}" "$MS" "$OUT"
+		check "stopped: $verb exits 1 (124: it hung)" test "$RC" -eq 1
+		check "stopped: $verb names the call that did not answer and what to do" \
+			explains_timeout
+		check "stopped: $verb gives up at the run's $DEADLINE_MS ms deadline, as the bus sees it" \
+			bus_within "$DEADLINE_MS"
+	done
+	# The bound is the variable's: 1 s, not the default 5 s.
+	CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000 bus_timed cred store \
+		"$(creds_json "$s" stan "$(secret stopped-2)")"
+	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store exits 1" \
+		explains_timeout
+	# At least about 1 s: the deadline counts from before our Hello, which
+	# the bus sees later by the set-up of the connection, slower on a
+	# loaded machine; half of it says the wait was not skipped.
+	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store waits for it" \
+		test "${BUS_MS:-0}" -ge 500
+	check "stopped: CREDKIT_SECRETSERVICE_TIMEOUT_MS=1000: store gives up at 1 s" \
+		bus_within 1000
+	CREDKIT_SECRETSERVICE_TIMEOUT_MS=soon cred get "$s"
+	check "stopped: a bad CREDKIT_SECRETSERVICE_TIMEOUT_MS is refused" \
+		is_error 'CREDKIT_SECRETSERVICE_TIMEOUT_MS'
+	kill -CONT "$pid"
+	monitor_stop
+	T_CLEANUP_HOOK=cleanup_entries
+	cred get "$s"
+	check "stopped: the entry is intact once the keyring runs again" \
+		is_get "$s" stella "$p"
+	check "stopped: stderr never contains a secret" test -z "$LEAKED"
+}
+
+# race_round SERVER N: N stores for SERVER at once, users u1..uN, each with
+# its own secret; then one get.  RACE_BAD says what went wrong, if anything.
+race_round() {
+	local s=$1 n=$2 k rc pids=() got
+	RACE_BAD=
+	for ((k = 1; k <= n; k++)); do
+		creds_json "$s" "u$k" "$(secret "race-$k")" >"$TMP/race.in.$k"
+		timeout 30 "$HELPER" store <"$TMP/race.in.$k" >"$TMP/race.out.$k" 2>&1 &
+		pids+=($!)
+	done
+	for ((k = 1; k <= n; k++)); do
+		wait "${pids[k - 1]}"
+		rc=$?
+		# A failure must be a clear error, never the service's own words
+		# about an item another store deleted under us.
+		if [ "$rc" -ne 0 ] && grep -q 'No such\|Unknown' "$TMP/race.out.$k"; then
+			RACE_BAD+="store u$k: $(head -c 200 "$TMP/race.out.$k"); "
+		elif [ "$rc" -ne 0 ]; then
+			RACE_FAILED=$((RACE_FAILED + 1))
+		fi
+	done
+	got=$(count_items "$s")
+	[ "$got" -eq 1 ] || RACE_BAD+="$got items; "
+	cred get "$s"
+	for ((k = 1; k <= n; k++)); do
+		is_get "$s" "u$k" "$(secret "race-$k")" && return
+	done
+	RACE_BAD+="get: exit $RC, $(printf %q "${OUT:0:200}"); "
+}
+
+part_race() {
+	local n rounds i s bad RACE_FAILED
+	for n in 2 4; do
+		rounds=$((n == 2 ? 30 : 15))
+		bad=0 RACE_FAILED=0
+		for ((i = 1; i <= rounds; i++)); do
+			s=https://$(host "race$n-$i")
+			STORED+=("$s")
+			race_round "$s" "$n"
+			if [ -n "$RACE_BAD" ]; then
+				bad=$((bad + 1))
+				[ "$bad" -gt 3 ] || printf '#   round %s: %s\n' "$i" "$RACE_BAD"
+			fi
+		done
+		check "race: $rounds rounds of $n stores at once: one whole entry of those stored ($bad rounds wrong)" \
+			test "$bad" -eq 0
+		check "race: $rounds rounds of $n stores at once: every store exits 0 ($RACE_FAILED failed)" \
+			test "$RACE_FAILED" -eq 0
+	done
+}
+
+# churn_is_pair: the last get answered some uK with the secret of uK.
+churn_is_pair() {
+	[ "$RC" -eq 0 ] &&
+	[[ $OUT =~ ^\{\"ServerURL\":\"$CHURN_S\",\"Username\":\"u([0-9]+)\",\"Secret\":\"$MARK-churn-u([0-9]+)\"\}$'\n'$ ]] &&
+	[ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+}
+
+# churn_reader VERB: run VERB (get or list) against $CHURN_S until the
+# stores are done, in a TMP of its own; print how many ran and how many
+# were wrong (with the first three shown).
+churn_reader() {
+	local verb=$1 n=0 bad=0 TMP=$TMP/$1
+	mkdir -p "$TMP"
+	while [ ! -e "$TMP/../churn.done" ]; do
+		if [ "$verb" = get ]; then
+			cred get "$CHURN_S"
+			churn_is_pair
+		else
+			cred list
+			list_is_object
+		fi || { bad=$((bad + 1)); [ "$bad" -gt 3 ] || show_last >&2; }
+		n=$((n + 1))
+	done
+	echo "$n $bad"
+}
+
+part_churn() {
+	local s gets lists storer getter k pid
+	s=https://$(host churn)
+	CHURN_S=$s
+	put "$s" u0 "$(secret churn-u0)"
+	pid=$(keyring_pid)
+	# 60 stores, each with another username, so each replaces the item,
+	# while a get loop and a list loop run.
+	(
+		for k in {1..60}; do
+			creds_json "$s" "u$k" "$(secret "churn-u$k")" |
+				timeout 20 "$HELPER" store >/dev/null 2>&1
+		done
+		: >"$TMP/churn.done"
+	) &
+	storer=$!
+	churn_reader get >"$TMP/churn.get" &
+	getter=$!
+	T_CLEANUP_HOOK="kill $storer $getter 2>/dev/null; cleanup_entries"
+	lists=$(churn_reader list)
+	wait "$storer" "$getter"
+	gets=$(cat "$TMP/churn.get")
+	T_CLEANUP_HOOK=cleanup_entries
+	[ "$(keyring_pid)" = "$pid" ] ||
+		printf '# the keyring daemon died during the churn (pid %s, now %s)\n' \
+			"$pid" "$(keyring_pid)"
+	check "churn: gets and lists ran during the stores (setup: ${gets% *} gets, ${lists% *} lists)" \
+		test "${gets% *}" -ge 5 -a "${lists% *}" -ge 5
+	check "churn: every get during 60 replacing stores answers a stored pair whole (${gets#* } of ${gets% *} wrong)" \
+		test "${gets#* }" -eq 0
+	check "churn: every list during 60 replacing stores succeeds (${lists#* } of ${lists% *} failed)" \
+		test "${lists#* }" -eq 0
+}
+
+part_utf8() {
+	local bad
+	bad=$(printf 'https://%s\xff\xfe.example' "$(host utf8)")
+	cred get "$bad"
+	check "utf8: get of a server that is not UTF-8 says not found" not_found
+	cred erase "$bad"
+	check "utf8: erase of a server that is not UTF-8 succeeds" silent_ok
+	cred get "$(printf 'https://%s\xc3.example' "$(host utf8)")"
+	check "utf8: get of a server cut inside a character says not found" not_found
+	put "https://$(host utf8)" ute "$(secret utf8)"
+	cred list
+	check "utf8: list still works" list_has "https://$(host utf8)" ute
+}
+
 part_locked() {
-	local coll s p
+	local coll s p prompter
 	unset DISPLAY WAYLAND_DISPLAY
 	s=https://$(host locked)
 	p=$(secret locked)
@@ -274,13 +586,43 @@ part_locked() {
 		collection_locked "$coll"
 
 	timed cred get "$s"
-	check "locked: get exits 1 within 2 s" fails_in_time
+	check "locked: get exits 1 at once" fails_at_once
 	check "locked: get says the keyring is locked and how to unlock it" \
 		explains_locked
 	timed cred list
-	check "locked: list exits 0 within 2 s with a JSON object" \
-		list_in_time
+	check "locked: list exits 0 at once with a JSON object" \
+		list_at_once
 	check "locked: get answers every key list shows" every_key_answers
+
+	# A display, and a prompter that never answers (it owns the name
+	# gnome-keyring asks, and reads nothing): the prompt waits, within the
+	# bound of the run.
+	/usr/bin/python3 -c '
+import dbus, sys, time
+dbus.SessionBus().request_name("org.gnome.keyring.SystemPrompter")
+print("ready", flush=True)
+time.sleep(600)' >"$TMP/prompter" &
+	prompter=$!
+	T_CLEANUP_HOOK="kill $prompter 2>/dev/null; cleanup_entries"
+	for _ in {1..50}; do
+		grep -q ready "$TMP/prompter" && break
+		sleep 0.1
+	done
+	monitor_start
+	DISPLAY=:77 bus_timed cred get "$s"
+	check "locked: a prompt nobody answers: get exits 1 saying so" \
+		is_error 'prompt was not answered.*CREDKIT_SECRETSERVICE_TIMEOUT_MS'
+	check "locked: a prompt nobody answers: get gives up at the run's $DEADLINE_MS ms deadline, as the bus sees it" \
+		bus_within "$DEADLINE_MS"
+	DISPLAY=:77 bus_timed cred store "$(creds_json "$s" lee "$(secret locked-2)")"
+	check "locked: a prompt nobody answers: store exits 1 saying so" \
+		is_error 'prompt was not answered.*CREDKIT_SECRETSERVICE_TIMEOUT_MS'
+	check "locked: a prompt nobody answers: store gives up at the run's $DEADLINE_MS ms deadline, as the bus sees it" \
+		bus_within "$DEADLINE_MS"
+	monitor_stop
+	kill "$prompter"
+	wait "$prompter" 2>/dev/null
+	T_CLEANUP_HOOK=cleanup_entries
 
 	unlock_collection "$coll"
 	check "locked: the collection unlocks again (setup)" \
@@ -323,10 +665,23 @@ part_dh() {
 
 # run_part NAME CMD...: run one part in a fresh keyring; a part that stops
 # without saying which check failed still fails the run.
+#
+# gnome-keyring-daemon 42 itself dies now and then under the churn's load
+# (about one run in twenty on a loaded 2-core machine, with the helper
+# before the fixes too: it stops answering for 5 s, then D-Bus starts a
+# new, locked one).  That is not the helper's to test, so a part that
+# failed saying the daemon died runs once more, in a fresh keyring; the
+# first run's lines are shown as comments.
 run_part() {
-	local name=$1 rc t0=$SECONDS; shift
-	"$CREDKIT_ROOT/tests/with-keyring" "$@" | tee "$TMP/part.out"
-	rc=${PIPESTATUS[0]}
+	local name=$1 rc t0=$SECONDS try; shift
+	for try in 1 2; do
+		"$CREDKIT_ROOT/tests/with-keyring" "$@" >"$TMP/part.out"
+		rc=$?
+		[ "$rc" -ne 0 ] && [ "$try" -eq 1 ] &&
+			grep -q '^# the keyring daemon died' "$TMP/part.out" || break
+		sed 's/^/# first run: /' "$TMP/part.out"
+	done
+	cat "$TMP/part.out"
 	printf '# part %s: %s s\n' "$name" $((SECONDS - t0))
 	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$TMP/part.out"; then
 		t_fail "secretservice: part $name ran to the end (exit $rc)"
