@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # credkit - Docker credential helpers in C.
 #
 #   make            build every helper into bin/

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/ecr.sh - docker-credential-ecr-login, credkit's against Debian's Go
 # one (amazon-ecr-credential-helper), in one run, against the local fake
 # AWS of the tests (tests/tools/aws-mock.py):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * feed.c - run a command with a file on its standard input, and nothing
  * else: what `sh -c 'CMD < FILE'` does, without the shell's own start-up

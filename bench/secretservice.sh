@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/secretservice.sh - our docker-credential-secretservice against
 # Debian's Go helper, in one hyperfine run each for get, list and store,
 # on a private unlocked gnome-keyring.  Prints the mean times and the ratio

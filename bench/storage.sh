@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # bench/storage.sh - `get` of every storage helper, ours and Debian's Go
 # ones, in one hyperfine run: credkit keyctl, pass and secretservice, Go
 # secretservice and pass.  Prints each mean and its ratio to the Go

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * awscreds.c - the local part of the AWS credential chain.  See
  * include/awscreds.h for the order of the sources and what is promised.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * awsnet.c - the AWS credential chain's network sources (see awsnet.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * child.c - running another program with bounded waits.  See include/child.h.
  *

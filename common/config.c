@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * config.c - reading credkit's settings file.  See include/config.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ecr.c - ECR registries, the token cache and its lock (see ecr.h).
  *

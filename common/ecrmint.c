@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ecrmint.c - ECR's GetAuthorizationToken, private and Public, signed with
  * SigV4 and sent through http.c.  Only the minting program links this.

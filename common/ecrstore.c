@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ecrstore.c - the token cache in the store for passwords, where the
  * kernel keyring cannot be used (see ecr.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * error.c - filling struct ck_error.  See include/error.h.
  */

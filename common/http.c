@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http.c - one HTTP exchange over libcurl (see http.h).
  */

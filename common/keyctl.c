@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keyctl.c - the kernel keyring backend, over libkeyutils.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pass.c - the pass backend: credentials as gpg-encrypted files in the
  * password store of pass(1), the standard unix password manager.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.c - the registry host normaliser.  See include/registry.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * secret.c - secret buffers that are wiped before they are freed, and a
  * process that does not dump core.  See include/secret.h.

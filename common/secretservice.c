@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * secretservice.c - the Secret Service backend (gnome-keyring, KeePassXC,
  * KWallet) over sd-bus.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sigv4.c - AWS Signature Version 4.  See include/sigv4.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sscrypt.c - Secret Service transport encryption.  See include/sscrypt.h.
  *

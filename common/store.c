@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * store.c - choosing the suite's store, and explaining the choice.  See
  * include/store.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * awscreds.h - the local part of the AWS SDKs' credential chain.
  *

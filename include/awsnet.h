@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * awsnet.h - the AWS credential chain, network sources included.
  *

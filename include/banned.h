@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * banned.h - calls that make it too easy to overflow a buffer or lose an
  * error, turned into build errors (as git does).  Use snprintf with a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ecr.h - what docker-credential-ecr-login knows about ECR registries and
  * its token cache, shared by its two programs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * http.h - one HTTP exchange over libcurl, with every wait bounded.
  *

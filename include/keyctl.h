@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * keyctl.h - the Linux kernel keyring backend (see common/keyctl.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * pass.h - the pass backend (see common/pass.c).
  */

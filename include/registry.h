@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.h - one canonical key for each registry, whatever its spelling.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * secretservice.h - the Secret Service backend (see common/secretservice.c).
  */

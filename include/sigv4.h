@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sigv4.h - AWS Signature Version 4 for one HTTP request.
  *

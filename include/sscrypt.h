@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sscrypt.h - the Secret Service's "dh-ietf1024-sha256-aes128-cbc-pkcs7"
  * transport encryption, on libgcrypt.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # packaging/build-deb.sh VERSION [OUTDIR] - build credkit's .debs.
 #
 # Copies a `git archive` of HEAD (CREDKIT_TREE=worktree: the working tree's

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # packaging/build-rpm.sh VERSION [OUTDIR] - build credkit's .rpms with
 # packaging/rpm/credkit.spec from a `git archive` of HEAD, into OUTDIR (by
 # default build/rpm/); the Packager and the changelog name the maintainer of

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # packaging/maintainer.sh - print who the packages name as their maintainer,
 # "Name <address>", found the way dch(1) finds it:
 #

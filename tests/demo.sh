@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/demo.sh [HELPER_DIR] - what `make demo` runs after building: docker
 # login and logout through credkit's docker-credential-secretservice, told
 # step by step for a person watching.

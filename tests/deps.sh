@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/deps.sh [--print] - the Debian packages credkit needs to build and
 # test, and the one place that lists them.
 #

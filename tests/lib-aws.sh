@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/lib-aws.sh - a local fake AWS (tests/tools/aws-mock.py) for tests
 # and benchmarks.  Source it (bash), then:
 #

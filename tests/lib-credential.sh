@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/lib-credential.sh - the protocol battery every credkit helper passes.
 #
 #   bash tests/lib-credential.sh /path/to/docker-credential-NAME

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/lib.sh - shared shell for credkit's test scripts.
 #
 # Every check prints one TAP line, "ok - NAME" or "not ok - NAME", which

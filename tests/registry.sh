@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/registry.sh - a throwaway TLS registry on 127.0.0.1 for credkit's tests.
 #
 # Source this file (bash), then:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/run.sh - run every credkit test and count the TAP lines they print.
 #
 # Unit tests run from the sanitizer build (build/asan/tests/test_NAME, fed

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-e2e-registry.sh [HELPER_DIR] - docker-credential-secretservice end
 # to end, with a real docker CLI, skopeo, gnome-keyring and TLS registry.
 #

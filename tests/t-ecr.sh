@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-ecr.sh - docker-credential-ecr-login against a local fake AWS.
 #
 # tests/tools/aws-mock.py plays ECR, ECR Public, STS and instance metadata

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-goinput.sh - the Go helpers' input rules, answered by Go itself.
 #
 #   bash tests/t-goinput.sh

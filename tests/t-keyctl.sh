@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-keyctl.sh - docker-credential-keyctl against the real kernel keyring.
 #
 #   bash tests/t-keyctl.sh

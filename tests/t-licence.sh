@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-licence.sh - credkit's licence: LICENSE, packaging/debian/copyright,
 # and an SPDX line at the top of every source file.
 #

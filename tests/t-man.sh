@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-man.sh - every man page renders without a warning, and its
 # examples read as the source wrote them.
 #

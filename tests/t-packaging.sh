@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-packaging.sh - the .deb (and .rpm) packages of packaging/.
 #
 #   bash tests/t-packaging.sh

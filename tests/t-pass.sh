@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-pass.sh - docker-credential-pass against a real pass and gpg.
 #
 #   bash tests/t-pass.sh                      # bin/docker-credential-pass

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-secretservice.sh - docker-credential-secretservice against a real
 # gnome-keyring.
 #

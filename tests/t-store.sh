@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tests/t-store.sh - the suite's store choice (CREDKIT_STORE, the settings
 # file, the automatic choice) as `doctor` reports it, on a machine with a
 # session bus and a Secret Service, with none, and with keyctl blocked too.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * docker-credential-ecr-login: Amazon ECR tokens, minted on demand from the
  * AWS credential chain and cached in the kernel keyring.

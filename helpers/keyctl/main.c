@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * docker-credential-keyctl: credentials in the Linux kernel keyring, for
  * headless hosts and CI agents: nothing on disk, no daemon, gone at reboot.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * docker-credential-pass: credentials as gpg-encrypted entries of pass, the
  * standard unix password manager, in the same files as the Go helper of the

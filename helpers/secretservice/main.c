@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * docker-credential-secretservice: credentials in the desktop keyring
  * (gnome-keyring, KeePassXC, KWallet) through the Secret Service D-Bus API,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """aws-mock-check.py - the mock refuses what AWS would refuse.
 
     /usr/bin/python3 tests/tools/aws-mock-check.py

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """aws-mock.py - a local fake AWS for credkit's tests and benchmarks.
 
     /usr/bin/python3 tests/tools/aws-mock.py --dir DIR

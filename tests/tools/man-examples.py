@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """man-examples.py PAGE RENDERED... - do a man page's examples read as written?
 
 PAGE is the roff source, each RENDERED the page as man(1) shows it (plain

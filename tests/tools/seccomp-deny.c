@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * seccomp-deny.c - run a command as a container's seccomp profile would:
  * with the kernel keyring's system calls refused.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_awscreds.c - unit tests of the local AWS credential chain.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_child.c - child_run() against real programs (sh, cat, head, sleep).
  *

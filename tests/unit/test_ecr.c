@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_ecr.c - ECR host matching, settings, cache keys, token ages, the
  * token cache and its lock (common/ecr.c), without any network.

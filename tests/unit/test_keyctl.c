@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_keyctl.c - the keyctl backend against the real kernel keyring.
  *

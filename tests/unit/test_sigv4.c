@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * test_sigv4.c - unit tests of the SigV4 signer.
  *

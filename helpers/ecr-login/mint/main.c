@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * docker-credential-ecr-login-mint: the half of docker-credential-ecr-login
  * that mints tokens (see ecr.h).  docker-credential-ecr-login runs it on a

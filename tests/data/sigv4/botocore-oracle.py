@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """botocore-oracle.py - botocore's SigV4 Authorization header for raw requests.
 
 Usage: botocore-oracle.py [--credentials FILE] [--debug] REGION SERVICE REQ...
