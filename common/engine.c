@@ -177,19 +177,6 @@ static int has_control(const char *s)
 }
 
 /*
- * Whether the len bytes at s are valid UTF-8, as jansson checks it and Go's
- * utf8.Valid does (no overlong form, no surrogate, nothing past U+10FFFF).
- * Running out of memory for these few bytes counts as invalid.
- */
-static int is_utf8(const char *s, size_t len)
-{
-	json_t *j = json_stringn(s, len);
-
-	json_decref(j);
-	return j != NULL;
-}
-
-/*
  * The server URL of a get or erase: the joined lines of stdin trimmed as
  * Go's strings.TrimSpace trims, in place.  Returns it (borrowed from in),
  * or NULL with err: CK_NOT_FOUND for a string that is not valid UTF-8,
@@ -217,7 +204,7 @@ static const char *input_server(struct input *in, struct ck_error *err)
 	if (has_control(start))
 		return ck_error(err, CK_BAD_INPUT,
 				"server URL on standard input contains control characters"), NULL;
-	if (!is_utf8(start, (size_t)(end - start)))
+	if (!ck_utf8_valid(start, (size_t)(end - start)))
 		return ck_error(err, CK_NOT_FOUND, NULL), NULL;
 	return start;
 }

@@ -60,3 +60,31 @@ void ck_printable(char *dst, size_t size, const char *src, size_t len)
 		dst[i] = ((unsigned char)src[i] < 0x20 || src[i] == 0x7f) ? ' ' : src[i];
 	dst[i] = '\0';
 }
+
+int ck_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	unsigned cp, n, i;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p < 0xc2 || *p > 0xf4)
+			return 0;
+		n = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : 1;
+		if ((size_t)(end - p) <= n)
+			return 0;
+		cp = *p++ & (0x3f >> n);
+		for (i = 0; i < n; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+	}
+	return 1;
+}

@@ -143,34 +143,12 @@ static char *encode_server(const char *s, size_t len)
  */
 static int is_text(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	size_t i;
 
-	while (p < end) {
-		unsigned c = *p++, need, min, cp;
-
-		if (c < 0x20 || c == 0x7f)
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return 0;
-		if (c < 0x80)
-			continue;
-		if ((c & 0xe0) == 0xc0)
-			need = 1, min = 0x80, cp = c & 0x1f;
-		else if ((c & 0xf0) == 0xe0)
-			need = 2, min = 0x800, cp = c & 0x0f;
-		else if ((c & 0xf8) == 0xf0)
-			need = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return 0;
-		if ((size_t)(end - p) < need)
-			return 0;
-		while (need--) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (*p++ & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-	}
-	return 1;
+	return ck_utf8_valid(s, len);
 }
 
 /*

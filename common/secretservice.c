@@ -992,28 +992,7 @@ static size_t newest(const struct ss_item *items, size_t n)
  */
 static int is_utf8(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned cp, n, i;
-
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		n = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : 1;
-		if (*p < 0xc2 || *p > 0xf4)
-			return 0;
-		cp = *p++ & (0x3f >> n);
-		for (i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;	/* the NUL that ends s too */
-			cp = cp << 6 | (*p & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-	}
-	return 1;
+	return ck_utf8_valid(s, strlen(s));
 }
 
 /*

@@ -54,6 +54,13 @@ const char *ck_error_protocol_text(enum ck_kind kind);
  */
 void ck_printable(char *dst, size_t size, const char *src, size_t len);
 
+/*
+ * Whether the len bytes at s are valid UTF-8 as JSON, D-Bus and Go's
+ * utf8.Valid define it: shortest forms only, no surrogate, nothing past
+ * U+10FFFF.  A NUL byte is valid (callers that refuse it check for it).
+ */
+int ck_utf8_valid(const char *s, size_t len);
+
 #include "banned.h"
 
 #endif
