@@ -289,14 +289,93 @@ static const char *json_problem(enum json_error_code code)
 
 /*
  * Fill err for a JSON text that is wrong (code) at offset pos of the
- * joined input.  Returns -1.
+ * joined input (stdin without its line breaks: see join_lines).  Returns -1.
  */
 static int bad_json(struct ck_error *err, size_t pos, enum json_error_code code)
 {
 	return ck_error(err, CK_BAD_INPUT,
-			"invalid credentials JSON on standard input: %s at byte %zu%s",
-			json_problem(code), pos + 1, code == json_error_invalid_utf8 ?
-			" (refused, not replaced with U+FFFD)" : "");
+			"invalid credentials JSON on standard input: %s%s at byte %zu, "
+			"line breaks not counted", json_problem(code),
+			code == json_error_invalid_utf8 ?
+			" (refused, not replaced with U+FFFD)" : "", pos + 1);
+}
+
+/*
+ * Where the store input had a \u escape of a lone UTF-16 surrogate: jansson
+ * refuses one anywhere, Go's encoding/json decodes it as U+FFFD.  Each is
+ * rewritten in place as \ufffd (the same six bytes), so that a value under
+ * an ignored key is skipped as Go skips it, and its offset is kept, so that
+ * one in a field is refused (see parse_cred).
+ */
+struct marks {
+	size_t *at;	/* offsets of the rewritten escapes, ascending */
+	size_t n;
+};
+
+/* The value of the four hex digits at s, or -1. */
+static long hex4(const char *s)
+{
+	long v = 0;
+	int i, d;
+
+	for (i = 0; i < 4; i++) {
+		d = (s[i] >= '0' && s[i] <= '9') ? s[i] - '0' :
+		    (s[i] >= 'a' && s[i] <= 'f') ? s[i] - 'a' + 10 :
+		    (s[i] >= 'A' && s[i] <= 'F') ? s[i] - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/*
+ * Rewrite every lone surrogate escape of in as \ufffd, noting where in m.
+ * A backslash starts an escape wherever it stands: outside a string it is
+ * a syntax error all the same.  Returns 0, or -1 with err (out of memory).
+ */
+static int mark_surrogates(struct input *in, struct marks *m, struct ck_error *err)
+{
+	size_t i = 0;
+	long cp, next;
+	size_t *grown;
+
+	while (i + 1 < in->len) {
+		if (in->buf[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (in->buf[i + 1] != 'u' || in->len - i < 6 || (cp = hex4(in->buf + i + 2)) < 0 ||
+		    cp < 0xd800 || cp > 0xdfff) {
+			i += 2;
+			continue;
+		}
+		if (cp <= 0xdbff && in->len - i >= 12 && in->buf[i + 6] == '\\' &&
+		    in->buf[i + 7] == 'u' && (next = hex4(in->buf + i + 8)) >= 0xdc00 &&
+		    next <= 0xdfff) {
+			i += 12;	/* a pair: one character */
+			continue;
+		}
+		grown = realloc(m->at, (m->n + 1) * sizeof(*m->at));
+		if (!grown)
+			return ck_error(err, CK_FAILED, "out of memory");
+		m->at = grown;
+		m->at[m->n++] = i;
+		memcpy(in->buf + i + 2, "fffd", 4);
+		i += 6;
+	}
+	return 0;
+}
+
+/* Whether m has an offset from from to before to. */
+static int marked(const struct marks *m, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->at[i] >= from && m->at[i] < to)
+			return 1;
+	return 0;
 }
 
 /* Skip JSON's whitespace (all that Go's decoder skips) from *pos. */
@@ -317,11 +396,11 @@ static json_t *load_value(const struct input *in, size_t *pos, struct ck_error *
 	json_t *v;
 
 	v = json_loadb(in->buf + *pos, in->len - *pos, LOAD_FLAGS, &jerr);
-	if (!v) {
+	if (!v)
 		bad_json(err, *pos + (size_t)jerr.position, json_error_code(&jerr));
-		return NULL;
-	}
-	*pos += (size_t)jerr.position;
+	else
+		*pos += (size_t)jerr.position;
+	secure_wipe(&jerr, sizeof(jerr));	/* its text quotes the input */
 	return v;
 }
 
@@ -346,14 +425,17 @@ static int expect(const struct input *in, size_t *pos, char c, struct ck_error *
  * value given to a key that names field f (an owned reference; a null
  * changes nothing), other keys are ignored, and *mistyped is set to the
  * first field given another type (which fails the store, as in Go, but
- * only once the whole object is known to be well-formed).  Returns 0, or
- * -1 with err for a text that is not JSON.
+ * only once the whole object is known to be well-formed); unpaired[f]
+ * says whether field f's value held a lone surrogate escape (see struct
+ * marks).  Returns 0, or -1 with err for a text that is not JSON.
  */
-static int load_members(const struct input *in, size_t *pos, json_t **field,
-			enum field *mistyped, struct ck_error *err)
+static int load_members(const struct input *in, size_t *pos, const struct marks *m,
+			json_t **field, int *unpaired, enum field *mistyped,
+			struct ck_error *err)
 {
 	json_t *key, *value;
 	enum field f;
+	size_t start;
 
 	if (expect(in, pos, '{', err))
 		return -1;
@@ -371,11 +453,13 @@ static int load_members(const struct input *in, size_t *pos, json_t **field,
 		if (expect(in, pos, ':', err))
 			return -1;
 		skip_space(in, pos);
+		start = *pos;
 		if (!(value = load_value(in, pos, err)))
 			return -1;
 		if (f < FIELDS && json_is_string(value)) {
 			json_decref(field[f]);
 			field[f] = value;
+			unpaired[f] = marked(m, start, *pos);
 		} else {
 			if (f < FIELDS && !json_is_null(value) && *mistyped == FIELDS)
 				*mistyped = f;
@@ -402,7 +486,9 @@ static const char *text_of(json_t *v)
 static int parse_cred(struct input *in, struct cred *c, struct ck_error *err)
 {
 	json_t *field[FIELDS] = { NULL, NULL, NULL }, *top;
+	int unpaired[FIELDS] = { 0, 0, 0 };
 	enum field mistyped = FIELDS, f;
+	struct marks m = { NULL, 0 };
 	size_t pos = 0;
 	int ret = -1;
 
@@ -411,22 +497,31 @@ static int parse_cred(struct input *in, struct cred *c, struct ck_error *err)
 	if (pos == in->len)
 		return ck_error(err, CK_BAD_INPUT,
 				"no credentials on standard input: expected {\"ServerURL\":...,\"Username\":...,\"Secret\":...}");
+	if (mark_surrogates(in, &m, err))
+		goto out;
 	if (in->buf[pos] != '{') {	/* Go leaves every field empty for null */
 		if (!(top = load_value(in, &pos, err)))
-			return -1;
+			goto out;
 		ret = json_is_null(top) ? ck_error(err, CK_NO_SERVER, NULL) :
 		      ck_error(err, CK_BAD_INPUT,
 			       "invalid credentials JSON on standard input: expected an object");
 		json_decref(top);
-		return ret;
+		goto out;
 	}
-	if (load_members(in, &pos, field, &mistyped, err))
+	if (load_members(in, &pos, &m, field, unpaired, &mistyped, err))
 		goto out;
 	if (mistyped < FIELDS) {
 		ck_error(err, CK_BAD_INPUT, "invalid credentials: \"%s\" must be a string",
 			 field_names[mistyped]);
 		goto out;
 	}
+	for (f = 0; f < FIELDS; f++)
+		if (unpaired[f]) {
+			ck_error(err, CK_BAD_INPUT,
+				 "invalid credentials: \"%s\" holds a \\u escape of a lone UTF-16 "
+				 "surrogate (refused, not replaced with U+FFFD)", field_names[f]);
+			goto out;
+		}
 	if (!*text_of(field[SERVER])) {
 		ck_error(err, CK_NO_SERVER, NULL);
 		goto out;
@@ -459,6 +554,7 @@ static int parse_cred(struct input *in, struct cred *c, struct ck_error *err)
 out:
 	for (f = 0; f < FIELDS; f++)
 		json_decref(field[f]);
+	free(m.at);
 	return ret;
 }
 
