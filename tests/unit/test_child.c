@@ -12,13 +12,15 @@
  * for end of file when something the child left behind holds its pipes.
  *
  * Every wait of child_run() must keep its bound on a machine that stalls.
- * To make such a machine on purpose, this file puts three calls of its own
+ * To make such a machine on purpose, this file puts four calls of its own
  * in front of libc's for child.c (the executable's definitions win), each
  * doing nothing unusual until a test sets its switch:
  *  - clock_gettime: each reading of CLOCK_MONOTONIC is clock_step_ms later
  *    than the one before, as if the process stalled between any two;
- *  - execvp: the forked child sleeps exec_stall_ms first, as an exec from a
- *    stalled network file system would;
+ *  - execvp: the forked child writes its pid on exec_pid_fd, then sleeps
+ *    exec_stall_ms, as an exec from a stalled network file system would;
+ *  - _exit: the forked child sleeps exit_stall_ms before it exits, as one
+ *    slow to die after it said why it could not exec;
  *  - kill: SIGKILL is dropped while drop_sigkill is set, as for a process
  *    stuck in the kernel, which SIGKILL does not end at once.
  * The tests measure real time with CLOCK_MONOTONIC_RAW, which is left alone.
@@ -40,8 +42,15 @@
 #define MiB (1024 * 1024)
 
 static long long clock_step_ms, clock_skew_ms;
-static unsigned exec_stall_ms;
-static int drop_sigkill;
+static unsigned exec_stall_ms, exit_stall_ms;
+static int exec_pid_fd = -1, drop_sigkill;
+
+static void stall(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
 
 int clock_gettime(clockid_t id, struct timespec *ts)
 {
@@ -61,13 +70,22 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 int execvp(const char *file, char *const argv[])
 {
 	extern char **environ;
+	pid_t self = getpid();
 
-	if (exec_stall_ms) {
-		struct timespec stall = { exec_stall_ms / 1000, exec_stall_ms % 1000 * 1000000L };
-
-		nanosleep(&stall, NULL);
-	}
+	if (exec_pid_fd >= 0 && write(exec_pid_fd, &self, sizeof(self)) != sizeof(self))
+		return -1;
+	if (exec_stall_ms)
+		stall(exec_stall_ms);
 	return execvpe(file, argv, environ);
+}
+
+void _exit(int status)
+{
+	if (exit_stall_ms)
+		stall(exit_stall_ms);
+	syscall(SYS_exit_group, status);
+	for (;;)
+		;
 }
 
 int kill(pid_t pid, int sig)
@@ -121,6 +139,33 @@ static int gone(pid_t pid)
 		zombie = p[1] == ' ' && p[2] == 'Z';
 	fclose(f);
 	return zombie;
+}
+
+/*
+ * Have the next child write its pid before its exec, on a pipe in fds.
+ * Returns 0, or -1 (a failed check).
+ */
+static int pid_ask(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK)) {
+		CHECK(0, "(a pipe for the child's pid: %s)", strerror(errno));
+		return -1;
+	}
+	exec_pid_fd = fds[1];
+	return 0;
+}
+
+/* The pid the child wrote after pid_ask(fds), or 0; closes fds. */
+static pid_t pid_told(int fds[2])
+{
+	pid_t pid = 0;
+
+	exec_pid_fd = -1;
+	if (read(fds[0], &pid, sizeof(pid)) != sizeof(pid))
+		pid = 0;
+	close(fds[0]);
+	close(fds[1]);
+	return pid;
 }
 
 static void exit_status(void)
@@ -255,6 +300,9 @@ static void missing(void)
 	char *argv[] = { "credkit-no-such-program", NULL };
 	char *path_argv[] = { "/nonexistent/credkit-no-such-program", NULL };
 	char *dir_argv[] = { "/", NULL };
+	long long start, took;
+	pid_t pid;
+	int fds[2];
 
 	c.argv = argv;
 	c.timeout_ms = 5000;
@@ -268,6 +316,27 @@ static void missing(void)
 	CHECK(child_run(&c, &err) == -1 && err.kind == CK_FAILED &&
 	      strstr(err.msg, "cannot run /: "), "a program that cannot run is CK_FAILED: %s",
 	      err.msg);
+
+	/* The child says its errno, then is 20 s slow to exit. */
+	c.argv = argv;
+	if (pid_ask(fds))
+		return;
+	exit_stall_ms = 20000;
+	start = now_ms();
+	CHECK(child_run(&c, &err) == -1 && err.kind == CK_UNAVAILABLE &&
+	      strstr(err.msg, "it is not installed"),
+	      "a missing program whose child is slow to exit: %s", err.msg);
+	took = now_ms() - start;
+	exit_stall_ms = 0;
+	pid = pid_told(fds);
+	/*
+	 * The bound is 1 s for it to exit and 1 s of grace after SIGTERM (it
+	 * dies of it at once); 2 s more are for a loaded machine.  The bug
+	 * this catches waits the 20 s.
+	 */
+	CHECK(took < 1000 + 1000 + 2000, "... child_run returned (%lld ms)", took);
+	CHECK(pid > 0 && waitpid(pid, NULL, WNOHANG) == -1 && errno == ECHILD,
+	      "... and it was ended and reaped");
 	child_release(&c);
 }
 
