@@ -12,7 +12,8 @@
  *  - fork: the child puts back the caller's dispositions and mask, takes a
  *    process group of its own, puts the pipes on 0-2 and execs argv, or
  *    writes its errno on a close-on-exec pipe for us to read (we wait for
- *    that pipe as for the rest: until the deadline, or a signal);
+ *    that pipe as for the rest: until the deadline, or a signal; then for
+ *    its exit, KILL_WAIT_MS at most, before it is ended as below);
  *  - the input is written non-blocking while stdout and stderr are read, so
  *    that neither side waits on a full pipe, until the child exits (seen on
  *    a pidfd, or by polling every 20 ms where there is none); SIGCHLD is
@@ -260,6 +261,34 @@ static void signals_give_back(const struct sigstate *st)
 		sigaction(caught[i], &st->old[i], NULL);
 }
 
+/*
+ * Whether p exited within ms; it is then reaped (p->pid -1), its status
+ * in *status unless status is NULL.  Our signals stay blocked: none cuts the wait short.
+ */
+static int reaped(struct proc *p, int ms, int *status)
+{
+	long long deadline = now_ms() + ms;
+	struct timespec wait;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(p->pid, status, WNOHANG);
+		if (r == p->pid || (r < 0 && errno != EINTR)) {
+			p->pid = -1;
+			return 1;
+		}
+		if (time_left(deadline, p->pidfd >= 0 ? 0 : TICK_MS, &wait))
+			return 0;
+		if (p->pidfd >= 0) {
+			struct pollfd pfd = { p->pidfd, POLLIN, 0 };
+
+			ppoll(&pfd, 1, &wait, NULL);
+		} else {
+			nanosleep(&wait, NULL);
+		}
+	}
+}
+
 /* The child side of spawn(): never returns. */
 static void exec_child(char *const argv[], const struct sigstate *st, int fds[3],
 		       int report)
@@ -290,7 +319,8 @@ static void exec_child(char *const argv[], const struct sigstate *st, int fds[3]
  * stdout and stderr (our ends non-blocking), and wait until it has exec'd,
  * at most until deadline; sleeps with st's mask, so that a caught signal
  * wakes it.  Returns 0 with p filled, or -1 with err: then p->pid > 0 when
- * the child still runs (after a timeout or a signal: the caller ends it).
+ * the child still runs (after a timeout or a signal, or when it could not
+ * exec and did not exit within KILL_WAIT_MS: the caller ends it).
  */
 static int spawn(const struct child *c, const struct sigstate *st, long long deadline,
 		 struct proc *p, struct ck_error *err)
@@ -335,10 +365,11 @@ static int spawn(const struct child *c, const struct sigstate *st, long long dea
 		}
 	}
 	if (n == sizeof(e)) {
-		/* It writes its errno, then exits at once. */
-		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		p->pid = -1;
+		/*
+		 * It writes its errno, then exits at once; one that has not
+		 * within KILL_WAIT_MS keeps p->pid, and the caller ends it.
+		 */
+		reaped(p, KILL_WAIT_MS, NULL);
 		if (e == ENOENT)
 			ck_error(err, CK_UNAVAILABLE, "cannot run %s: it is not installed "
 				 "(or not in PATH)", name);
@@ -359,34 +390,6 @@ out:
 	close_fd(&diag[0]), close_fd(&diag[1]);
 	close_fd(&report[0]), close_fd(&report[1]);
 	return ret;
-}
-
-/*
- * Whether p exited within ms; it is then reaped (p->pid -1), its status
- * in *status.  Our signals stay blocked: none cuts the wait short.
- */
-static int reaped(struct proc *p, int ms, int *status)
-{
-	long long deadline = now_ms() + ms;
-	struct timespec wait;
-	pid_t r;
-
-	for (;;) {
-		r = waitpid(p->pid, status, WNOHANG);
-		if (r == p->pid || (r < 0 && errno != EINTR)) {
-			p->pid = -1;
-			return 1;
-		}
-		if (time_left(deadline, p->pidfd >= 0 ? 0 : TICK_MS, &wait))
-			return 0;
-		if (p->pidfd >= 0) {
-			struct pollfd pfd = { p->pidfd, POLLIN, 0 };
-
-			ppoll(&pfd, 1, &wait, NULL);
-		} else {
-			nanosleep(&wait, NULL);
-		}
-	}
 }
 
 /*

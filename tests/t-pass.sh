@@ -432,7 +432,12 @@ check "the secret is on no argv of gpg" eval '! grep -qF "$MARK" "$TMP/gpg.log"'
 
 h store "$(json hang.example.test hal hang-pw)"
 touch "$TMP/hang"
-PATH=$WRAP:$PATH timeout 20 "$HELPER" get <<<hang.example.test >"$TMP/out" 2>"$TMP/err" &
+# --foreground: sent SIGTERM, timeout passes it to the helper only.  Without
+# it, timeout sends it to the helper and then to its whole group: a second
+# SIGTERM that, landing after the helper's handlers are back, kills it (143)
+# once it has printed its error.  The helper's pass is in a group of its own.
+PATH=$WRAP:$PATH timeout --foreground 20 "$HELPER" get <<<hang.example.test \
+	>"$TMP/out" 2>"$TMP/err" &
 helper=$!
 # Up to 20 s for the helper, pass and the wrapper to start on a loaded machine.
 for i in $(seq 200); do [ -s "$TMP/hung.pid" ] && break; sleep 0.1; done
