@@ -929,8 +929,37 @@ static int secret_send(struct ss *ss, const char *path, struct call *c,
 }
 
 /*
- * Collect a secret into out, decrypted.  Releases c.  Returns 0, 1 when
- * the item was deleted since we asked (err clear), or -1 with err.
+ * Release c, a GetSecret call, wiping on a plain session the secret in its
+ * reply if one came: every exit of a get that sent one ends here, whether
+ * or not secret_collect() read it.  A reply already received but not yet
+ * handed to c is taken first, without waiting, so that it is wiped too.
+ */
+static void secret_call_release(struct ss *ss, struct call *c)
+{
+	const void *value = NULL;
+	size_t len = 0;
+	int r;
+
+	while (c->slot && !c->done && sd_bus_process(ss->bus, NULL) > 0)
+		;
+	if (c->reply && !ss->crypt.ready) {	/* plain text sits in the message */
+		r = sd_bus_message_rewind(c->reply, 1);
+		if (r >= 0)
+			r = sd_bus_message_enter_container(c->reply, 'r', "oayays");
+		if (r >= 0)
+			r = sd_bus_message_skip(c->reply, "oay");
+		if (r >= 0)
+			r = sd_bus_message_read_array(c->reply, 'y', &value, &len);
+		if (r >= 0 && value)
+			secure_wipe((void *)value, len);
+	}
+	call_release(c);
+}
+
+/*
+ * Collect a secret into out, decrypted.  Releases c (secret_call_release()).
+ * Returns 0, 1 when the item was deleted since we asked (err clear), or -1
+ * with err.
  */
 static int secret_collect(struct ss *ss, struct call *c, struct secret *out,
 			  struct ck_error *err)
@@ -966,9 +995,7 @@ static int secret_collect(struct ss *ss, struct call *c, struct secret *out,
 	else
 		ret = 0;
 out:
-	if (value && !ss->crypt.ready)	/* plain text sat in the message */
-		secure_wipe((void *)value, vlen);
-	call_release(c);
+	secret_call_release(ss, c);
 	return ret;
 }
 
@@ -1052,7 +1079,7 @@ static int get_once(struct ss *ss, const char *server, const char *what,
 	}
 	ret = 0;
 out:
-	call_release(&secret_call);
+	secret_call_release(ss, &secret_call);	/* sent with GetAll, maybe answered */
 	batch_release(&batch);
 	strv_free(unlocked);
 	strv_free(locked);

@@ -31,6 +31,8 @@
 #   dh         the encrypted session (CREDKIT_SECRETSERVICE_SESSION=dh):
 #              round trips both ways with the Go helper, large secrets,
 #              and a bad setting refused
+#   wipe       a get that fails after the secret came (a mock service on
+#              a bus of its own) frees no block still holding it
 #
 # Run with a part's name as argument, inside a keyring, it runs that part
 # alone (this is how the script calls itself).
@@ -39,7 +41,7 @@ set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib-credential.sh"
 
 GO_HELPER=/usr/bin/docker-credential-secretservice
-PARTS="interop filter nobus stopped race churn utf8 locked dh"
+PARTS="interop filter nobus stopped race churn utf8 locked dh wipe"
 # The product's bounds: the connection to a mute bus (SS_CONNECT_USEC), and
 # the one deadline of a run (SS_TIMEOUT_MS_DEFAULT; the README's 6 s adds
 # start-up and exit).  Both are measured from the bus's side, from the
@@ -634,6 +636,109 @@ time.sleep(600)' >"$TMP/prompter" &
 }
 
 # --- main -------------------------------------------------------------------------
+
+# free_scan DEST: build a preload library into DEST whose free() first
+# looks for $SCAN_MARKER in the block, and says so once on stderr: a freed
+# block that still holds a secret is a copy nobody wiped.
+free_scan() {
+	cc -O2 -Wall -shared -fPIC -o "$1" -x c - -ldl <<-'EOF'
+	#define _GNU_SOURCE
+	#include <dlfcn.h>
+	#include <malloc.h>
+	#include <stdlib.h>
+	#include <string.h>
+	#include <unistd.h>
+
+	static int said;
+
+	void free(void *p)
+	{
+		static void (*real)(void *);
+		const char *mark = getenv("SCAN_MARKER");
+
+		if (!real)
+			real = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+		if (p && mark && *mark && !said &&
+		    memmem(p, malloc_usable_size(p), mark, strlen(mark))) {
+			said = 1;
+			write(2, "free-scan: freed a block holding the secret\n", 44);
+		}
+		real(p);
+	}
+	EOF
+}
+
+# A Secret Service of our own on a bus of its own: one item, whose GetAll
+# fails 300 ms late, after its GetSecret (sent with it) was answered.
+WIPE_MOCK='
+import sys, dbus, dbus.service
+from dbus.mainloop.glib import DBusGMainLoop
+from gi.repository import GLib
+DBusGMainLoop(set_as_default=True)
+bus = dbus.SessionBus()
+ITEM = "/org/freedesktop/secrets/collection/login/1"
+class Service(dbus.service.Object):
+    @dbus.service.method("org.freedesktop.Secret.Service", "a{ss}", "aoao")
+    def SearchItems(self, attrs):
+        return ([dbus.ObjectPath(ITEM)], dbus.Array([], signature="o"))
+    @dbus.service.method("org.freedesktop.Secret.Service", "sv", "vo")
+    def OpenSession(self, algorithm, value):
+        return (dbus.String("", variant_level=1), dbus.ObjectPath("/s/1"))
+class Item(dbus.service.Object):
+    @dbus.service.method("org.freedesktop.DBus.Properties", "s", "a{sv}",
+                         async_callbacks=("ok", "err"))
+    def GetAll(self, iface, ok, err):
+        GLib.timeout_add(300, lambda: err(dbus.DBusException(
+            "late", name="org.example.Failed")) and False)
+    @dbus.service.method("org.freedesktop.Secret.Item", "o", "(oayays)")
+    def GetSecret(self, session):
+        return (session, dbus.ByteArray(b""), dbus.ByteArray(sys.argv[1].encode()),
+                "text/plain")
+Service(bus, "/org/freedesktop/secrets")
+Item(bus, ITEM)
+name = dbus.service.BusName("org.freedesktop.secrets", bus)
+print("ready", flush=True)
+GLib.MainLoop().run()'
+
+part_wipe() {
+	local lib=$TMP/free-scan.so addr bus mock p
+	p=$(secret wipe)
+	if ! free_scan "$lib" 2>"$TMP/cc.err"; then
+		t_skip "$SHORT: wipe: a failed get wipes the secret it received" \
+			"cannot build the free() scanner: $(head -c 200 "$TMP/cc.err")"
+		return
+	fi
+	if ! LD_PRELOAD=$lib "$HELPER" version >/dev/null 2>&1; then
+		# The sanitizer build must come first: no preload there.
+		printf 'ok - %s # SKIP %s\n' "$SHORT: wipe: a failed get wipes the secret it received" \
+			"the free() scanner cannot be preloaded into this build (sanitizers)"
+		return
+	fi
+	dbus-daemon --session --nofork --print-address=3 3>"$TMP/wipe.addr" &
+	bus=$!
+	T_CLEANUP_HOOK="kill $bus 2>/dev/null; cleanup_entries"
+	for _ in {1..50}; do
+		addr=$(head -n 1 "$TMP/wipe.addr")
+		[ -n "$addr" ] && break
+		sleep 0.1
+	done
+	DBUS_SESSION_BUS_ADDRESS=$addr /usr/bin/python3 -c "$WIPE_MOCK" "$p" >"$TMP/wipe.mock" &
+	mock=$!
+	T_CLEANUP_HOOK="kill $mock $bus 2>/dev/null; cleanup_entries"
+	for _ in {1..50}; do
+		grep -q ready "$TMP/wipe.mock" && break
+		sleep 0.1
+	done
+	DBUS_SESSION_BUS_ADDRESS=$addr SCAN_MARKER=$p LD_PRELOAD=$lib \
+		cred get "https://$(host wipe)"
+	check "wipe: a get whose GetAll fails after its GetSecret was answered fails" \
+		is_error 'unexpected answer|said'
+	check "wipe: that get freed no block holding the secret it received" \
+		eval '[[ $ERR != *free-scan:* ]]'
+	kill "$mock" "$bus"
+	wait "$mock" "$bus" 2>/dev/null
+	T_CLEANUP_HOOK=cleanup_entries
+}
 
 part_dh() {
 	local s p big
