@@ -67,8 +67,13 @@
 #define SS_TIMEOUT_MS_DEFAULT	5000
 #define SS_TIMEOUT_MS_MAX	(3600 * 1000)
 #define SS_TIMEOUT_VAR	"CREDKIT_SECRETSERVICE_TIMEOUT_MS"
-/* Searches a get makes when the items it found vanish as it reads them. */
+/*
+ * Searches a get makes when the items it found vanish as it reads them, and
+ * tries of a SearchItems gnome-keyring did not know yet (see search()).
+ */
 #define SS_GET_TRIES	5
+/* The first pause before SearchItems is asked again, doubled each time. */
+#define SS_RETRY_USEC	(10 * 1000ULL)
 
 #define HEADLESS_HINT \
 	"on headless hosts use docker-credential-keyctl or docker-credential-pass"
@@ -117,6 +122,22 @@ static uint64_t now_usec(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Sleep usec, or until the run's deadline if that comes first. */
+static void nap(struct ss *ss, uint64_t usec)
+{
+	uint64_t now = now_usec();
+	struct timespec ts;
+
+	if (now >= ss->deadline)
+		return;
+	if (usec > ss->deadline - now)
+		usec = ss->deadline - now;
+	ts.tv_sec = usec / 1000000ULL;
+	ts.tv_nsec = (long)(usec % 1000000ULL) * 1000;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 static void strv_free(char **v)
@@ -622,17 +643,26 @@ out:
  * Seen under load, gnome-keyring 42 now and then answers SearchItems with
  * "Method SearchItems is not implemented", presumably for a caller it has
  * no record of yet (it makes that record in an idle callback, which can
- * come after the call); the same call an instant later succeeds.  So that
- * answer is asked again, up to SS_GET_TRIES times within the deadline.
+ * come after the call); the same call a moment later succeeds.  So that
+ * answer is asked again, up to SS_GET_TRIES times, after 10, 20, 40, 80 ms
+ * (SS_RETRY_USEC doubled): under load, back-to-back round trips could all
+ * come before that callback.  The pauses end at the run's deadline, where
+ * the next call gives up.
  */
 static int search(struct ss *ss, const char *server, char ***unlocked,
 		  char ***locked, struct ck_error *err)
 {
 	struct call c = CALL_INIT;
+	uint64_t pause = SS_RETRY_USEC;
 	int tries, r = 1;
 
 	*unlocked = *locked = NULL;
 	for (tries = 0; r == 1 && tries < SS_GET_TRIES; tries++) {
+		if (tries) {
+			ck_error_clear(err);
+			nap(ss, pause);
+			pause *= 2;
+		}
 		if (search_send(ss, server, &c, err))
 			return -1;
 		r = search_collect(ss, &c, unlocked, locked, err);
@@ -929,8 +959,37 @@ static int secret_send(struct ss *ss, const char *path, struct call *c,
 }
 
 /*
- * Collect a secret into out, decrypted.  Releases c.  Returns 0, 1 when
- * the item was deleted since we asked (err clear), or -1 with err.
+ * Release c, a GetSecret call, wiping on a plain session the secret in its
+ * reply if one came: every exit of a get that sent one ends here, whether
+ * or not secret_collect() read it.  A reply already received but not yet
+ * handed to c is taken first, without waiting, so that it is wiped too.
+ */
+static void secret_call_release(struct ss *ss, struct call *c)
+{
+	const void *value = NULL;
+	size_t len = 0;
+	int r;
+
+	while (c->slot && !c->done && sd_bus_process(ss->bus, NULL) > 0)
+		;
+	if (c->reply && !ss->crypt.ready) {	/* plain text sits in the message */
+		r = sd_bus_message_rewind(c->reply, 1);
+		if (r >= 0)
+			r = sd_bus_message_enter_container(c->reply, 'r', "oayays");
+		if (r >= 0)
+			r = sd_bus_message_skip(c->reply, "oay");
+		if (r >= 0)
+			r = sd_bus_message_read_array(c->reply, 'y', &value, &len);
+		if (r >= 0 && value)
+			secure_wipe((void *)value, len);
+	}
+	call_release(c);
+}
+
+/*
+ * Collect a secret into out, decrypted.  Releases c (secret_call_release()).
+ * Returns 0, 1 when the item was deleted since we asked (err clear), or -1
+ * with err.
  */
 static int secret_collect(struct ss *ss, struct call *c, struct secret *out,
 			  struct ck_error *err)
@@ -966,9 +1025,7 @@ static int secret_collect(struct ss *ss, struct call *c, struct secret *out,
 	else
 		ret = 0;
 out:
-	if (value && !ss->crypt.ready)	/* plain text sat in the message */
-		secure_wipe((void *)value, vlen);
-	call_release(c);
+	secret_call_release(ss, c);
 	return ret;
 }
 
@@ -1052,7 +1109,7 @@ static int get_once(struct ss *ss, const char *server, const char *what,
 	}
 	ret = 0;
 out:
-	call_release(&secret_call);
+	secret_call_release(ss, &secret_call);	/* sent with GetAll, maybe answered */
 	batch_release(&batch);
 	strv_free(unlocked);
 	strv_free(locked);
