@@ -21,7 +21,8 @@ test_pkgs=(
 	dbus dbus-user-session gnome-keyring libsecret-tools
 	golang-docker-credential-helpers amazon-ecr-credential-helper
 	docker-registry skopeo pass keyutils gnupg hyperfine
-	python3 python3-botocore apache2-utils openssl ca-certificates curl
+	python3 python3-botocore python3-dbus python3-gi apache2-utils openssl
+	ca-certificates curl
 	dpkg-dev debhelper rpm lintian man-db groff-base bsdextrautils
 )
 # The docker CLI may come from elsewhere (docker's own packages, a static
