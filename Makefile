@@ -64,7 +64,9 @@ ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS)
 ALL_CPPFLAGS = -Iinclude -DCREDKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_LDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
 
-COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c))
+# common/ and include/ are grouped by family (stores/, aws/, tokens/, ...).
+HEADERS    := $(wildcard include/*.h include/*/*.h)
+COMMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard common/*.c common/*/*.c))
 LIB        := $(BUILD)/libcredkit.a
 PROGRAMS   := $(HELPERS:%=$(OUT)/docker-credential-%)
 MINT_PROGRAMS := $(MINTERS:%=$(LIBEXEC_OUT)/docker-credential-%-mint)
@@ -77,12 +79,12 @@ PKGS_UNIT   = $(PKGS_ALL)
 
 all: $(PROGRAMS) $(MINT_PROGRAMS)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h) | $$(@D)/.
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -c -o $@ $<
+$(BUILD)/%.o: %.c $(HEADERS) | $$(@D)/.
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Only the unit tests see the test headers (check.h, cases.h).
-$(BUILD)/tests/unit/%.o: tests/unit/%.c $(wildcard include/*.h) | $$(@D)/.
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -MMD -c -o $@ $<
+$(BUILD)/tests/unit/%.o: tests/unit/%.c $(HEADERS) | $$(@D)/.
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
 	rm -f $@

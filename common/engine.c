@@ -29,7 +29,7 @@
 
 #include "engine.h"
 #include "registry.h"
-#include "store.h"
+#include "stores/store.h"
 
 #ifndef CREDKIT_VERSION
 #define CREDKIT_VERSION "0.0.0"

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ecr.h"
+#include "aws/ecr.h"
 #include "engine.h"
 
 #define MINT_NAME	"docker-credential-ecr-login-mint"

@@ -4,7 +4,7 @@
  * headless hosts and CI agents: nothing on disk, no daemon, gone at reboot.
  */
 #include "engine.h"
-#include "keyctl.h"
+#include "stores/keyctl.h"
 
 static const struct helper keyctl = {
 	.name = "keyctl",

@@ -5,7 +5,7 @@
  * same name.
  */
 #include "engine.h"
-#include "pass.h"
+#include "stores/pass.h"
 
 static const struct helper pass = {
 	.name = "pass",

@@ -5,7 +5,7 @@
  * in the same items as the Go helper of the same name.
  */
 #include "engine.h"
-#include "secretservice.h"
+#include "stores/secretservice.h"
 
 static const struct helper secretservice = {
 	.name = "secretservice",

@@ -26,7 +26,7 @@
 
 #include <jansson.h>
 
-#include "awscreds.h"
+#include "aws/awscreds.h"
 #include "cases.h"
 #include "check.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_ecr.c - ECR host matching, settings, cache keys, token ages, the
- * token cache and its lock (common/ecr.c), without any network.
+ * token cache and its lock (common/aws/ecr.c), without any network.
  *
  * Usage: test_ecr [FILE...]	(FILEs are ignored: the cases are below)
  *
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ecr.h"
+#include "aws/ecr.h"
 
 static const struct {
 	const char *server;

@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "keyctl.h"
+#include "stores/keyctl.h"
 
 #define PART_MAX 32767
 /*

@@ -47,7 +47,7 @@
 
 #include "cases.h"
 #include "check.h"
-#include "sigv4.h"
+#include "aws/sigv4.h"
 
 #define SUITE_KEY_ID "AKIDEXAMPLE"
 #define SUITE_SECRET "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"

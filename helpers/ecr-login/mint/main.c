@@ -14,9 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "awscreds.h"
-#include "awsnet.h"
-#include "ecr.h"
+#include "aws/awscreds.h"
+#include "aws/awsnet.h"
+#include "aws/ecr.h"
 #include "engine.h"
 
 struct mint {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pass.h - the pass backend (see common/pass.c).
+ * pass.h - the pass backend (see common/stores/pass.c).
  */
 #ifndef CREDKIT_PASS_H
 #define CREDKIT_PASS_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * awscreds.c - the local part of the AWS credential chain.  See
- * include/awscreds.h for the order of the sources and what is promised.
+ * include/aws/awscreds.h for the order of the sources and what is promised.
  *
  * The shared files are INI as botocore reads them (Python's configparser):
  * "[section]" headers, "key = value" or "key: value" lines, comments
@@ -34,7 +34,7 @@
 
 #include <jansson.h>
 
-#include "awscreds.h"
+#include "aws/awscreds.h"
 #include "child.h"
 #include "config.h"
 

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "ecr.h"
-#include "keyctl.h"
+#include "aws/ecr.h"
+#include "stores/keyctl.h"
 #include "registry.h"
 
 /*

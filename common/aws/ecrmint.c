@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "awscreds.h"
-#include "awsnet.h"
+#include "aws/awscreds.h"
+#include "aws/awsnet.h"
 #include "config.h"
-#include "ecr.h"
-#include "http.h"
+#include "aws/ecr.h"
+#include "tokens/http.h"
 
 #define ATTEMPTS	3	/* the SDKs' standard retry mode */
 #define ANSWER_MAX	(256 * 1024)

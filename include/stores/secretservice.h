@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * secretservice.h - the Secret Service backend (see common/secretservice.c).
+ * secretservice.h - the Secret Service backend (see common/stores/secretservice.c).
  */
 #ifndef CREDKIT_SECRETSERVICE_H
 #define CREDKIT_SECRETSERVICE_H

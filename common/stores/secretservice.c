@@ -44,8 +44,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "secretservice.h"
-#include "sscrypt.h"
+#include "stores/secretservice.h"
+#include "stores/sscrypt.h"
 
 #define SS_DEST		"org.freedesktop.secrets"
 #define SS_PATH		"/org/freedesktop/secrets"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sigv4.c - AWS Signature Version 4.  See include/sigv4.h.
+ * sigv4.c - AWS Signature Version 4.  See include/aws/sigv4.h.
  *
  * What it is for: so that docker-credential-ecr-login can call ECR and STS
  * with a key pair, the request it will send is reduced to AWS's canonical
@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "secret.h"
-#include "sigv4.h"
+#include "aws/sigv4.h"
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define SCOPE_END "aws4_request"

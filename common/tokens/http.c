@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "tokens/http.h"
 
 #define DEFAULT_MAX		(1024 * 1024)
 #define CONNECT_MAX_MS		3000

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * keyctl.h - the Linux kernel keyring backend (see common/keyctl.c).
+ * keyctl.h - the Linux kernel keyring backend (see common/stores/keyctl.c).
  *
  * Entries live in credkit's own keyring inside the keyring that
  * CREDKIT_KEYRING names: "persistent" (the default), "user" or "session".

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sscrypt.c - Secret Service transport encryption.  See include/sscrypt.h.
+ * sscrypt.c - Secret Service transport encryption.  See include/stores/sscrypt.h.
  *
  * The group is the second Oakley group of RFC 2409 (1024-bit MODP, g = 2),
  * which the Secret Service specification names for this algorithm.
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "sscrypt.h"
+#include "stores/sscrypt.h"
 
 static const char rfc2409_prime_1024[] =
 	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"

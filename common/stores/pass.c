@@ -49,7 +49,7 @@
 #include <openssl/evp.h>
 
 #include "child.h"
-#include "pass.h"
+#include "stores/pass.h"
 
 #define PASS_FOLDER	"docker-credential-helpers"
 

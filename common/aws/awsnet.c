@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "awsnet.h"
+#include "aws/awsnet.h"
 #include "config.h"
-#include "http.h"
-#include "sigv4.h"
+#include "tokens/http.h"
+#include "aws/sigv4.h"
 
 #define STS_TIMEOUT_MS		5000
 #define CONTAINER_TIMEOUT_MS	2000

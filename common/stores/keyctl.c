@@ -43,7 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "keyctl.h"
+#include "stores/keyctl.h"
 
 #define RING_NAME	"credkit"
 #define ENTRY_PREFIX	"credkit:"

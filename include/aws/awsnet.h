@@ -12,9 +12,9 @@
 
 #include <stddef.h>
 
-#include "awscreds.h"
+#include "aws/awscreds.h"
 #include "error.h"
-#include "http.h"
+#include "tokens/http.h"
 
 struct aws_chain {		/* what to resolve; all borrowed */
 	const char *profile;	/* NULL: AWS_PROFILE, else "default"; set, it

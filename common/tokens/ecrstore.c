@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "child.h"
-#include "ecr.h"
-#include "store.h"
+#include "aws/ecr.h"
+#include "stores/store.h"
 
 #define HELPER_TIMEOUT_MS	5000
 #define HELPER_OUTPUT_MAX	(1024 * 1024)

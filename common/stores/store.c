@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store.c - choosing the suite's store, and explaining the choice.  See
- * include/store.h.
+ * include/stores/store.h.
  */
 #include <errno.h>
 #include <linux/keyctl.h>
@@ -16,7 +16,7 @@
 
 #include "child.h"
 #include "config.h"
-#include "store.h"
+#include "stores/store.h"
 
 /* How long the Secret Service gets to answer a probe (it bounds itself). */
 #define PROBE_MS 2500
