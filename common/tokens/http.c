@@ -212,6 +212,8 @@ int http_do(const struct http_request *req, struct http_response *resp,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	if (req->no_proxy)
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (ca)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (cadir && *cadir)
