@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "aws/awsnet.h"
+#include "aws/partition.h"
 #include "config.h"
 #include "tokens/http.h"
 #include "aws/sigv4.h"
@@ -238,7 +239,10 @@ struct sts_call {
 	const char *why;		/* for messages: "profile dev" */
 };
 
-/* The region STS is asked in: the profile's, else the registry's. */
+/*
+ * The region STS is asked in: the profile's, else the registry's.  Its
+ * partition (partition.c) gives STS's domain.
+ */
 static void sts_region(const struct aws_chain *c, char *buf, size_t size)
 {
 	if (aws_region(c->profile, buf, size, NULL) != 1)
@@ -253,11 +257,11 @@ static int sts_endpoint(const char *region, struct aws_endpoint *e, struct ck_er
 	if (!set)
 		set = config_env("AWS_ENDPOINT_URL");
 	if (!set) {
-		if (*region)
-			snprintf(url, sizeof(url), "https://sts.%s.%s", region,
-				 strncmp(region, "cn-", 3) ? "amazonaws.com" : "amazonaws.com.cn");
-		else
+		/* No region: the global endpoint, of the aws partition. */
+		if (!*region)
 			snprintf(url, sizeof(url), "https://sts.amazonaws.com");
+		else if (aws_partition_url("sts", region, url, sizeof(url)))
+			return ck_error(err, CK_BAD_INPUT, "the region %.64s is too long", region);
 		set = url;
 	}
 	return aws_endpoint_parse(set, e, err);
@@ -669,7 +673,7 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	       struct ck_error *err)
 {
 	char session[256], start[1024], region[64], account[64], role[256], path[4096];
-	char url[2048], *acct = NULL, *rname = NULL, source[512];
+	char url[2048], host[256], *acct = NULL, *rname = NULL, source[512];
 	struct secret text = SECRET_INIT, line = SECRET_INIT;
 	struct http_response a = HTTP_RESPONSE_INIT;
 	const char *portal = config_env("AWS_ENDPOINT_URL_SSO"), *token, *expires;
@@ -718,12 +722,12 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	rname = curl_easy_escape(NULL, role, 0);
 	if (!acct || !rname)
 		goto out;
-	if (portal)
-		snprintf(url, sizeof(url), "%s/federation/credentials?account_id=%s&role_name=%s",
-			 portal, acct, rname);
-	else
-		snprintf(url, sizeof(url), "https://portal.sso.%s.amazonaws.com/federation/"
-			 "credentials?account_id=%s&role_name=%s", region, acct, rname);
+	if (!portal && aws_partition_url("portal.sso", region, host, sizeof(host))) {
+		ck_error(err, CK_BAD_INPUT, "AWS profile %s: sso_region is too long", profile);
+		goto out;
+	}
+	snprintf(url, sizeof(url), "%s/federation/credentials?account_id=%s&role_name=%s",
+		 portal ? portal : host, acct, rname);
 	{
 		struct http_request req = {
 			.method = "GET", .url = url, .headers = lines, .ca_file = c->ca_file,
