@@ -846,6 +846,7 @@ part_answer() {
 	t_fails "a 500, then a try that times out: the 500's words are kept" \
 		"no (answer|token) from ECR.*last answer.*HTTP 500.*ServerException: We encountered an internal error" \
 		"$REG"
+	printf '#   %s\n' "$OUT"
 	aws_mock_reset
 	aws_mock_set '{"ecr": {"sequence": [500, 500, "hang"]}}'
 	printf '{"ecr": {"timeout_ms": 2000}}\n' >"$CREDKIT_CONFIG"
