@@ -835,6 +835,7 @@ part_skew() {
 	aws_mock_set '{"clock": {"skew_s": 600, "step_s": 600}}'
 	t_fails "a clock still off after the retry: the error says by how much" \
 		"Signature expired.*the local clock is 1[12][0-9][0-9] s behind the service's" "$REG"
+	printf '#   %s\n' "$OUT"
 	t_calls "one retry, no more" 2
 	t_eq "no signature was wrong" "$(calls bad_signature)" 0
 }

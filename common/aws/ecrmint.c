@@ -219,6 +219,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		}
 		ret = -1;
 		api_error(&a, why, sizeof(why));
+		aws_skew_note(&a, why, sizeof(why));
 		if (a.status >= 500)
 			ck_error(err, CK_UNAVAILABLE, "%s at %s failed (HTTP %ld): %s", what,
 				 e.host, a.status, why);
