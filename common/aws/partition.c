@@ -8,11 +8,13 @@
 #include "aws/partition.h"
 
 /*
- * From the SDKs' partitions.json (regionRegex, outputs.dnsSuffix), in its
- * order; aws-eusc (the European Sovereign Cloud) from the SDKs' newer
- * data.  The "aws" pattern is ^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$,
- * which no other partition's region matches ("us-gov-west-1" has a '-'
- * where \w+ stops).
+ * From the SDKs' partitions.json (regionRegex, outputs.dnsSuffix): botocore's
+ * and the Go SDK v2's, and for aws-eusc (the European Sovereign Cloud,
+ * ^eusc\-(de)\-\w+\-\d+$) the JS SDK v3's, newer.  The "aws" pattern is
+ * ^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$, which no other partition's
+ * region matches ("us-gov-west-1" has a '-' where \w+ stops).  The SDKs'
+ * dualStackDnsSuffix (api.aws, ...) is for API endpoints, which credkit
+ * does not use; ECR's registries have their own dual-stack domains.
  */
 static const struct aws_partition partitions[] = {
 	{ "aws", "us|eu|ap|sa|ca|me|af|il|mx", "amazonaws.com", "on.aws" },
