@@ -53,7 +53,9 @@ DNS.1 = localhost"
 		api.ecr.us-west-2.amazonaws.com api.ecr-public.us-east-1.amazonaws.com \
 		sts.amazonaws.com sts.us-east-1.amazonaws.com sts.eu-west-1.amazonaws.com \
 		sts.us-west-2.amazonaws.com portal.sso.us-east-1.amazonaws.com \
-		ecr-fips.us-east-1.amazonaws.com api.ecr.cn-north-1.amazonaws.com.cn; do
+		ecr-fips.us-east-1.amazonaws.com api.ecr.cn-north-1.amazonaws.com.cn \
+		sts.us-iso-east-1.c2s.ic.gov api.ecr.us-iso-east-1.c2s.ic.gov \
+		portal.sso.us-iso-east-1.c2s.ic.gov; do
 		n=$((n + 1))
 		names+=$'\n'"DNS.$n = $name"
 	done

@@ -43,6 +43,11 @@
 #             hashed directory, without parsing the whole bundle file
 #   settings  registry aliases of the settings file, per-registry profile,
 #             AWS_ENDPOINT_URL and the services' own, malformed settings
+#   partition a registry of another partition (aws-iso here) has its STS,
+#             IAM Identity Center and ECR hosts in that partition's domain
+#   skew      a clock 10 min off: one retry with the offset of the answer's
+#             Date; when that fails too, the error says how far off it is
+#   answer    a 500 then a try that times out: the error keeps the 500's text
 #   docker    the docker CLI's credHelpers on an alias of a TLS registry
 #             whose password is the minted token: docker login needs no
 #             password, config.json holds none; skopeo reads through it
@@ -66,7 +71,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 SELF=$here/t-ecr.sh
 PARTS="mock hosts cache identity refresh flight errors sources roles sso container fallback
-	proxy trust settings docker"
+	proxy trust settings docker partition skew answer"
 PARTS="$PARTS endpoints imds"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ecr-login
@@ -774,6 +779,88 @@ part_docker() {
 	t_eq "docker logout works" "$?" 0
 	ecr list
 	t_eq "and drops the token" "$OUT" "{}"
+}
+
+# --- partitions, clock skew, the last answer -------------------------------------
+
+# host_of SERVICE: the Host header of the mock's last call to SERVICE.
+host_of() {
+	aws_mock_calls | /usr/bin/python3 -c 'import json, sys
+log = [c for c in json.load(sys.stdin)["log"] if c["service"] == sys.argv[1]]
+print(log[-1]["host"] if log else "-")' "$1"
+}
+
+part_partition() {
+	local later
+	env_keys
+	printf '{"ecr": {"registries": {"iso.example.com": {"account": "123456789012", "region": "us-iso-east-1", "role_arn": "arn:aws-iso:iam::123456789012:role/pull"}}}}\n' \
+		>"$CREDKIT_CONFIG"
+	(
+		# The real host names, through the mock's CONNECT proxy.
+		unset AWS_ENDPOINT_URL_ECR AWS_ENDPOINT_URL_STS AWS_ENDPOINT_URL_SSO
+		export HTTPS_PROXY=$MOCK_PROXY
+		ecr get iso.example.com
+		t_eq "aws-iso: a registry there gets a token" "$RC $(calls sts) $(calls ecr)" "0 1 1"
+		t_eq "STS in the partition's domain" "$(host_of sts)" sts.us-iso-east-1.c2s.ic.gov
+		t_eq "ECR in the partition's domain" "$(host_of ecr)" api.ecr.us-iso-east-1.c2s.ic.gov
+
+		unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+		export AWS_EC2_METADATA_DISABLED=true AWS_PROFILE=iso
+		printf '{}\n' >"$CREDKIT_CONFIG"
+		later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+		mkdir -p "$HOME/.aws"
+		printf '[profile iso]\nsso_start_url = https://iso.example/start\nsso_region = us-iso-east-1\nsso_account_id = 123456789012\nsso_role_name = ECRPull\n' \
+			>"$HOME/.aws/config"
+		aws_mock_set '{"sso_tokens": ["sso-bearer-iso"]}'
+		sso_cache https://iso.example/start sso-bearer-iso "$later"
+		ecr get 123456789012.dkr.ecr.us-iso-east-1.c2s.ic.gov
+		t_eq "an aws-iso registry through IAM Identity Center" "$RC $(calls sso)" "0 1"
+		t_eq "the portal in the partition's domain" "$(host_of sso)" \
+			portal.sso.us-iso-east-1.c2s.ic.gov
+	)
+	t_eq "every signature was right" "$(calls bad_signature)" 0
+}
+
+part_skew() {
+	env_keys
+	# The service's clock 10 min ahead of ours, its Date header saying so.
+	aws_mock_set '{"clock": {"skew_s": 600}}'
+	t_get "a clock 10 min off: one retry with the Date's offset" "$REG" \
+		"$(pw 2 "$MOCK_ENV_KEY_ID")"
+	t_calls "two calls" 2
+	ecr erase "$REG"
+	# The same through STS (a role of the settings): XML, SignatureDoesNotMatch.
+	printf '{"ecr": {"role_arn": "arn:aws:iam::123456789012:role/pull"}}\n' >"$CREDKIT_CONFIG"
+	aws_mock_reset
+	aws_mock_set '{"clock": {"skew_s": -600}}'
+	ecr get "$REG"
+	t_eq "STS and ECR: a clock 10 min ahead, one retry in all" \
+		"$RC $(calls sts) $(calls ecr)" "0 2 1"
+	ecr erase "$REG"
+	printf '{}\n' >"$CREDKIT_CONFIG"
+	# A service whose clock runs away: the retry fails too.
+	aws_mock_reset
+	aws_mock_set '{"clock": {"skew_s": 600, "step_s": 600}}'
+	t_fails "a clock still off after the retry: the error says by how much" \
+		"Signature expired.*the local clock is 1[12][0-9][0-9] s behind the service's" "$REG"
+	printf '#   %s\n' "$OUT"
+	t_calls "one retry, no more" 2
+	t_eq "no signature was wrong" "$(calls bad_signature)" 0
+}
+
+part_answer() {
+	env_keys
+	printf '{"ecr": {"timeout_ms": 1000}}\n' >"$CREDKIT_CONFIG"
+	aws_mock_set '{"ecr": {"sequence": [500, "hang"]}}'
+	t_fails "a 500, then a try that times out: the 500's words are kept" \
+		"no (answer|token) from ECR.*last answer.*HTTP 500.*ServerException: We encountered an internal error" \
+		"$REG"
+	printf '#   %s\n' "$OUT"
+	aws_mock_reset
+	aws_mock_set '{"ecr": {"sequence": [500, 500, "hang"]}}'
+	printf '{"ecr": {"timeout_ms": 2000}}\n' >"$CREDKIT_CONFIG"
+	t_fails "and after two" "no (answer|token) from ECR.*last answer.*HTTP 500" "$REG"
+	t_calls "three tries, as before" 3
 }
 
 # --- container and instance metadata endpoints --------------------------------

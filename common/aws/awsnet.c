@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "aws/awsnet.h"
+#include "aws/partition.h"
 #include "config.h"
 #include "tokens/http.h"
 #include "aws/sigv4.h"
@@ -94,6 +95,53 @@ out:
 	return ret;
 }
 
+/*
+ * The error codes of a request refused for its time, as the AWS SDKs list
+ * them (JS v3's CLOCK_SKEW_ERROR_CODES, the Java and .NET SDKs'): ECR says
+ * InvalidSignatureException "Signature expired", STS SignatureDoesNotMatch.
+ */
+static const char *const skew_codes[] = {
+	"AuthFailure", "InvalidSignatureException", "RequestExpired",
+	"RequestInTheFuture", "RequestTimeTooSkewed", "SignatureDoesNotMatch",
+};
+
+/*
+ * AWS refuses a signature dated more than 5 min from its clock; a Date
+ * less than 4 min from ours did not make it refuse (4, not 5: the answer's
+ * time in transit and the Date header's 1 s grain are margin).
+ */
+#define SKEW_MIN_S	240
+
+/* Seconds to add to time(NULL) to sign: learnt from a service's Date. */
+static long clock_offset;
+
+long aws_clock_skew(const struct http_response *a)
+{
+	long skew;
+	size_t i;
+
+	if ((a->status != 400 && a->status != 403) || !a->date || !a->body.buf)
+		return 0;
+	skew = (long)(a->date - time(NULL));
+	if (skew > -SKEW_MIN_S && skew < SKEW_MIN_S)
+		return 0;
+	for (i = 0; i < sizeof(skew_codes) / sizeof(skew_codes[0]); i++)
+		if (strstr(a->body.buf, skew_codes[i]))
+			return skew;
+	return 0;
+}
+
+void aws_skew_note(const struct http_response *a, char *why, size_t size)
+{
+	long skew = aws_clock_skew(a);
+	size_t n = strlen(why);
+
+	if (skew && n < size)
+		snprintf(why + n, size - n, " (the local clock is %ld s %s the service's: "
+			 "set it right, e.g. with NTP)", skew > 0 ? skew : -skew,
+			 skew > 0 ? "behind" : "ahead of");
+}
+
 int aws_signed_post(const struct aws_endpoint *e, const char *service,
 		    const char *region, const struct aws_creds *cred,
 		    const char *const *headers, const void *body, size_t len,
@@ -110,29 +158,36 @@ int aws_signed_post(const struct aws_endpoint *e, const char *service,
 	struct sigv4_signed s = SIGV4_SIGNED_INIT;
 	struct http_request req = {
 		.method = "POST", .url = e->url, .body = body, .body_len = len,
-		.ca_file = ca_file, .timeout_ms = timeout_ms, .max_response = ANSWER_MAX,
-		.what = what,
+		.ca_file = ca_file, .max_response = ANSWER_MAX, .what = what,
 	};
 	const char *lines[16];
 	char host_line[sizeof(e->host) + 8];
-	size_t i, n = 0;
-	int ret;
+	long deadline = aws_now_ms() + timeout_ms, skew;
+	size_t i, n;
+	int tries, ret;
 
-	if (timeout_ms <= 0)
-		return ck_error(err, CK_UNAVAILABLE, "no time left to ask %s", what);
-	if (sigv4_sign(&sr, &sc, region, service, time(NULL), &s, err))
-		return -1;
 	snprintf(host_line, sizeof(host_line), "Host: %s", e->host);
-	lines[n++] = host_line;
-	for (i = 0; headers && headers[i] && n < 11; i++)
-		lines[n++] = headers[i];
-	for (i = 0; s.headers[i]; i++)
-		lines[n++] = s.headers[i];
-	lines[n] = NULL;
-	req.headers = lines;
-	ret = http_do(&req, resp, err);
-	sigv4_signed_release(&s);
-	return ret;
+	/* A second try only when the first was refused for the clock. */
+	for (tries = 0;; tries++) {
+		if ((req.timeout_ms = aws_ms_left(deadline)) <= 0)
+			return ck_error(err, CK_UNAVAILABLE, "no time left to ask %s", what);
+		if (sigv4_sign(&sr, &sc, region, service, time(NULL) + clock_offset, &s, err))
+			return -1;
+		n = 0;
+		lines[n++] = host_line;
+		for (i = 0; headers && headers[i] && n < 11; i++)
+			lines[n++] = headers[i];
+		for (i = 0; s.headers[i]; i++)
+			lines[n++] = s.headers[i];
+		lines[n] = NULL;
+		req.headers = lines;
+		ret = http_do(&req, resp, err);
+		sigv4_signed_release(&s);
+		skew = ret ? 0 : aws_clock_skew(resp);
+		if (tries || !skew || skew == clock_offset)
+			return ret;
+		clock_offset = skew;	/* as the SDKs do: signed on its clock */
+	}
 }
 
 /* --- a few elements of an XML answer -------------------------------------- */
@@ -241,7 +296,10 @@ struct sts_call {
 	const char *why;		/* for messages: "profile dev" */
 };
 
-/* The region STS is asked in: the profile's, else the registry's. */
+/*
+ * The region STS is asked in: the profile's, else the registry's.  Its
+ * partition (partition.c) gives STS's domain.
+ */
 static void sts_region(const struct aws_chain *c, char *buf, size_t size)
 {
 	if (aws_region(c->profile, buf, size, NULL) != 1)
@@ -256,11 +314,11 @@ static int sts_endpoint(const char *region, struct aws_endpoint *e, struct ck_er
 	if (!set)
 		set = config_env("AWS_ENDPOINT_URL");
 	if (!set) {
-		if (*region)
-			snprintf(url, sizeof(url), "https://sts.%s.%s", region,
-				 strncmp(region, "cn-", 3) ? "amazonaws.com" : "amazonaws.com.cn");
-		else
+		/* No region: the global endpoint, of the aws partition. */
+		if (!*region)
 			snprintf(url, sizeof(url), "https://sts.amazonaws.com");
+		else if (aws_partition_url("sts", region, url, sizeof(url)))
+			return ck_error(err, CK_BAD_INPUT, "the region %.64s is too long", region);
 		set = url;
 	}
 	return aws_endpoint_parse(set, e, err);
@@ -337,6 +395,7 @@ static int sts(const struct aws_chain *c, const struct sts_call *call,
 	}
 	if (a.status != 200) {
 		xml_error(&a, why, sizeof(why));
+		aws_skew_note(&a, why, sizeof(why));
 		ck_error(err, a.status >= 500 ? CK_UNAVAILABLE : CK_FAILED,
 			 "AWS STS %s for %.300s (%s) was refused: %s", call->action,
 			 call->role_arn, call->why, why);
@@ -803,7 +862,7 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	       struct ck_error *err)
 {
 	char session[256], start[1024], region[64], account[64], role[256], path[4096];
-	char url[2048], *acct = NULL, *rname = NULL, source[512];
+	char url[2048], host[256], *acct = NULL, *rname = NULL, source[512];
 	struct secret text = SECRET_INIT, line = SECRET_INIT;
 	struct http_response a = HTTP_RESPONSE_INIT;
 	const char *portal = config_env("AWS_ENDPOINT_URL_SSO"), *token, *expires;
@@ -852,12 +911,12 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	rname = curl_easy_escape(NULL, role, 0);
 	if (!acct || !rname)
 		goto out;
-	if (portal)
-		snprintf(url, sizeof(url), "%s/federation/credentials?account_id=%s&role_name=%s",
-			 portal, acct, rname);
-	else
-		snprintf(url, sizeof(url), "https://portal.sso.%s.amazonaws.com/federation/"
-			 "credentials?account_id=%s&role_name=%s", region, acct, rname);
+	if (!portal && aws_partition_url("portal.sso", region, host, sizeof(host))) {
+		ck_error(err, CK_BAD_INPUT, "AWS profile %s: sso_region is too long", profile);
+		goto out;
+	}
+	snprintf(url, sizeof(url), "%s/federation/credentials?account_id=%s&role_name=%s",
+		 portal ? portal : host, acct, rname);
 	{
 		struct http_request req = {
 			.method = "GET", .url = url, .headers = lines, .ca_file = c->ca_file,

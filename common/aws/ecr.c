@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "aws/ecr.h"
+#include "aws/partition.h"
 #include "stores/keyctl.h"
 #include "registry.h"
 
@@ -33,21 +34,9 @@
  *
  * matched by hand: regcomp() alone costs half a millisecond, a sixth of a
  * cached get.  A region holds no '.', so it ends at the first one after it.
+ * The domains are partition.c's (each partition's DNS suffix and ECR
+ * dual-stack domain), and so is the API domain a host's token comes from.
  */
-static const struct {
-	const char *registry, *api;	/* domain of the registry, of the API */
-} domains[] = {
-	{ "amazonaws.com", "amazonaws.com" },
-	{ "amazonaws.com.cn", "amazonaws.com.cn" },
-	{ "amazonaws.eu", "amazonaws.eu" },
-	{ "on.aws", "amazonaws.com" },			/* dual-stack */
-	{ "on.amazonwebservices.com.cn", "amazonaws.com.cn" },
-	{ "sc2s.sgov.gov", "sc2s.sgov.gov" },
-	{ "c2s.ic.gov", "c2s.ic.gov" },
-	{ "cloud.adc-e.uk", "cloud.adc-e.uk" },
-	{ "csp.hci.ic.gov", "csp.hci.ic.gov" },
-};
-
 static const char *const public_hosts[] = { "public.ecr.aws", "ecr-public.aws.com" };
 
 static int is_alnum(char c)
@@ -70,6 +59,7 @@ static int skip(const char **s, const char *word)
 static int match_private(const char *host, struct ecr_registry *r)
 {
 	const char *p = host, *region;
+	const struct aws_partition *part;
 	size_t i, n;
 	int fips;
 
@@ -90,16 +80,13 @@ static int match_private(const char *host, struct ecr_registry *r)
 	n = (size_t)(p - region);
 	if (*p++ != '.' || n >= sizeof(r->region))
 		return 0;
-	for (i = 0; i < sizeof(domains) / sizeof(domains[0]); i++)
-		if (!strcmp(p, domains[i].registry))
-			break;
-	if (i == sizeof(domains) / sizeof(domains[0]))
+	if (!(part = aws_partition_of_domain(p)))
 		return 0;
 	memcpy(r->account, host, 12);
 	r->account[12] = '\0';
 	memcpy(r->region, region, n);
 	r->region[n] = '\0';
-	snprintf(r->suffix, sizeof(r->suffix), "%s", domains[i].api);
+	snprintf(r->suffix, sizeof(r->suffix), "%s", part->dns_suffix);
 	r->fips = fips;
 	return 1;
 }
@@ -215,8 +202,7 @@ static int take_alias(json_t *obj, struct ecr_registry *r, const char *where,
 		return ck_error(err, CK_BAD_INPUT,
 				"%s: %s needs \"account\" (12 digits) and \"region\"", path, where);
 	r->fips = json_is_true(json_object_get(obj, "fips"));
-	snprintf(r->suffix, sizeof(r->suffix), "%s",
-		 strncmp(r->region, "cn-", 3) ? "amazonaws.com" : "amazonaws.com.cn");
+	snprintf(r->suffix, sizeof(r->suffix), "%s", aws_partition_of(r->region)->dns_suffix);
 	return 1;
 }
 

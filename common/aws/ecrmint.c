@@ -166,6 +166,21 @@ static int retryable(long status, const struct http_response *a)
 	       (status == 400 && a->body.buf && strstr(a->body.buf, "Throttling"));
 }
 
+/*
+ * A later try that got no answer (a timeout, no connection) says so in err;
+ * the service's last real answer, last (its error, "" if none), goes with
+ * it: the 500's words matter more than the time-out after them.
+ */
+static void keep_last(struct ck_error *err, const char *last)
+{
+	char now[sizeof(err->msg)];
+
+	if (!*last)
+		return;
+	snprintf(now, sizeof(now), "%s", err->msg);
+	ck_error(err, err->kind, "%s; the last answer before: %s", now, last);
+}
+
 int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		  long deadline_ms, struct ecr_token *t, struct ck_error *err)
 {
@@ -178,7 +193,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 	const char *what = r->public ? "ECR Public" : "ECR";
 	struct aws_endpoint e;
 	struct http_response a = HTTP_RESPONSE_INIT;
-	char why[512];
+	char why[512], last[sizeof(err->msg)] = "";
 	int attempt, ret = -1;
 
 	ecr_token_release(t);
@@ -188,19 +203,23 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		if (aws_ms_left(deadline_ms) <= 0) {
 			ck_error(err, CK_UNAVAILABLE, "no token from %s at %s within the time "
 				 "allowed (%ld ms)", what, e.host, r->timeout_ms);
+			keep_last(err, last);
 			break;
 		}
 		ret = aws_signed_post(&e, r->public ? "ecr-public" : "ecr", r->region, cred,
 				      headers, "{}", 2, aws_ms_left(deadline_ms),
 				      config_env("AWS_CA_BUNDLE"), what, &a, err);
-		if (ret)
+		if (ret) {
+			keep_last(err, last);
 			break;
+		}
 		if (a.status == 200) {
 			ret = take_answer(r, &a, t, err);
 			break;
 		}
 		ret = -1;
 		api_error(&a, why, sizeof(why));
+		aws_skew_note(&a, why, sizeof(why));
 		if (a.status >= 500)
 			ck_error(err, CK_UNAVAILABLE, "%s at %s failed (HTTP %ld): %s", what,
 				 e.host, a.status, why);
@@ -210,6 +229,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		if (!retryable(a.status, &a) || attempt == ATTEMPTS ||
 		    aws_ms_left(deadline_ms) < 200)
 			break;
+		snprintf(last, sizeof(last), "%s", err->msg);
 		usleep(50000u << attempt);	/* 100 ms, then 200 ms */
 	}
 	http_response_release(&a);

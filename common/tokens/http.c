@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tokens/http.h"
 
@@ -50,6 +51,24 @@ static size_t take(char *data, size_t size, size_t n, void *arg)
 	memcpy(s->body->buf + s->body->len, data, len);
 	s->body->len += len;
 	s->body->buf[s->body->len] = '\0';
+	return len;
+}
+
+/* Keep the Date header (the service's clock; the last one, past a 100). */
+static size_t take_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct http_response *resp = arg;
+	size_t len = size * n;
+	char date[64];
+	time_t t;
+
+	if (len > 5 && len - 5 < sizeof(date) && !strncasecmp(data, "Date:", 5)) {
+		memcpy(date, data + 5, len - 5);
+		date[len - 5] = '\0';
+		date[strcspn(date, "\r\n")] = '\0';
+		if ((t = curl_getdate(date, NULL)) > 0)
+			resp->date = t;
+	}
 	return len;
 }
 
@@ -212,6 +231,8 @@ int http_do(const struct http_request *req, struct http_response *resp,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, detail);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, take_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
 	if (req->no_proxy)
 		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (ca)
@@ -254,4 +275,5 @@ void http_response_release(struct http_response *resp)
 	secret_release(&resp->body);
 	resp->status = 0;
 	resp->content_type[0] = '\0';
+	resp->date = 0;
 }

@@ -68,12 +68,26 @@ int aws_endpoint_parse(const char *url, struct aws_endpoint *e, struct ck_error 
  * POST body[len] to e, with headers (NULL-terminated "Name: value" lines,
  * all signed) and a Host header, signed with SigV4 for service and region
  * with cred, within timeout_ms.  As http_do(): 0 once an answer came.
+ * Refused for its time (aws_clock_skew()), it is signed again once, with
+ * the offset of the answer's Date, which later requests of the process
+ * keep, as the AWS SDKs do.
  */
 int aws_signed_post(const struct aws_endpoint *e, const char *service,
 		    const char *region, const struct aws_creds *cred,
 		    const char *const *headers, const void *body, size_t len,
 		    long timeout_ms, const char *ca_file, const char *what,
 		    struct http_response *resp, struct ck_error *err);
+
+/*
+ * How many seconds the clock of the service that sent a is ahead of ours
+ * (negative: behind), from its Date header, when a refused a request for
+ * its time (400 or 403 with a clock-skew error code, and 4 min or more
+ * between the clocks); else 0.
+ */
+long aws_clock_skew(const struct http_response *a);
+
+/* Append to why (size bytes) what aws_clock_skew() says, if anything. */
+void aws_skew_note(const struct http_response *a, char *why, size_t size);
 
 /* CLOCK_MONOTONIC in ms; the ms left until deadline (0 once passed). */
 long aws_now_ms(void);

@@ -12,6 +12,7 @@
 #define CREDKIT_HTTP_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "error.h"
 #include "secret.h"
@@ -35,9 +36,10 @@ struct http_response {
 	long status;			/* the HTTP status */
 	struct secret body;		/* NUL-terminated, wiped on release */
 	char content_type[128];
+	time_t date;			/* its Date header; 0 if none or unreadable */
 };
 
-#define HTTP_RESPONSE_INIT { 0, SECRET_INIT, "" }
+#define HTTP_RESPONSE_INIT { 0, SECRET_INIT, "", 0 }
 
 /*
  * Perform req.  Returns 0 once an HTTP answer came, whatever its status,

@@ -75,6 +75,7 @@ DEFAULTS = {
     "sso_tokens": [],
     "container_token": None,
     "roles": {},			# role ARN -> "denied"
+    "clock": {"skew_s": 0, "step_s": 0},	# see mock_now()
 }
 
 lock = threading.Lock()
@@ -90,6 +91,7 @@ def reset():
         state["log"] = []
         state["gave_up_ms"] = {}	# service -> how long a client waited on "hang"
         state["temp"] = {}		# temporary key id -> (secret, token)
+        state["clock_checks"] = 0	# signatures whose date was checked
 
 
 def settings(service):
@@ -147,6 +149,24 @@ class SigError(Exception):
         self.code, self.message, self.status = code, message, status
 
 
+def mock_now(check=False):
+    """The service's clock: ours plus "skew_s", plus "step_s" more for each
+    signature date checked before (a clock that runs away).  check: this is
+    a signature's check, counted."""
+    with lock:
+        c = state["settings"]["clock"]
+        n = state["clock_checks"]
+        if check:
+            state["clock_checks"] += 1
+        else:
+            n = max(n - 1, 0)	# the Date of the answer to the last check
+        return time.time() + c.get("skew_s", 0) + c.get("step_s", 0) * n
+
+
+def amz(t):
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
 def verify_sigv4(method, path, headers, body, service):
     """Check a request's SigV4 signature with botocore; returns (akid, region)."""
     auth = headers.get("Authorization", "")
@@ -172,9 +192,13 @@ def verify_sigv4(method, path, headers, body, service):
             tzinfo=datetime.timezone.utc).timestamp()
     except ValueError:
         raise SigError("IncompleteSignatureException", "bad X-Amz-Date")
-    if abs(time.time() - when) > 300:
-        raise SigError("InvalidSignatureException", "Signature expired: " + amz_date +
-                       " is now earlier than the allowed time")
+    now = mock_now(check=True)
+    if when < now - 300:	# AWS's words, as ECR and STS send them
+        raise SigError("InvalidSignatureException", f"Signature expired: {amz_date} is now "
+                       f"earlier than {amz(now - 300)} ({amz(now)} - 5 min.)")
+    if when > now + 300:
+        raise SigError("InvalidSignatureException", f"Signature not yet current: {amz_date} "
+                       f"is still later than {amz(now + 300)} ({amz(now)} + 5 min.)")
     key = key_of(akid)
     if key is None:
         raise SigError("UnrecognizedClientException",
@@ -220,6 +244,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def date_time_string(self, timestamp=None):
+        """The Date header: the service's clock (mock_now), as AWS sends it."""
+        return email.utils.formatdate(mock_now() if timestamp is None else timestamp,
+                                      usegmt=True)
+
     # --- plumbing -------------------------------------------------------
 
     def body(self):
@@ -249,15 +278,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
                            f'<RequestId>{secrets.token_hex(8)}</RequestId></ErrorResponse>',
                            "text/xml")
 
-    def knobs(self, service):
-        """Apply delay and "hang"; returns the "fail" setting."""
+    def knobs(self, service, n=None):
+        """Apply delay and "hang"; returns the "fail" setting, or for the
+        Nth call the Nth of "sequence" (its last one past its end)."""
         s = settings(service)
+        fail = s.get("fail")
+        if s.get("sequence") and n:
+            fail = s["sequence"][min(n, len(s["sequence"])) - 1]
         if s.get("delay_ms"):
             time.sleep(s["delay_ms"] / 1000)
-        if s.get("fail") == "hang":
+        if fail == "hang":
             self.hang(service)
             return "hang"
-        return s.get("fail")
+        return fail
 
     def hang(self, service):
         """Answer nothing (120 s at most); note how long until the client
@@ -340,7 +373,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status = self.json_error(400, "InvalidSignatureException",
                                          "ECR Public is signed for us-east-1")
                 return
-            fail = self.knobs(service)
+            fail = self.knobs(service, n)
             if fail == "hang":
                 return
             if fail in (500, "500"):

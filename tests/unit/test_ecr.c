@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "aws/ecr.h"
+#include "aws/partition.h"
 
 static const struct {
 	const char *server;
@@ -192,6 +193,73 @@ static void test_settings(void)
 	unsetenv("AWS_CONFIG_FILE");
 }
 
+/*
+ * One table for every partition: a sample region's STS, IAM Identity
+ * Center and ECR hosts, and what an alias in that region is signed for.
+ */
+static void test_partitions(void)
+{
+	static const struct {
+		const char *region, *id, *sts, *sso, *ecr;
+	} cases[] = {
+		{ "us-east-1", "aws", "https://sts.us-east-1.amazonaws.com",
+		  "https://portal.sso.us-east-1.amazonaws.com", "https://api.ecr.us-east-1.amazonaws.com" },
+		{ "mx-central-1", "aws", "https://sts.mx-central-1.amazonaws.com",
+		  "https://portal.sso.mx-central-1.amazonaws.com", "https://api.ecr.mx-central-1.amazonaws.com" },
+		{ "cn-northwest-1", "aws-cn", "https://sts.cn-northwest-1.amazonaws.com.cn",
+		  "https://portal.sso.cn-northwest-1.amazonaws.com.cn",
+		  "https://api.ecr.cn-northwest-1.amazonaws.com.cn" },
+		{ "us-gov-west-1", "aws-us-gov", "https://sts.us-gov-west-1.amazonaws.com",
+		  "https://portal.sso.us-gov-west-1.amazonaws.com",
+		  "https://api.ecr.us-gov-west-1.amazonaws.com" },
+		{ "us-iso-east-1", "aws-iso", "https://sts.us-iso-east-1.c2s.ic.gov",
+		  "https://portal.sso.us-iso-east-1.c2s.ic.gov", "https://api.ecr.us-iso-east-1.c2s.ic.gov" },
+		{ "us-isob-east-1", "aws-iso-b", "https://sts.us-isob-east-1.sc2s.sgov.gov",
+		  "https://portal.sso.us-isob-east-1.sc2s.sgov.gov",
+		  "https://api.ecr.us-isob-east-1.sc2s.sgov.gov" },
+		{ "eu-isoe-west-1", "aws-iso-e", "https://sts.eu-isoe-west-1.cloud.adc-e.uk",
+		  "https://portal.sso.eu-isoe-west-1.cloud.adc-e.uk",
+		  "https://api.ecr.eu-isoe-west-1.cloud.adc-e.uk" },
+		{ "us-isof-south-1", "aws-iso-f", "https://sts.us-isof-south-1.csp.hci.ic.gov",
+		  "https://portal.sso.us-isof-south-1.csp.hci.ic.gov",
+		  "https://api.ecr.us-isof-south-1.csp.hci.ic.gov" },
+		{ "eusc-de-east-1", "aws-eusc", "https://sts.eusc-de-east-1.amazonaws.eu",
+		  "https://portal.sso.eusc-de-east-1.amazonaws.eu",
+		  "https://api.ecr.eusc-de-east-1.amazonaws.eu" },
+		/* Not in any pattern: "aws", as in the SDKs. */
+		{ "zz-north-1", "aws", "https://sts.zz-north-1.amazonaws.com",
+		  "https://portal.sso.zz-north-1.amazonaws.com", "https://api.ecr.zz-north-1.amazonaws.com" },
+		{ "us-gov-west", "aws", "https://sts.us-gov-west.amazonaws.com",
+		  "https://portal.sso.us-gov-west.amazonaws.com", "https://api.ecr.us-gov-west.amazonaws.com" },
+	};
+	struct ck_error err = CK_ERROR_INIT;
+	struct ecr_registry r;
+	char settings[512], url[256], want[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_STR(aws_partition_of(cases[i].region)->id, cases[i].id,
+			  "%s is in partition %s", cases[i].region, cases[i].id);
+		aws_partition_url("sts", cases[i].region, url, sizeof(url));
+		CHECK_STR(url, cases[i].sts, "STS of %s", cases[i].region);
+		aws_partition_url("portal.sso", cases[i].region, url, sizeof(url));
+		CHECK_STR(url, cases[i].sso, "IAM Identity Center of %s", cases[i].region);
+		aws_partition_url("api.ecr", cases[i].region, url, sizeof(url));
+		CHECK_STR(url, cases[i].ecr, "ECR of %s", cases[i].region);
+		/* An alias in that region: its API is the partition's. */
+		snprintf(settings, sizeof(settings), "{\"ecr\": {\"registries\": {\"r.example\": "
+			 "{\"account\": \"123456789012\", \"region\": \"%s\"}}}}", cases[i].region);
+		snprintf(want, sizeof(want), "%s", cases[i].ecr + strlen("https://api.ecr.") +
+			 strlen(cases[i].region) + 1);
+		CHECK(find_with(settings, "r.example", &r, &err) == 1 && !strcmp(r.suffix, want),
+		      "an alias in %s is signed for %s (got %s)", cases[i].region, want, r.suffix);
+	}
+	CHECK(aws_partition_of_domain("on.amazonwebservices.com.cn") &&
+	      !strcmp(aws_partition_of_domain("on.amazonwebservices.com.cn")->dns_suffix,
+		      "amazonaws.com.cn") && !aws_partition_of_domain("amazonaws.org"),
+	      "registry domains: a dual-stack one gives its partition, another none");
+}
+
 static void test_ages(void)
 {
 	struct ecr_token t = ECR_TOKEN_INIT;
@@ -315,6 +383,7 @@ int main(int argc, char **argv)
 	json_set_alloc_funcs(malloc, secure_free);
 	test_hosts();
 	test_settings();
+	test_partitions();
 	test_ages();
 	if (keyctl_join_session_keyring(NULL) < 0 || !mkdtemp(dir)) {
 		printf("not ok - a session keyring and a private directory: %s\n", strerror(errno));
