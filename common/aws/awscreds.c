@@ -671,13 +671,21 @@ out:
 	return ret;
 }
 
-/* Step 2a: whether the profile needs a network source, and which. */
-static const char *network_source(const char *const *val)
+/*
+ * Step 2a: whether the profile needs a network source, and which, in
+ * botocore's order: the profile's own role_arn (assume-role) first, then
+ * web identity, the environment's (AWS_WEB_IDENTITY_TOKEN_FILE and
+ * AWS_ROLE_ARN) only when use_env: never for a profile named explicitly or
+ * a source_profile, which botocore reads with its environment turned off.
+ */
+static const char *network_source(const char *const *val, int use_env)
 {
+	const char *env_file = use_env ? config_env("AWS_WEB_IDENTITY_TOKEN_FILE") : NULL;
+	const char *env_role = use_env ? config_env("AWS_ROLE_ARN") : NULL;
+
 	if (val[K_ROLE_ARN] && !val[K_WEB_IDENTITY])
 		return "assume-role";
-	if ((val[K_WEB_IDENTITY] || config_env("AWS_WEB_IDENTITY_TOKEN_FILE")) &&
-	    (val[K_ROLE_ARN] || config_env("AWS_ROLE_ARN")))
+	if ((val[K_WEB_IDENTITY] || env_file) && (val[K_ROLE_ARN] || env_role))
 		return "web-identity";
 	if (val[K_SSO_START_URL] || val[K_SSO_SESSION] || val[K_SSO_ACCOUNT_ID] ||
 	    val[K_SSO_ROLE_NAME])
@@ -687,7 +695,7 @@ static const char *network_source(const char *const *val)
 
 /* Step 2, with both files loaded. */
 static int from_files(const struct ini *cred, const struct ini *conf, int named,
-		      struct aws_creds *out, struct ck_error *err)
+		      int use_env, struct aws_creds *out, struct ck_error *err)
 {
 	const char *val[K_COUNT];
 	const struct ini *at;
@@ -699,7 +707,7 @@ static int from_files(const struct ini *cred, const struct ini *conf, int named,
 				cred->shown, conf->shown);
 	for (k = 0; k < K_COUNT; k++)
 		val[k] = ini_get(cred, k) ? ini_get(cred, k) : ini_get(conf, k);
-	if ((out->network = network_source(val))) {
+	if ((out->network = network_source(val, use_env))) {
 		if (!strcmp(out->network, "assume-role") && !val[K_SOURCE_PROFILE] &&
 		    !val[K_CREDENTIAL_SOURCE])
 			return ck_error(err, CK_BAD_INPUT,
@@ -742,7 +750,7 @@ static int local(const char *profile, int skip_env, struct aws_creds *out,
 	ret = AWS_CREDS_ERROR;
 	if (ini_load(&cred, 0, out->profile, err) || ini_load(&conf, 1, out->profile, err))
 		goto out;
-	ret = from_files(&cred, &conf, named, out, err);
+	ret = from_files(&cred, &conf, named, !skip_env, out, err);
 out:
 	ini_release(&conf);
 	ini_release(&cred);

@@ -19,7 +19,9 @@
  *         or credential_source, web_identity_token_file or the
  *         AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN pair, sso_start_url or
  *         sso_session) is reported as AWS_CREDS_NEEDS_NETWORK, naming
- *         which; like botocore, this wins over static keys;
+ *         which; like botocore, this wins over static keys, and the
+ *         profile's own role_arn wins over the environment's web identity,
+ *         which aws_creds_profile() does not look at;
  *      b. aws_access_key_id + aws_secret_access_key (+ aws_session_token)
  *         of the credentials file;
  *      c. credential_process, split like a shell word list (quotes and
@@ -97,8 +99,9 @@ int aws_creds_local(const char *profile, struct aws_creds *out,
 
 /*
  * Like aws_creds_local(), for a profile named explicitly (in credkit's
- * settings, or a source_profile): the environment's keys are not looked at,
- * as the AWS SDKs skip them for an explicit profile.
+ * settings, or a source_profile): the environment's keys and web identity
+ * are not looked at, as botocore skips them for an explicit profile and a
+ * source_profile.
  */
 int aws_creds_profile(const char *profile, struct aws_creds *out,
 		      struct ck_error *err);
