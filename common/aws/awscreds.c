@@ -729,9 +729,10 @@ static int from_files(const struct ini *cred, const struct ini *conf, int named,
 		return from_process(val[K_PROCESS], out, err);
 	if ((ret = from_keys(conf, out, err)))
 		return ret;
-	ck_error(err, CK_FAILED,
-		 "no AWS credentials: tried the environment (AWS_ACCESS_KEY_ID), %s [%s] and %s [profile %s]",
-		 cred->shown, out->profile, conf->shown, out->profile);
+	say(out->source, sizeof(out->source),
+	    "the environment (AWS_ACCESS_KEY_ID), %s [%s] and %s [profile %s]",
+	    cred->shown, out->profile, conf->shown, out->profile);
+	ck_error(err, CK_NO_CREDENTIALS, "no AWS credentials: tried %s", out->source);
 	return AWS_CREDS_NONE;
 }
 
@@ -761,7 +762,7 @@ out:
 		out->expiry = 0;
 		if (ret != AWS_CREDS_NEEDS_NETWORK)
 			out->network = NULL;
-		if (ret != AWS_CREDS_NEEDS_NETWORK)
+		if (ret != AWS_CREDS_NEEDS_NETWORK && ret != AWS_CREDS_NONE)
 			out->source[0] = '\0';
 	}
 	return ret;

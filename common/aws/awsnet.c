@@ -998,16 +998,15 @@ int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 		r = profile_network(c, out->profile, out->network, 0, out, err) ?
 		    AWS_CREDS_ERROR : AWS_CREDS_FOUND;
 	if (r == AWS_CREDS_NONE) {
-		/* err says which local sources were tried. */
-		snprintf(tried, sizeof(tried), "%s",
-			 strncmp(err->msg, "no AWS credentials: tried ", 26) ? err->msg
-									    : err->msg + 26);
+		/* out->source says which local sources were tried. */
+		snprintf(tried, sizeof(tried), "%s", out->source);
+		out->source[0] = '\0';
 		ck_error_clear(err);
 		r = container(c, out, err);
 		if (r == AWS_CREDS_NONE)
 			r = imds(c, out, why, sizeof(why), err);
 		if (r == AWS_CREDS_NONE) {
-			ck_error(err, CK_FAILED, "no AWS credentials found: tried %s, the container "
+			ck_error(err, CK_NO_CREDENTIALS, "no AWS credentials found: tried %s, the container "
 				 "endpoint (AWS_CONTAINER_CREDENTIALS_*_URI not set) and instance "
 				 "metadata (%s)", tried, why);
 			return AWS_CREDS_NONE;

@@ -57,7 +57,8 @@
 
 enum aws_creds_result {
 	AWS_CREDS_ERROR = -1,
-	AWS_CREDS_NONE = 0,		/* no local source: err says what was tried */
+	AWS_CREDS_NONE = 0,		/* no local source: err (CK_NO_CREDENTIALS)
+					 * says what was tried */
 	AWS_CREDS_FOUND = 1,
 	AWS_CREDS_NEEDS_NETWORK = 2,	/* out->network says which */
 };
@@ -72,6 +73,8 @@ struct aws_creds {
 	 * Where they came from, for people: "environment", "shared
 	 * credentials file ~/.aws/credentials [profile x]", "config file
 	 * ~/.aws/config [profile x]", "credential_process of profile x".
+	 * With AWS_CREDS_NONE, where they were looked for: "the environment
+	 * (AWS_ACCESS_KEY_ID), ~/.aws/credentials [x] and ...".
 	 */
 	char source[512];
 	/*
@@ -89,7 +92,8 @@ struct aws_creds {
  * AWS_PROFILE, else "default").  out is released first.  Returns
  * AWS_CREDS_FOUND with out filled; AWS_CREDS_NEEDS_NETWORK with
  * out->network, out->profile and out->source; AWS_CREDS_NONE with err
- * (kind CK_FAILED) saying which sources were tried; or AWS_CREDS_ERROR
+ * (kind CK_NO_CREDENTIALS) saying which sources were tried, and
+ * out->source listing them; or AWS_CREDS_ERROR
  * with err (half-set keys, a profile named explicitly that no file has,
  * an unreadable or malformed file, a failed credential_process).  Call
  * aws_creds_release() in every case.
