@@ -23,6 +23,8 @@ enum ck_kind {
 	CK_BAD_INPUT,		/* malformed, oversized or hostile input */
 	CK_UNAVAILABLE,		/* the store cannot be reached (no bus, ...) */
 	CK_LOCKED,		/* the store is locked and cannot be unlocked */
+	CK_NO_CREDENTIALS,	/* a token helper found no credentials to mint
+				 * with: the message says where it looked */
 	CK_FAILED,		/* anything else */
 };
 

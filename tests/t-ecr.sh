@@ -51,6 +51,10 @@
 #   docker    the docker CLI's credHelpers on an alias of a TLS registry
 #             whose password is the minted token: docker login needs no
 #             password, config.json holds none; skopeo reads through it
+#   precedence  env web identity against a profile's chain, as botocore:
+#             a profile's role_arn decides for it, a source_profile is
+#             never answered by the env web identity, a profile named in
+#             the settings does not look at it; checked on what STS saw
 #   endpoints the container endpoint over http only to loopback and ECS/EKS
 #             addresses, hosts that only look like them refused before any
 #             request; RELATIVE_URI stays on the container host; the test
@@ -72,6 +76,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF=$here/t-ecr.sh
 PARTS="mock hosts cache identity refresh flight errors sources roles sso container fallback
 	proxy trust settings docker partition skew answer"
+PARTS="$PARTS precedence"
 PARTS="$PARTS endpoints imds"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ecr-login
@@ -861,6 +866,80 @@ part_answer() {
 	printf '{"ecr": {"timeout_ms": 2000}}\n' >"$CREDKIT_CONFIG"
 	t_fails "and after two" "no (answer|token) from ECR.*last answer.*HTTP 500" "$REG"
 	t_calls "three tries, as before" 3
+}
+
+# sts_seen: the STS calls since the last sts_forget, as "ACTION ROLE KEY"
+# joined by ", " (ROLE the role's name, KEY the signing key id, ASIA for
+# any temporary one, web-identity for AssumeRoleWithWebIdentity).
+sts_seen() {
+	awk '{ r = $2; sub(/.*\//, "", r); k = $3; if (k ~ /^ASIA/) k = "ASIA"
+		printf "%s%s %s %s", (NR > 1 ? ", " : ""), $1, r, k }' "$MOCK_DIR/sts.log"
+}
+
+sts_forget() { : >"$MOCK_DIR/sts.log"; }
+
+# precedence_get NAME WANT: a cold get succeeds, signed for ECR with a
+# temporary key (or WANT_ECR_KEY), after exactly the STS calls WANT.
+precedence_get() {
+	ecr erase "$REG"
+	sts_forget
+	ecr get "$REG"
+	t_eq "$1" "$RC; $(sts_seen); ECR $(last_akid ecr | sed 's/^ASIA.*/ASIA/')" \
+		"0; $2; ECR ${WANT_ECR_KEY:-ASIA}"
+}
+
+part_precedence() {
+	local role=arn:aws:iam::123456789012:role
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_EC2_METADATA_DISABLED=true
+	mkdir -p "$HOME/.aws"
+	printf 'token-for-ci\n' >"$TMP/web-token"
+	printf 'token-for-fed\n' >"$TMP/fed-token"
+	aws_mock_set '{"web_identity_tokens": ["token-for-ci", "token-for-fed"]}'
+	cat >"$HOME/.aws/config" <<-EOF
+	[default]
+	role_arn = $role/app
+	source_profile = base
+	[profile chain]
+	role_arn = $role/chained
+	source_profile = fed
+	[profile fed]
+	role_arn = $role/fed
+	web_identity_token_file = $TMP/fed-token
+	EOF
+	printf '[base]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$MOCK_SOURCE_KEY_ID" "$MOCK_SOURCE_SECRET" >"$HOME/.aws/credentials"
+	export AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/web-token AWS_ROLE_ARN=$role/ci
+	(
+		# The issue's reproduction: the web identity stood in for base.
+		export AWS_PROFILE=default
+		precedence_get "AWS_PROFILE's role_arn + source_profile: base's keys sign AssumeRole" \
+			"AssumeRole app $MOCK_SOURCE_KEY_ID"
+		unset AWS_PROFILE
+		precedence_get "so does the default profile's, AWS_PROFILE unset" \
+			"AssumeRole app $MOCK_SOURCE_KEY_ID"
+		export AWS_PROFILE=chain
+		precedence_get "a source_profile's own web identity, not the environment's" \
+			"AssumeRoleWithWebIdentity fed web-identity, AssumeRole chained ASIA"
+		# Where the profile has no role of its own, the environment's web
+		# identity comes first, as in botocore and Go v2 alike.
+		export AWS_PROFILE=base
+		precedence_get "a profile of static keys: the env web identity wins, as in the SDKs" \
+			"AssumeRoleWithWebIdentity ci web-identity"
+		export AWS_PROFILE=fed
+		precedence_get "a profile's web identity: the environment's values win, as in the SDKs" \
+			"AssumeRoleWithWebIdentity ci web-identity"
+	)
+	# A profile named in the settings is explicit (the CLI's --profile):
+	# botocore then looks at no environment variable, web identity included.
+	printf '{"ecr": {"profile": "base"}}\n' >"$CREDKIT_CONFIG"
+	WANT_ECR_KEY=$MOCK_SOURCE_KEY_ID precedence_get \
+		"a profile of the settings: its keys, no STS" ""
+	printf '{"ecr": {"profile": "default"}}\n' >"$CREDKIT_CONFIG"
+	precedence_get "a role profile of the settings: base's keys sign AssumeRole" \
+		"AssumeRole app $MOCK_SOURCE_KEY_ID"
+	printf '{}\n' >"$CREDKIT_CONFIG"
+	t_eq "every signature was right" "$(calls bad_signature)" 0
 }
 
 # --- container and instance metadata endpoints --------------------------------

@@ -5,11 +5,15 @@
  *
  * The shared files are INI as botocore reads them (Python's configparser):
  * "[section]" headers, "key = value" or "key: value" lines, comments
- * starting with '#' or ';' on their own line, indented lines after a value
- * continuing it (the nested "s3 =" blocks; skipped here).  Keys are matched
- * as AWS writes them, lower-case.  A file is read whole into wiped memory,
- * parsed in place, and only the values of the one profile are kept, as
- * pointers into it.
+ * starting with '#' or ';' on their own line or after a header, indented
+ * lines after a value continuing it (the nested "s3 =" blocks; skipped
+ * here).  Keys are matched whatever their case, and the config file's
+ * "[profile NAME]" is split as botocore splits it (quotes allowed), as in
+ * both SDKs.  Where the two SDKs differ, on a comment after a value, credkit
+ * reads it as the AWS SDK for Go v2 does (which amazon-ecr-credential-helper
+ * uses): " #" or " ;" ends the value.  A file is read whole into wiped
+ * memory, parsed in place, and only the values of the one profile are
+ * kept, as pointers into it.
  *
  * Where the network sources go: aws_creds_local() stops with
  * AWS_CREDS_NEEDS_NETWORK for a profile that names one, and with
@@ -180,12 +184,70 @@ static char *trim(char *s, char *end)
 	return s;
 }
 
-/* Whether section header name (trimmed) is profile's in this file. */
+/*
+ * Split cmd into words as a POSIX shell would without expanding anything:
+ * blanks separate, '...' and "..." quote, a backslash escapes the next
+ * byte (in "...", only '"' and '\').  argv[] points into *store (free it).
+ * Returns the number of words, or -1 for an unterminated quote or too
+ * many words.
+ */
+static int split_words(const char *cmd, char **argv, int max, char **store)
+{
+	const char *p = cmd;
+	char *w = malloc(strlen(cmd) + 1);
+	int n = 0;
+
+	*store = w;
+	if (!w)
+		return -1;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (!*p)
+			break;
+		if (n == max)
+			return -1;
+		argv[n++] = w;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+			if (*p == '\'' || *p == '"') {
+				char q = *p++;
+
+				while (*p && *p != q) {
+					if (q == '"' && *p == '\\' &&
+					    (p[1] == '"' || p[1] == '\\'))
+						p++;
+					*w++ = *p++;
+				}
+				if (!*p)
+					return -1;
+				p++;
+			} else {
+				if (*p == '\\' && p[1])
+					p++;
+				*w++ = *p++;
+			}
+		}
+		*w++ = '\0';
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/*
+ * Whether section header name (trimmed) is profile's in this file: the
+ * credentials file's names are taken as written; the config file's
+ * "profile NAME" (and "sso-session NAME") are split as botocore does
+ * (shlex: "profile \"my prof\"" and "profile 'my prof'" name "my prof"),
+ * and are no profile unless they are two words.  Returns 1, 0, or -1 with
+ * err when out of memory.
+ */
 static int ini_is_profile(const struct ini *f, const char *name,
-			  const char *profile)
+			  const char *profile, struct ck_error *err)
 {
 	const char *kind = f->sso_session ? "sso-session" : "profile";
 	size_t n = strlen(kind);
+	char *word[2], *store = NULL;
+	int ret;
 
 	if (!f->is_config)
 		return !f->sso_session && !strcmp(name, profile);
@@ -193,10 +255,45 @@ static int ini_is_profile(const struct ini *f, const char *name,
 		return !strcmp(profile, "default");
 	if (strncmp(name, kind, n) || (name[n] != ' ' && name[n] != '\t'))
 		return 0;
-	name += n;
-	while (*name == ' ' || *name == '\t')
-		name++;
-	return !strcmp(name, profile);
+	ret = split_words(name + n, word, 1, &store) == 1 && !strcmp(word[0], profile);
+	if (!store)
+		ret = ck_error(err, CK_FAILED, "out of memory reading %s", f->shown);
+	free(store);
+	return ret;
+}
+
+/*
+ * The name of section header line s, "[NAME]" (s trimmed), or NULL when it
+ * is not one.  After the ']' may come a comment ('#' or ';'), as both
+ * botocore and Go v2 read it.
+ */
+static char *ini_header(char *s)
+{
+	char *end, *p;
+
+	for (end = strchr(s, ']'); end; end = strchr(end + 1, ']')) {
+		for (p = end + 1; *p == ' ' || *p == '\t'; p++)
+			;
+		if (!*p || *p == '#' || *p == ';')
+			return trim(s + 1, end);
+	}
+	return NULL;
+}
+
+/*
+ * Cut value v where a comment starts: a '#' or ';' right after a blank,
+ * as the AWS SDK for Go v2 reads a value (botocore keeps it; a '#' with no
+ * blank before it, as in a URL, is the value's in both).
+ */
+static void cut_comment(char *v)
+{
+	char *p;
+
+	for (p = v; *p; p++)
+		if ((*p == ' ' || *p == '\t') && (p[1] == '#' || p[1] == ';')) {
+			*p = '\0';
+			return;
+		}
 }
 
 /*
@@ -224,17 +321,14 @@ static int ini_parse(struct ini *f, const char *profile, struct ck_error *err)
 		if (!*s || *s == '#' || *s == ';')
 			continue;
 		if (*s == '[') {
-			size_t len = strlen(s);
-
-			if (s[len - 1] != ']')
+			if (!(s = ini_header(s)))
 				return ck_error(err, CK_BAD_INPUT,
 						"%s:%u: a section header does not end with ']'",
 						f->shown, nr);
-			s[len - 1] = '\0';
-			s = trim(s + 1, s + len - 1);
 			in_section = 1;
 			in_value = 0;
-			mine = ini_is_profile(f, s, profile);
+			if ((mine = ini_is_profile(f, s, profile, err)) < 0)
+				return -1;
 			f->found |= mine;
 			continue;
 		}
@@ -252,8 +346,9 @@ static int ini_parse(struct ini *f, const char *profile, struct ck_error *err)
 			continue;
 		*eq = '\0';
 		key = trim(s, eq);
+		cut_comment(eq + 1);
 		for (k = 0; k < K_COUNT; k++)
-			if (!strcmp(key, key_name[k]))
+			if (!strcasecmp(key, key_name[k]))	/* as both SDKs */
 				f->val[k] = trim(eq + 1, eq + 1 + strlen(eq + 1));
 	}
 	return 0;
@@ -366,55 +461,6 @@ static int from_keys(const struct ini *f, struct aws_creds *out,
 		return AWS_CREDS_ERROR;
 	say(out->source, sizeof(out->source), "%s", what);
 	return AWS_CREDS_FOUND;
-}
-
-/*
- * Split cmd into words as a POSIX shell would without expanding anything:
- * blanks separate, '...' and "..." quote, a backslash escapes the next
- * byte (in "...", only '"' and '\').  argv[] points into *store (free it).
- * Returns the number of words, or -1 for an unterminated quote or too
- * many words.
- */
-static int split_words(const char *cmd, char **argv, int max, char **store)
-{
-	const char *p = cmd;
-	char *w = malloc(strlen(cmd) + 1);
-	int n = 0;
-
-	*store = w;
-	if (!w)
-		return -1;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (!*p)
-			break;
-		if (n == max)
-			return -1;
-		argv[n++] = w;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-			if (*p == '\'' || *p == '"') {
-				char q = *p++;
-
-				while (*p && *p != q) {
-					if (q == '"' && *p == '\\' &&
-					    (p[1] == '"' || p[1] == '\\'))
-						p++;
-					*w++ = *p++;
-				}
-				if (!*p)
-					return -1;
-				p++;
-			} else {
-				if (*p == '\\' && p[1])
-					p++;
-				*w++ = *p++;
-			}
-		}
-		*w++ = '\0';
-	}
-	argv[n] = NULL;
-	return n;
 }
 
 static int digits(const char **p, int n, int *v)
@@ -625,13 +671,21 @@ out:
 	return ret;
 }
 
-/* Step 2a: whether the profile needs a network source, and which. */
-static const char *network_source(const char *const *val)
+/*
+ * Step 2a: whether the profile needs a network source, and which, in
+ * botocore's order: the profile's own role_arn (assume-role) first, then
+ * web identity, the environment's (AWS_WEB_IDENTITY_TOKEN_FILE and
+ * AWS_ROLE_ARN) only when use_env: never for a profile named explicitly or
+ * a source_profile, which botocore reads with its environment turned off.
+ */
+static const char *network_source(const char *const *val, int use_env)
 {
+	const char *env_file = use_env ? config_env("AWS_WEB_IDENTITY_TOKEN_FILE") : NULL;
+	const char *env_role = use_env ? config_env("AWS_ROLE_ARN") : NULL;
+
 	if (val[K_ROLE_ARN] && !val[K_WEB_IDENTITY])
 		return "assume-role";
-	if ((val[K_WEB_IDENTITY] || config_env("AWS_WEB_IDENTITY_TOKEN_FILE")) &&
-	    (val[K_ROLE_ARN] || config_env("AWS_ROLE_ARN")))
+	if ((val[K_WEB_IDENTITY] || env_file) && (val[K_ROLE_ARN] || env_role))
 		return "web-identity";
 	if (val[K_SSO_START_URL] || val[K_SSO_SESSION] || val[K_SSO_ACCOUNT_ID] ||
 	    val[K_SSO_ROLE_NAME])
@@ -641,7 +695,7 @@ static const char *network_source(const char *const *val)
 
 /* Step 2, with both files loaded. */
 static int from_files(const struct ini *cred, const struct ini *conf, int named,
-		      struct aws_creds *out, struct ck_error *err)
+		      int use_env, struct aws_creds *out, struct ck_error *err)
 {
 	const char *val[K_COUNT];
 	const struct ini *at;
@@ -653,7 +707,7 @@ static int from_files(const struct ini *cred, const struct ini *conf, int named,
 				cred->shown, conf->shown);
 	for (k = 0; k < K_COUNT; k++)
 		val[k] = ini_get(cred, k) ? ini_get(cred, k) : ini_get(conf, k);
-	if ((out->network = network_source(val))) {
+	if ((out->network = network_source(val, use_env))) {
 		if (!strcmp(out->network, "assume-role") && !val[K_SOURCE_PROFILE] &&
 		    !val[K_CREDENTIAL_SOURCE])
 			return ck_error(err, CK_BAD_INPUT,
@@ -675,9 +729,10 @@ static int from_files(const struct ini *cred, const struct ini *conf, int named,
 		return from_process(val[K_PROCESS], out, err);
 	if ((ret = from_keys(conf, out, err)))
 		return ret;
-	ck_error(err, CK_FAILED,
-		 "no AWS credentials: tried the environment (AWS_ACCESS_KEY_ID), %s [%s] and %s [profile %s]",
-		 cred->shown, out->profile, conf->shown, out->profile);
+	say(out->source, sizeof(out->source),
+	    "the environment (AWS_ACCESS_KEY_ID), %s [%s] and %s [profile %s]",
+	    cred->shown, out->profile, conf->shown, out->profile);
+	ck_error(err, CK_NO_CREDENTIALS, "no AWS credentials: tried %s", out->source);
 	return AWS_CREDS_NONE;
 }
 
@@ -696,7 +751,7 @@ static int local(const char *profile, int skip_env, struct aws_creds *out,
 	ret = AWS_CREDS_ERROR;
 	if (ini_load(&cred, 0, out->profile, err) || ini_load(&conf, 1, out->profile, err))
 		goto out;
-	ret = from_files(&cred, &conf, named, out, err);
+	ret = from_files(&cred, &conf, named, !skip_env, out, err);
 out:
 	ini_release(&conf);
 	ini_release(&cred);
@@ -707,7 +762,7 @@ out:
 		out->expiry = 0;
 		if (ret != AWS_CREDS_NEEDS_NETWORK)
 			out->network = NULL;
-		if (ret != AWS_CREDS_NEEDS_NETWORK)
+		if (ret != AWS_CREDS_NEEDS_NETWORK && ret != AWS_CREDS_NONE)
 			out->source[0] = '\0';
 	}
 	return ret;

@@ -468,7 +468,30 @@ static int read_token(const char *path, const char *what, struct secret *out,
 
 /* --- web identity --------------------------------------------------------- */
 
-static int web_identity(const struct aws_chain *c, const char *profile,
+/*
+ * One setting of web identity: the environment variable var when use_env
+ * and it is set, else key of profile, as botocore reads each of them.
+ * Returns 0 (buf "" when neither is set), or -1 with err.
+ */
+static int web_identity_value(const char *profile, const char *key, const char *var,
+			      int use_env, char *buf, size_t size, struct ck_error *err)
+{
+	if (use_env && config_env(var)) {
+		if (snprintf(buf, size, "%s", config_env(var)) >= (int)size)
+			return ck_error(err, CK_BAD_INPUT, "%s is too long (at most %zu bytes)",
+					var, size - 1);
+		return 0;
+	}
+	return aws_profile_value(profile, key, 0, buf, size, err) < 0 ? -1 : 0;
+}
+
+/*
+ * STS AssumeRoleWithWebIdentity for profile.  use_env: the chain's own
+ * profile, neither named explicitly nor a source_profile; then, as in
+ * botocore (and Go v2), AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN and
+ * AWS_ROLE_SESSION_NAME win over the profile's settings.
+ */
+static int web_identity(const struct aws_chain *c, const char *profile, int use_env,
 			struct aws_creds *out, struct ck_error *err)
 {
 	char file[4096], role[2048], name[256], buf[64], why[256];
@@ -476,16 +499,13 @@ static int web_identity(const struct aws_chain *c, const char *profile,
 	struct sts_call call = { .action = "AssumeRoleWithWebIdentity" };
 	int ret;
 
-	if (aws_profile_value(profile, "web_identity_token_file", 0, file, sizeof(file), err) < 0 ||
-	    aws_profile_value(profile, "role_arn", 0, role, sizeof(role), err) < 0 ||
-	    aws_profile_value(profile, "role_session_name", 0, name, sizeof(name), err) < 0)
+	if (web_identity_value(profile, "web_identity_token_file", "AWS_WEB_IDENTITY_TOKEN_FILE",
+			       use_env, file, sizeof(file), err) ||
+	    web_identity_value(profile, "role_arn", "AWS_ROLE_ARN", use_env, role,
+			       sizeof(role), err) ||
+	    web_identity_value(profile, "role_session_name", "AWS_ROLE_SESSION_NAME", use_env,
+			       name, sizeof(name), err))
 		return -1;
-	if (!file[0] && config_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
-		snprintf(file, sizeof(file), "%s", config_env("AWS_WEB_IDENTITY_TOKEN_FILE"));
-	if (!role[0] && config_env("AWS_ROLE_ARN"))
-		snprintf(role, sizeof(role), "%s", config_env("AWS_ROLE_ARN"));
-	if (!name[0] && config_env("AWS_ROLE_SESSION_NAME"))
-		snprintf(name, sizeof(name), "%s", config_env("AWS_ROLE_SESSION_NAME"));
 	if (read_token(file, "the web identity token file", &token, err))
 		return -1;
 	snprintf(why, sizeof(why), "web identity token %.200s", file);
@@ -1073,7 +1093,12 @@ out:
 	return ret;
 }
 
-/* A profile that aws_creds_local() said needs the network. */
+/*
+ * A profile that aws_creds_local() or aws_creds_profile() said needs the
+ * network.  depth 0 is the chain's own profile, deeper ones are
+ * source_profiles; the environment's web identity is only for the chain's
+ * own profile when it was not named explicitly (botocore's rule).
+ */
 static int profile_network(const struct aws_chain *c, const char *profile,
 			   const char *kind, int depth, struct aws_creds *out,
 			   struct ck_error *err)
@@ -1084,7 +1109,7 @@ static int profile_network(const struct aws_chain *c, const char *profile,
 	snprintf(name, sizeof(name), "%s", profile);	/* out is refilled */
 	aws_creds_release(out);
 	if (!strcmp(kind, "web-identity"))
-		ret = web_identity(c, name, out, err);
+		ret = web_identity(c, name, depth == 0 && !c->profile, out, err);
 	else if (!strcmp(kind, "sso"))
 		ret = sso(c, name, out, err);
 	else
@@ -1107,16 +1132,15 @@ int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 		r = profile_network(c, out->profile, out->network, 0, out, err) ?
 		    AWS_CREDS_ERROR : AWS_CREDS_FOUND;
 	if (r == AWS_CREDS_NONE) {
-		/* err says which local sources were tried. */
-		snprintf(tried, sizeof(tried), "%s",
-			 strncmp(err->msg, "no AWS credentials: tried ", 26) ? err->msg
-									    : err->msg + 26);
+		/* out->source says which local sources were tried. */
+		snprintf(tried, sizeof(tried), "%s", out->source);
+		out->source[0] = '\0';
 		ck_error_clear(err);
 		r = container(c, out, err);
 		if (r == AWS_CREDS_NONE)
 			r = imds(c, out, why, sizeof(why), err);
 		if (r == AWS_CREDS_NONE) {
-			ck_error(err, CK_FAILED, "no AWS credentials found: tried %s, the container "
+			ck_error(err, CK_NO_CREDENTIALS, "no AWS credentials found: tried %s, the container "
 				 "endpoint (AWS_CONTAINER_CREDENTIALS_*_URI not set) and instance "
 				 "metadata (%s)", tried, why);
 			return AWS_CREDS_NONE;

@@ -19,7 +19,9 @@
  *         or credential_source, web_identity_token_file or the
  *         AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN pair, sso_start_url or
  *         sso_session) is reported as AWS_CREDS_NEEDS_NETWORK, naming
- *         which; like botocore, this wins over static keys;
+ *         which; like botocore, this wins over static keys, and the
+ *         profile's own role_arn wins over the environment's web identity,
+ *         which aws_creds_profile() does not look at;
  *      b. aws_access_key_id + aws_secret_access_key (+ aws_session_token)
  *         of the credentials file;
  *      c. credential_process, split like a shell word list (quotes and
@@ -55,7 +57,8 @@
 
 enum aws_creds_result {
 	AWS_CREDS_ERROR = -1,
-	AWS_CREDS_NONE = 0,		/* no local source: err says what was tried */
+	AWS_CREDS_NONE = 0,		/* no local source: err (CK_NO_CREDENTIALS)
+					 * says what was tried */
 	AWS_CREDS_FOUND = 1,
 	AWS_CREDS_NEEDS_NETWORK = 2,	/* out->network says which */
 };
@@ -70,6 +73,8 @@ struct aws_creds {
 	 * Where they came from, for people: "environment", "shared
 	 * credentials file ~/.aws/credentials [profile x]", "config file
 	 * ~/.aws/config [profile x]", "credential_process of profile x".
+	 * With AWS_CREDS_NONE, where they were looked for: "the environment
+	 * (AWS_ACCESS_KEY_ID), ~/.aws/credentials [x] and ...".
 	 */
 	char source[512];
 	/*
@@ -87,7 +92,8 @@ struct aws_creds {
  * AWS_PROFILE, else "default").  out is released first.  Returns
  * AWS_CREDS_FOUND with out filled; AWS_CREDS_NEEDS_NETWORK with
  * out->network, out->profile and out->source; AWS_CREDS_NONE with err
- * (kind CK_FAILED) saying which sources were tried; or AWS_CREDS_ERROR
+ * (kind CK_NO_CREDENTIALS) saying which sources were tried, and
+ * out->source listing them; or AWS_CREDS_ERROR
  * with err (half-set keys, a profile named explicitly that no file has,
  * an unreadable or malformed file, a failed credential_process).  Call
  * aws_creds_release() in every case.
@@ -97,8 +103,9 @@ int aws_creds_local(const char *profile, struct aws_creds *out,
 
 /*
  * Like aws_creds_local(), for a profile named explicitly (in credkit's
- * settings, or a source_profile): the environment's keys are not looked at,
- * as the AWS SDKs skip them for an explicit profile.
+ * settings, or a source_profile): the environment's keys and web identity
+ * are not looked at, as botocore skips them for an explicit profile and a
+ * source_profile.
  */
 int aws_creds_profile(const char *profile, struct aws_creds *out,
 		      struct ck_error *err);

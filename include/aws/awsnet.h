@@ -32,8 +32,8 @@ struct aws_chain {		/* what to resolve; all borrowed */
  * The whole chain: environment; web identity; the profile (assume-role,
  * SSO, static keys, credential_process); the container endpoint; IMDSv2.
  * Returns AWS_CREDS_FOUND with out filled (out->source says from where),
- * or AWS_CREDS_NONE / AWS_CREDS_ERROR with err saying what was tried or
- * what failed.
+ * AWS_CREDS_NONE with err (kind CK_NO_CREDENTIALS) saying every source
+ * tried, or AWS_CREDS_ERROR with err saying what failed.
  */
 int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 		      struct ck_error *err);

@@ -23,7 +23,8 @@ again, independently, by botocore from what was received and compared; the
 scope's service and region, the clock skew, the session token of temporary
 keys, the content type, the target and the body are checked too, and a
 failure gets the error AWS sends.  Every call is counted (GET /__mock/calls)
-and logged as one line "SERVICE REGION AKID STATUS" to DIR/calls.log.
+and logged as one line "SERVICE REGION AKID STATUS" to DIR/calls.log (and
+STS's as "ACTION ROLE_ARN AKID STATUS" to DIR/sts.log).
 
 Control: POST /__mock/set with a JSON object merged into the settings (see
 DEFAULTS), POST /__mock/reset.  The identities are fake.
@@ -477,6 +478,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             record(self.server.logdir, "sts", region, akid, status, self.headers.get("Host"),
                    self.via_proxy)
+            note_sts(self.server.logdir, action, form.get("RoleArn", [""])[0], akid, status)
 
     def sso(self, query):
         count("sso")
@@ -500,6 +502,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         finally:
             record(self.server.logdir, "sso", None, None, status, self.headers.get("Host"),
                    self.via_proxy)
+
+
+def note_sts(logdir, action, role, akid, status):
+    """What STS was asked, for the tests of the chain's precedence: one line
+    "ACTION ROLE_ARN AKID STATUS" a call in DIR/sts.log (AKID "web-identity"
+    for AssumeRoleWithWebIdentity, which is not signed)."""
+    with lock, open(os.path.join(logdir, "sts.log"), "a") as f:
+        f.write(f"{action or '-'} {role or '-'} {akid or '-'} {status}\n")
 
 
 def xml_escape(s):

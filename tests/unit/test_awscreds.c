@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "aws/awscreds.h"
+#include "aws/awsnet.h"
 #include "cases.h"
 #include "check.h"
 
@@ -210,9 +211,15 @@ static void check_creds(const char *where, const char *dir, char **f, int n)
 
 		CHECK(ret == (none ? AWS_CREDS_NONE : AWS_CREDS_ERROR) &&
 		      strstr(err.msg, want), "%s: %s: %s", where, f[2], err.msg);
+		CHECK((err.kind == CK_NO_CREDENTIALS) == none,
+		      "%s: kind CK_NO_CREDENTIALS only when none (%d)", where, err.kind);
 		CHECK(!c.secret_access_key.buf && !c.session_token.buf &&
-		      !c.access_key_id[0] && !c.source[0] && !c.network,
+		      !c.access_key_id[0] && !c.network,
 		      "%s: nothing is returned", where);
+		/* With none, source says where they were looked for. */
+		CHECK(none ? !strncmp(c.source, "the environment", 15) &&
+			     strstr(err.msg, c.source) : !c.source[0],
+		      "%s: source: %s", where, c.source);
 	} else {
 		CHECK(0, "%s: bad case", where);
 	}
@@ -300,6 +307,33 @@ static int write_scripts(void)
 	return mkdir(path, 0700);
 }
 
+/*
+ * The whole chain with nothing to find (no container endpoint, instance
+ * metadata off): AWS_CREDS_NONE of kind CK_NO_CREDENTIALS, saying every
+ * source once, whatever the words of the local part's message.
+ */
+static void check_resolve_none(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct aws_creds c = AWS_CREDS_INIT;
+	struct aws_chain chain = { .region = "us-east-1" };
+	char dir[PATH_MAX];
+
+	scenario("missing", dir);
+	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+	chain.deadline_ms = aws_now_ms() + 5000;
+	CHECK(aws_creds_resolve(&chain, &c, &err) == AWS_CREDS_NONE &&
+	      err.kind == CK_NO_CREDENTIALS,
+	      "aws_creds_resolve: none, of kind CK_NO_CREDENTIALS (%d: %s)", err.kind, err.msg);
+	CHECK_STR(err.msg, "no AWS credentials found: tried the environment "
+		  "(AWS_ACCESS_KEY_ID), ~/.aws/credentials [default] and ~/.aws/config "
+		  "[profile default], the container endpoint (AWS_CONTAINER_CREDENTIALS_*_URI "
+		  "not set) and instance metadata (AWS_EC2_METADATA_DISABLED=true)",
+		  "aws_creds_resolve: what was tried");
+	aws_creds_release(&c);
+	clear_env();
+}
+
 /* What the header promises beyond the data files. */
 static void check_contract(void)
 {
@@ -357,6 +391,7 @@ int main(int argc, char **argv)
 		CHECK(!cases_run(argv[i], check_line), "read %s", argv[i]);
 	}
 	check_contract();
+	check_resolve_none();
 	if (snprintf(data_dir, sizeof(data_dir), "rm -rf '%s'", tmp) > 0)
 		if (system(data_dir))
 			fprintf(stderr, "cannot remove %s\n", tmp);
