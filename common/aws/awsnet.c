@@ -5,8 +5,10 @@
  * STS answers in XML; the few elements read here are pulled out by a small
  * strict extractor (no XML library is among credkit's dependencies, and
  * the answers are flat).  Every request is bounded by the chain's deadline
- * and by its own bound; instance metadata gets at most a second in all, so
- * that a machine without it (a laptop, a CI runner) does not wait.
+ * and by its own bound; instance metadata gets at most 0.8 s in all, the
+ * IMDSv1 fallback included, so that a machine without it (a laptop, a CI
+ * runner) does not wait.  The container endpoint and instance metadata
+ * are asked directly, never through a proxy.
  */
 #include <arpa/inet.h>
 #include <curl/curl.h>
