@@ -55,6 +55,13 @@
 #             a profile's role_arn decides for it, a source_profile is
 #             never answered by the env web identity, a profile named in
 #             the settings does not look at it; checked on what STS saw
+#   endpoints the container endpoint over http only to loopback and ECS/EKS
+#             addresses, hosts that only look like them refused before any
+#             request; RELATIVE_URI stays on the container host; the test
+#             knob widens nothing; no proxy ever for container or IMDS
+#   imds      IMDSv1 when the IMDSv2 token is refused (403, 404, 405) or
+#             never answered, unless AWS_EC2_METADATA_V1_DISABLED=true;
+#             the whole probe within its bound
 #
 # Run with a part's name as argument, inside a session keyring, it runs
 # that part alone (this is how the script calls itself).
@@ -70,6 +77,7 @@ SELF=$here/t-ecr.sh
 PARTS="mock hosts cache identity refresh flight errors sources roles sso container fallback
 	proxy trust settings docker partition skew answer"
 PARTS="$PARTS precedence"
+PARTS="$PARTS endpoints imds"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ecr-login
 REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
@@ -931,6 +939,186 @@ part_precedence() {
 	precedence_get "a role profile of the settings: base's keys sign AssumeRole" \
 		"AssumeRole app $MOCK_SOURCE_KEY_ID"
 	printf '{}\n' >"$CREDKIT_CONFIG"
+	t_eq "every signature was right" "$(calls bad_signature)" 0
+}
+
+# --- container and instance metadata endpoints --------------------------------
+
+# recorder_start: a proxy that serves nothing and writes down every request
+# it gets (tools/record-proxy.py): REC_PROXY its URL, REC_LOG what it saw.
+recorder_start() {
+	local i
+	mkdir -p "$TMP/rec"
+	"$AWS_MOCK_PYTHON" "$here/tools/record-proxy.py" "$TMP/rec" </dev/null \
+		>"$TMP/rec/out" 2>&1 &
+	T_CLEANUP_HOOK="t_stop_process $!; ${T_CLEANUP_HOOK:-}"
+	for i in $(seq 100); do
+		[ -s "$TMP/rec/port" ] && break
+		sleep 0.1
+	done
+	[ -s "$TMP/rec/port" ] || return 1
+	REC_PROXY=http://127.0.0.1:$(cat "$TMP/rec/port") REC_LOG=$TMP/rec/requests.log
+}
+
+# every_proxy URL: every proxy variable libcurl reads set to URL, none
+# exempted.
+every_proxy() {
+	unset NO_PROXY no_proxy
+	export http_proxy=$1 HTTP_PROXY=$1 https_proxy=$1 HTTPS_PROXY=$1 ALL_PROXY=$1 \
+		all_proxy=$1
+}
+
+# t_unseen NAME: the recording proxy got no request (since the last check).
+t_unseen() {
+	if [ -s "$REC_LOG" ]; then
+		t_fail "$1"
+		sed 's/^/#   the proxy got: /' "$REC_LOG"
+		: >"$REC_LOG"
+	else
+		t_ok "$1"
+	fi
+}
+
+part_endpoints() {
+	local h
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_EC2_METADATA_DISABLED=true AWS_CONTAINER_AUTHORIZATION_TOKEN=pod-identity-token
+	aws_mock_set '{"container_token": "pod-identity-token"}'
+	recorder_start || { t_fail "the recording proxy starts"; return; }
+	(
+		# Hosts that only look like loopback or ECS/EKS: through a proxy
+		# (or a resolver) the token would go to them.  Refused first.
+		every_proxy "$REC_PROXY"
+		for h in http://127.attacker.example/creds http://127.0.0.1.attacker.example/creds \
+			http://169.254.170.2.attacker.example/creds http://localhost/creds \
+			"http://ecs@127.0.0.1:$MOCK_HTTP_PORT/creds" \
+			"http://[::ffff:127.0.0.1]:$MOCK_HTTP_PORT/creds" ftp://127.0.0.1/creds; do
+			export AWS_CONTAINER_CREDENTIALS_FULL_URI=$h
+			t_fails "FULL_URI $h is refused" \
+				"AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a loopback or ECS/EKS address" \
+				"$REG"
+			t_unseen "and nothing is sent for it"
+		done
+		unset AWS_CONTAINER_CREDENTIALS_FULL_URI
+
+		# Beyond the SDKs: RELATIVE_URI cannot move to another host.
+		export AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=@127.0.0.1:$MOCK_HTTP_PORT/x
+		t_fails "RELATIVE_URI @127.0.0.1:PORT/x is refused" \
+			"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path" "$REG"
+		t_unseen "and nothing is sent for it"
+
+		# The tests' knob names an address the allow-list takes, no other.
+		export AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/t
+		for h in 127.attacker.example 192.0.2.1 "127.0.0.1:$MOCK_HTTP_PORT@evil.example"; do
+			export CREDKIT_AWS_CONTAINER_HOST=$h
+			t_fails "CREDKIT_AWS_CONTAINER_HOST=$h is refused" \
+				"CREDKIT_AWS_CONTAINER_HOST must be" "$REG"
+			t_unseen "and nothing is sent for it"
+		done
+	)
+	t_eq "the container endpoint got no request" "$(calls container)" 0
+
+	# Good addresses are taken (nothing listens on these two ports).
+	(
+		for h in 127.0.0.2:1 '[::1]:1'; do
+			export AWS_CONTAINER_CREDENTIALS_FULL_URI=http://$h/creds
+			t_fails "FULL_URI http://$h/creds is taken" \
+				"cannot reach the container credentials endpoint at http://${h//[][]/.}" "$REG"
+		done
+	)
+
+	# Proxies are for AWS's services (ECR here, through the mock's CONNECT
+	# proxy under its real name), never for the container endpoint or IMDS.
+	(
+		every_proxy "$REC_PROXY"
+		export HTTPS_PROXY=$MOCK_PROXY https_proxy=$MOCK_PROXY
+		unset AWS_ENDPOINT_URL_ECR AWS_ENDPOINT_URL
+		export AWS_CONTAINER_CREDENTIALS_FULL_URI=$MOCK_HTTP_URL/v1/credentials
+		ecr get "$REG"
+		t_eq "FULL_URI with every proxy set: the endpoint itself, ECR through HTTPS_PROXY" \
+			"$RC $(calls container) $(calls ecr) $(calls connect)" "0 1 1 1"
+		t_unseen "the container endpoint was not asked through the proxy"
+		ecr erase "$REG"
+		unset AWS_CONTAINER_CREDENTIALS_FULL_URI
+		export AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/t \
+			CREDKIT_AWS_CONTAINER_HOST=127.0.0.1:$MOCK_HTTP_PORT
+		ecr get "$REG"
+		t_eq "RELATIVE_URI on the tests' host: the endpoint itself" \
+			"$RC $(calls container) $(calls ecr)" "0 2 2"
+		t_unseen "not through the proxy"
+		ecr erase "$REG"
+		unset AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_AUTHORIZATION_TOKEN \
+			AWS_EC2_METADATA_DISABLED
+		export AWS_CONFIG_FILE=$TMP/none AWS_SHARED_CREDENTIALS_FILE=$TMP/none
+		ecr get "$REG"
+		t_eq "instance metadata with every proxy set: asked itself" \
+			"$RC $(calls imds) $(calls ecr)" "0 3 3"
+		t_unseen "not through the proxy"
+		# https is taken to any host, as in the SDKs, and with no proxy
+		# either (the mock's HTTPS port has no such path: 404).
+		ecr erase "$REG"
+		export AWS_EC2_METADATA_DISABLED=true
+		every_proxy "$REC_PROXY"
+		export AWS_CONTAINER_CREDENTIALS_FULL_URI=$MOCK_URL/v1/credentials
+		t_fails "an https FULL_URI: asked itself, not through HTTPS_PROXY" \
+			"container credentials endpoint answered 404" "$REG"
+		t_unseen "no CONNECT to the proxy"
+	)
+	t_eq "every signature was right" "$(calls bad_signature)" 0
+}
+
+part_imds() {
+	local mode span
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_CONFIG_FILE=$TMP/none AWS_SHARED_CREDENTIALS_FILE=$TMP/none
+	# The bound is 800 ms on the minter's clock; the mock sees the probe
+	# from its first request to the end of its last, and may see a close
+	# late by its polling (10 ms) and by thread scheduling on a loaded
+	# machine: 200 ms of margin for that.
+	for mode in 403 404 405 '"timeout"'; do
+		aws_mock_reset
+		aws_mock_set "{\"imds\": {\"token\": $mode, \"v1\": true}}"
+		ecr erase "$REG"
+		ecr get "$REG"
+		t_eq "IMDSv2 token $mode: IMDSv1 instead (role, then its keys), keys that sign ECR" \
+			"$RC $(calls imds_v1) $(calls ecr) $(last_akid ecr | cut -c1-4)" "0 2 1 ASIA"
+		[ "$RC" -eq 0 ] || printf '#   out: %s\n' "$OUT"
+		span=$(aws_mock_gave_up imds-all)
+		t_check "the whole probe within the IMDS bound (${span:-?} ms on the mock's clock)" \
+			test "${span:-99999}" -lt 1000
+	done
+	t_check "a token that never comes is waited for half the bound ($(aws_mock_gave_up imds-token) ms)" \
+		test "$(aws_mock_gave_up imds-token)" -lt 600
+
+	(
+		export AWS_EC2_METADATA_V1_DISABLED=true
+		for mode in 403 '"timeout"'; do
+			aws_mock_reset
+			aws_mock_set "{\"imds\": {\"token\": $mode, \"v1\": true}}"
+			ecr erase "$REG"
+			t_fails "AWS_EC2_METADATA_V1_DISABLED=true, token $mode: no IMDSv1, and the error says why" \
+				"instance metadata \(.*IMDSv2 token.*AWS_EC2_METADATA_V1_DISABLED=true" "$REG"
+			t_eq "no IMDSv1 request" "$(calls imds_v1)" 0
+		done
+	)
+
+	# No instance at all (every request hangs): token, then IMDSv1, within
+	# the one bound.
+	aws_mock_reset
+	aws_mock_set '{"imds": {"fail": "hang"}}'
+	ecr erase "$REG"
+	t_fails "instance metadata that hangs: no credentials" \
+		"no AWS credentials found: tried .*instance metadata \(.*\)" "$REG"
+	span=$(aws_mock_gave_up imds-all)
+	t_check "the token and the IMDSv1 try within the IMDS bound (${span:-?} ms on the mock's clock)" \
+		test "${span:-99999}" -lt 1000
+
+	# Where IMDSv2 answers, IMDSv1 is never used.
+	aws_mock_reset
+	aws_mock_set '{"imds": {"v1": true}}'
+	ecr erase "$REG"
+	ecr get "$REG"
+	t_eq "IMDSv2 answers: no IMDSv1 request" "$RC $(calls imds) $(calls imds_v1)" "0 3 0"
 	t_eq "every signature was right" "$(calls bad_signature)" 0
 }
 

@@ -5,9 +5,12 @@
  * STS answers in XML; the few elements read here are pulled out by a small
  * strict extractor (no XML library is among credkit's dependencies, and
  * the answers are flat).  Every request is bounded by the chain's deadline
- * and by its own bound; instance metadata gets at most a second in all, so
- * that a machine without it (a laptop, a CI runner) does not wait.
+ * and by its own bound; instance metadata gets at most 0.8 s in all, the
+ * IMDSv1 fallback included, so that a machine without it (a laptop, a CI
+ * runner) does not wait.  The container endpoint and instance metadata
+ * are asked directly, never through a proxy.
  */
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +33,8 @@
 #define STS_TIMEOUT_MS		5000
 #define CONTAINER_TIMEOUT_MS	2000
 #define IMDS_TIMEOUT_MS		800
+#define IMDS_TOKEN_TIMEOUT_MS	400	/* of those: the rest is for IMDSv1 */
+#define CONTAINER_HOST		"169.254.170.2"	/* ECS's, for a relative URI */
 #define TOKEN_FILE_MAX		(64 * 1024)
 #define ANSWER_MAX		(256 * 1024)
 #define ROLE_DEPTH_MAX		5
@@ -547,29 +552,132 @@ out:
 	return ret;
 }
 
-/* Whether an http:// container URI may be used: the hosts the SDKs allow. */
-static int container_host_ok(const char *url)
-{
-	static const char *const hosts[] = { "169.254.170.2", "169.254.170.23",
-					     "[fd00:ec2::23]", "localhost", "[::1]" };
-	struct aws_endpoint e;
-	char host[sizeof(((struct aws_endpoint *)0)->host)], *colon;
-	size_t i;
+/* A URL as libcurl reads it, and so as it will be fetched. */
+struct url_parts {
+	char scheme[8];
+	char host[256];		/* IPv6 in brackets, IPv4 dotted */
+	char port[8];		/* "" when none is written */
+	int userinfo;		/* a user name or a password */
+	int zone;		/* an IPv6 zone id */
+	int tail;		/* a path other than "/", a query, a fragment */
+	char url[4096];		/* written out again by libcurl */
+};
 
-	if (!strncmp(url, "https://", 8))
-		return 1;
-	if (aws_endpoint_parse(url, &e, NULL))
-		return 0;
-	if (snprintf(host, sizeof(host), "%s", e.host) >= (int)sizeof(host))
-		return 0;
-	colon = strrchr(host, ':');
-	if (colon && (host[0] != '[' || colon > strchr(host, ']')))
-		*colon = '\0';
-	if (!strncmp(host, "127.", 4))
-		return 1;
-	for (i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
-		if (!strcmp(host, hosts[i]))
+/* Whether u has a part what (a user, a query, ...) other than except. */
+static int url_has(CURLU *u, CURLUPart what, const char *except)
+{
+	char *part = NULL;
+	int has = !curl_url_get(u, what, &part, 0) && (!except || strcmp(part, except));
+
+	curl_free(part);
+	return has;
+}
+
+/* Split url as libcurl does.  Returns 0, or -1 when it cannot be fetched. */
+static int url_split(const char *url, struct url_parts *p)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *all = NULL;
+	int ret = -1;
+
+	memset(p, 0, sizeof(*p));
+	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	    curl_url_get(u, CURLUPART_URL, &all, 0))
+		goto out;
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	p->userinfo = url_has(u, CURLUPART_USER, NULL) || url_has(u, CURLUPART_PASSWORD, NULL);
+	p->zone = url_has(u, CURLUPART_ZONEID, NULL);
+	p->tail = url_has(u, CURLUPART_PATH, "/") || url_has(u, CURLUPART_QUERY, NULL) ||
+		  url_has(u, CURLUPART_FRAGMENT, NULL);
+	if (snprintf(p->scheme, sizeof(p->scheme), "%s", scheme) >= (int)sizeof(p->scheme) ||
+	    snprintf(p->host, sizeof(p->host), "%s", host) >= (int)sizeof(p->host) ||
+	    snprintf(p->port, sizeof(p->port), "%s", port ? port : "") >= (int)sizeof(p->port) ||
+	    snprintf(p->url, sizeof(p->url), "%s", all) >= (int)sizeof(p->url))
+		goto out;
+	ret = 0;
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(all);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+/*
+ * Whether an http:// container endpoint may be on host (as url_split()
+ * gives it): a loopback IP literal (127.0.0.0/8, ::1) or an ECS/EKS
+ * address.  Never a name: a resolver or a proxy decides where it goes.
+ */
+static int container_host_ok(const char *host)
+{
+	static const char *const fixed[] = {
+		"169.254.170.2", "169.254.170.23", "fd00:ec2::23", "::1",
+	};
+	unsigned char a[16], b[16];
+	char v6[64];
+	size_t i, n = strlen(host);
+
+	if (inet_pton(AF_INET, host, a) == 1) {
+		if (a[0] == 127)
 			return 1;
+		for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+			if (inet_pton(AF_INET, fixed[i], b) == 1 && !memcmp(a, b, 4))
+				return 1;
+		return 0;
+	}
+	if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(v6))
+		return 0;
+	memcpy(v6, host + 1, n - 2);
+	v6[n - 2] = '\0';
+	if (inet_pton(AF_INET6, v6, a) != 1)
+		return 0;
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (inet_pton(AF_INET6, fixed[i], b) == 1 && !memcmp(a, b, 16))
+			return 1;
+	return 0;
+}
+
+int aws_container_url(const char *rel, const char *full, const char *host, char *url,
+		      size_t size, struct ck_error *err)
+{
+	struct url_parts base, p;
+	char joined[4096], shown[300];
+
+	if (rel) {
+		if (!host)
+			host = CONTAINER_HOST;
+		ck_printable(shown, sizeof(shown), host, SIZE_MAX);
+		if (snprintf(joined, sizeof(joined), "http://%s/", host) >= (int)sizeof(joined) ||
+		    url_split(joined, &base) || base.userinfo || base.zone || base.tail ||
+		    !container_host_ok(base.host))
+			return ck_error(err, CK_BAD_INPUT, "CREDKIT_AWS_CONTAINER_HOST must be a "
+					"loopback or ECS/EKS address with an optional port "
+					"(127.0.0.1:8080), not %s", shown);
+		if (rel[0] != '/' ||
+		    snprintf(joined, sizeof(joined), "http://%s%s", host, rel) >= (int)sizeof(joined) ||
+		    url_split(joined, &p) || p.userinfo || strcmp(p.host, base.host) ||
+		    strcmp(p.port, base.port))
+			return ck_error(err, CK_BAD_INPUT, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must "
+					"be a path starting with /, on http://%s", shown);
+	} else if (url_split(full, &p) || p.userinfo ||
+		   (strcmp(p.scheme, "https") &&
+		    (strcmp(p.scheme, "http") || p.zone || !container_host_ok(p.host)))) {
+		if (p.host[0])
+			snprintf(shown, sizeof(shown), "%s://%s%s%s", p.scheme, p.host,
+				 p.port[0] ? ":" : "", p.port);
+		else
+			snprintf(shown, sizeof(shown), "a malformed URL");
+		return ck_error(err, CK_BAD_INPUT, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be "
+				"https, or http to a loopback or ECS/EKS address (127.0.0.0/8, "
+				"[::1], 169.254.170.2, 169.254.170.23, [fd00:ec2::23]), with no "
+				"user name or password; not %s%s", shown,
+				p.userinfo ? " with a user name" : "");
+	}
+	if (snprintf(url, size, "%s", p.url) >= (int)size)
+		return ck_error(err, CK_BAD_INPUT, "the container endpoint's URL is too long");
 	return 0;
 }
 
@@ -586,7 +694,7 @@ static int container(const struct aws_chain *c, struct aws_creds *out,
 	struct http_response a = HTTP_RESPONSE_INIT;
 	struct http_request req = {
 		.method = "GET", .ca_file = c->ca_file, .max_response = ANSWER_MAX,
-		.what = "the container credentials endpoint",
+		.what = "the container credentials endpoint", .no_proxy = 1,
 	};
 	const char *lines[2] = { NULL, NULL };
 	char url[4096];
@@ -594,14 +702,8 @@ static int container(const struct aws_chain *c, struct aws_creds *out,
 
 	if (!rel && !full)
 		return AWS_CREDS_NONE;
-	if (rel)
-		snprintf(url, sizeof(url), "http://%s%s", host ? host : "169.254.170.2", rel);
-	else
-		snprintf(url, sizeof(url), "%s", full);
-	if (!rel && !container_host_ok(full))
-		return ck_error(err, CK_BAD_INPUT,
-				"AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to a "
-				"loopback or ECS/EKS address");
+	if (aws_container_url(rel, full, host, url, sizeof(url), err))
+		return AWS_CREDS_ERROR;
 	if (token_file ? read_token(token_file, "the container authorization token file",
 				    &token, err)
 		       : (token_env && secret_set(&token, token_env, strlen(token_env))))
@@ -643,24 +745,32 @@ out:
 }
 
 /*
- * IMDSv2.  Returns AWS_CREDS_FOUND, AWS_CREDS_NONE with why (disabled, no
- * answer) or AWS_CREDS_ERROR.
+ * Instance metadata: IMDSv2, else IMDSv1 as the SDKs fall back to it, when
+ * the token request is refused with 403, 404 or 405 (an emulator, a proxy)
+ * or gets no answer (docker on EC2 behind a hop limit of 1 never sees
+ * one), unless AWS_EC2_METADATA_V1_DISABLED=true.  The token request has
+ * at most half the bound, so that IMDSv1 has the rest; neither goes
+ * through a proxy.  Returns AWS_CREDS_FOUND, AWS_CREDS_NONE with why
+ * (disabled, no answer) or AWS_CREDS_ERROR.
  */
 static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		size_t size, struct ck_error *err)
 {
 	const char *disabled = config_env("AWS_EC2_METADATA_DISABLED");
+	const char *v1_off = config_env("AWS_EC2_METADATA_V1_DISABLED");
 	const char *base = config_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	static const char ttl_line[] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
+	static const char off[] = "and IMDSv1 is off (AWS_EC2_METADATA_V1_DISABLED=true)";
 	struct http_response a = HTTP_RESPONSE_INIT;
 	long deadline = aws_now_ms() + bound(c, IMDS_TIMEOUT_MS);
-	char url[4096], role[256], line[600];
+	char url[4096], role[256], line[600], v1[320] = "";
 	const char *lines[2] = { NULL, NULL };
 	struct http_request req = {
 		.ca_file = c->ca_file, .max_response = ANSWER_MAX, .what = "instance metadata",
+		.no_proxy = 1,
 	};
 	size_t n;
-	int ret = AWS_CREDS_NONE;
+	int r, ret = AWS_CREDS_NONE;
 
 	if (disabled && !strcasecmp(disabled, "true")) {
 		snprintf(why, size, "AWS_EC2_METADATA_DISABLED=true");
@@ -672,22 +782,47 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	while (n && base[n - 1] == '/')
 		n--;
 
-	/* The session token. */
+	/* The session token, else IMDSv1 (v1 then says why). */
 	snprintf(url, sizeof(url), "%.*s/latest/api/token", (int)n, base);
 	lines[0] = ttl_line;
 	req.method = "PUT";
 	req.url = url;
 	req.headers = lines;
 	req.timeout_ms = aws_ms_left(deadline);
-	if (req.timeout_ms <= 0 || http_do(&req, &a, err) || a.status != 200 ||
-	    !a.body.len || a.body.len > 200 || strpbrk(a.body.buf, "\r\n")) {
-		snprintf(why, size, "%s", a.status ? "no IMDSv2 token" : err->msg);
-		ck_error_clear(err);
+	if (req.timeout_ms > IMDS_TOKEN_TIMEOUT_MS)
+		req.timeout_ms = IMDS_TOKEN_TIMEOUT_MS;
+	if (req.timeout_ms <= 0) {
+		snprintf(why, size, "no time left to ask instance metadata");
 		goto out;
 	}
-	snprintf(line, sizeof(line), "X-aws-ec2-metadata-token: %.*s", (int)a.body.len,
-		 a.body.buf);
-	lines[0] = line;
+	r = http_do(&req, &a, err);
+	/* No answer (unreachable, or none in time), or a refusal but 400's. */
+	if (r ? err->kind == CK_UNAVAILABLE
+	      : (a.status == 403 || a.status == 404 || a.status == 405)) {
+		if (r)
+			snprintf(line, sizeof(line), "no IMDSv2 token (%s)", err->msg);
+		else
+			snprintf(line, sizeof(line), "IMDSv2 token refused (HTTP %ld)", a.status);
+		ck_error_clear(err);
+		if (v1_off && !strcasecmp(v1_off, "true")) {
+			snprintf(why, size, "%.300s, %s", line, off);
+			goto out;
+		}
+		snprintf(v1, sizeof(v1), "%.280s, IMDSv1: ", r ? "no IMDSv2 token" : line);
+		lines[0] = NULL;
+	} else if (r || a.status != 200 || !a.body.len || a.body.len > 200 ||
+		   strpbrk(a.body.buf, "\r\n")) {
+		if (r)
+			snprintf(why, size, "%s", err->msg);
+		else
+			snprintf(why, size, "no IMDSv2 token (HTTP %ld)", a.status);
+		ck_error_clear(err);
+		goto out;
+	} else {
+		snprintf(line, sizeof(line), "X-aws-ec2-metadata-token: %.*s", (int)a.body.len,
+			 a.body.buf);
+		lines[0] = line;
+	}
 
 	/* The role, then its credentials. */
 	snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/security-credentials/",
@@ -695,12 +830,12 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	req.method = "GET";
 	req.timeout_ms = aws_ms_left(deadline);
 	if (req.timeout_ms <= 0 || http_do(&req, &a, err)) {
-		snprintf(why, size, "%s", err->msg);
+		snprintf(why, size, "%s%s", v1, req.timeout_ms <= 0 ? "no time left" : err->msg);
 		ck_error_clear(err);
 		goto out;
 	}
 	if (a.status != 200 || !a.body.len) {
-		snprintf(why, size, "no IAM role on this instance (HTTP %ld)", a.status);
+		snprintf(why, size, "%sno IAM role on this instance (HTTP %ld)", v1, a.status);
 		goto out;
 	}
 	ck_printable(role, sizeof(role), a.body.buf, strcspn(a.body.buf, "\r\n"));
@@ -712,7 +847,8 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		 (int)n, base, role);
 	req.timeout_ms = aws_ms_left(deadline);
 	if (req.timeout_ms <= 0 || http_do(&req, &a, err) || a.status != 200) {
-		snprintf(why, size, "%s", a.status ? "no credentials for the instance role" : err->msg);
+		snprintf(why, size, "%s%s", v1, a.status ? "no credentials for the instance role"
+					       : req.timeout_ms <= 0 ? "no time left" : err->msg);
 		ck_error_clear(err);
 		goto out;
 	}

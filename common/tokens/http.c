@@ -233,6 +233,8 @@ int http_do(const struct http_request *req, struct http_response *resp,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, take_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	if (req->no_proxy)
+		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (ca)
 		curl_easy_setopt(c, CURLOPT_CAINFO, ca);
 	if (cadir && *cadir)

@@ -38,6 +38,21 @@ struct aws_chain {		/* what to resolve; all borrowed */
 int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 		      struct ck_error *err);
 
+/*
+ * The URL of the ECS/EKS container credentials endpoint, checked before
+ * anything is sent.  rel (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI), when
+ * not NULL, is a path joined to http://HOST (host, the tests'
+ * CREDKIT_AWS_CONTAINER_HOST, else 169.254.170.2), and the URL must stay
+ * on that host; else full (..._FULL_URI) is https to any host, or http to
+ * a loopback IP literal (127.0.0.0/8, ::1) or an ECS/EKS address
+ * (169.254.170.2, 169.254.170.23, fd00:ec2::23), never a name, as the SDKs
+ * allow.  host must be such an address too, and no URL may hold a user
+ * name or password.  Returns 0 with url[size] as it is to be fetched, or
+ * -1 with err (CK_BAD_INPUT) saying which variable is wrong.
+ */
+int aws_container_url(const char *rel, const char *full, const char *host, char *url,
+		      size_t size, struct ck_error *err);
+
 /* An AWS endpoint, as it is sent and signed. */
 struct aws_endpoint {
 	char url[2048];		/* as configured */

@@ -28,6 +28,8 @@ struct http_request {
 	long connect_timeout_ms;	/* 0: min(timeout_ms, 3000) */
 	size_t max_response;		/* 0: 1 MiB; more is an error */
 	const char *what;		/* for messages: "ECR", "STS", ... */
+	int no_proxy;			/* 1: straight to the host, whatever
+					 * the proxy variables say */
 };
 
 struct http_response {
@@ -46,8 +48,8 @@ struct http_response {
  * answer from ECR at https://host:port within 3 s"), CK_FAILED for TLS
  * problems (naming the CA file in use), an answer over max_response and
  * anything else.  Proxies are libcurl's usual variables (https_proxy,
- * HTTPS_PROXY, http_proxy, no_proxy, NO_PROXY).  Redirects are not
- * followed.  resp is released first.
+ * HTTPS_PROXY, http_proxy, no_proxy, NO_PROXY), unless req->no_proxy.
+ * Redirects are not followed.  resp is released first.
  */
 int http_do(const struct http_request *req, struct http_response *resp,
 	    struct ck_error *err);

@@ -11,7 +11,8 @@ Three listeners on 127.0.0.1, each on a free port, written to DIR/ports as
   HTTPS  ECR and ECR Public (GetAuthorizationToken), STS (AssumeRole,
          AssumeRoleWithWebIdentity), the IAM Identity Center portal
          (GetRoleCredentials), and the control API under /__mock/
-  HTTP   EC2 instance metadata (IMDSv2) and the ECS/EKS container endpoint
+  HTTP   EC2 instance metadata (IMDSv2; IMDSv1 and refused tokens when set)
+         and the ECS/EKS container endpoint
   proxy  a CONNECT proxy that terminates TLS itself with server.crt (whose
          names are the real AWS host names) and serves the HTTPS routes, so
          that an unmodified client with HTTPS_PROXY and AWS_CA_BUNDLE (the Go
@@ -68,7 +69,8 @@ DEFAULTS = {
     "ecr-public": {"fail": None, "delay_ms": 0, "expires_in": 43200, "expires_format": "float"},
     "sts": {"fail": None, "delay_ms": 0},
     "sso": {"fail": None, "delay_ms": 0},
-    "imds": {"fail": None, "delay_ms": 0, "role": "credkit-test-role"},
+    "imds": {"fail": None, "delay_ms": 0, "role": "credkit-test-role",
+             "token": None, "v1": False},	# token: 403, 404, 405, "timeout"
     "container": {"fail": None, "delay_ms": 0},
     "web_identity_tokens": [],
     "sso_tokens": [],
@@ -79,6 +81,7 @@ DEFAULTS = {
 
 lock = threading.Lock()
 state = {}
+imds_first = 0.0	# when the first IMDS request since the reset came
 
 
 def reset():
@@ -527,6 +530,9 @@ class MetadataHandler(Handler):
         try:
             if self.knobs("imds") == "hang":
                 return
+            if settings("imds").get("token"):
+                status = self.token_refused(settings("imds")["token"])
+                return
             ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds", "")
             if not ttl.isdigit() or not 1 <= int(ttl) <= 21600:
                 status = self.answer(400, "", "text/plain")
@@ -550,7 +556,8 @@ class MetadataHandler(Handler):
         try:
             if self.knobs("imds") == "hang":
                 return
-            if self.headers.get("X-aws-ec2-metadata-token") not in MetadataHandler.tokens:
+            if self.headers.get("X-aws-ec2-metadata-token") not in MetadataHandler.tokens \
+                    and not self.v1_allowed():
                 status = self.answer(401, "", "text/plain")
                 return
             role = settings("imds").get("role")
@@ -586,6 +593,43 @@ class MetadataHandler(Handler):
         finally:
             record(self.server.logdir, "container", None, None, status,
                    self.headers.get("Host"), False)
+
+    # --- IMDSv1 and the token's refusals (settings "imds": "token", "v1") --
+
+    def token_refused(self, mode):
+        """The token PUT under "token": 403, 404 or 405 answers that status
+        (an emulator, a proxy, IMDS turned off), "timeout" answers nothing
+        (a hop limit of 1 drops the answer) until the client gives up, as
+        gave_up_ms["imds-token"]."""
+        if mode == "timeout":
+            self.hang("imds-token")
+            return 500
+        return self.answer(int(mode), "", "text/plain")
+
+    def v1_allowed(self):
+        """Whether a GET without a token is answered (setting "v1", off by
+        default as on an instance that requires IMDSv2); counted as
+        "imds_v1"."""
+        if "X-aws-ec2-metadata-token" in self.headers or not settings("imds").get("v1"):
+            return False
+        with lock:
+            state["counts"]["imds_v1"] = state["counts"].get("imds_v1", 0) + 1
+        return True
+
+    def handle_one_request(self):
+        """One request; for IMDS, gave_up_ms["imds-all"] is then how long
+        from the first IMDS request since the reset to the end of this one
+        (answered, or given up by the client): the whole probe on the mock's
+        clock."""
+        global imds_first
+        start = time.monotonic()
+        super().handle_one_request()
+        if not self.raw_requestline or not getattr(self, "path", "").startswith("/latest/"):
+            return
+        with lock:
+            if "imds-all" not in state["gave_up_ms"]:
+                imds_first = start
+            state["gave_up_ms"]["imds-all"] = round((time.monotonic() - imds_first) * 1000)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
