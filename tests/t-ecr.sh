@@ -1228,6 +1228,16 @@ part_failmem() {
 	for i in $(seq 6); do timed_get "$i" "$REG"; done
 	wait
 	t_calls "fail_cache_ms 0: every caller asks" 6
+
+	# Throttling: one mint's three tries, not three per caller.
+	printf '{}\n' >"$CREDKIT_CONFIG"
+	ecr erase "$REG"
+	aws_mock_reset
+	aws_mock_set '{"ecr": {"fail": "throttle"}}'
+	for i in $(seq 6); do timed_get "$i" "$REG"; done
+	wait
+	t_calls "6 parallel callers against throttling make one mint's 3 tries" 3
+	t_eq "and all 6 get its words" "$(grep -l ThrottlingException "$TMP"/out.* | wc -l)" 6
 }
 
 run_part() {

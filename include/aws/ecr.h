@@ -30,7 +30,14 @@
  * $XDG_RUNTIME_DIR/credkit (else /tmp/credkit-UID, mode 0700), so that of
  * many processes asking at once exactly one calls AWS and the others read
  * its result from the cache.  The kernel drops an flock() with its last
- * holder, so a killed process leaves no stale lock.
+ * holder, so a killed process leaves no stale lock.  A failed mint is
+ * remembered too, for fail_cache_ms (see ecr_cache_put_failure()), so that
+ * its waiters get its error without asking AWS again.
+ *
+ * One deadline: a get's budget (timeout_ms) starts when it starts and
+ * covers the lock wait, the credentials (a credential_process is stopped
+ * at it) and the mint; the first program hands it to the minting program
+ * in ECR_DEADLINE_ENV.
  */
 #ifndef CREDKIT_ECR_H
 #define CREDKIT_ECR_H
