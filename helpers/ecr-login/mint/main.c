@@ -131,7 +131,11 @@ static int mint_get(void *self, const char *server, struct cred *out,
 	if (found <= 0)
 		return found ? -1 : ck_error(err, CK_NOT_FOUND, NULL);
 	deadline = aws_now_ms() + r.timeout_ms;
-	if (m->lock < 0 && (m->lock = ecr_lock(r.key, r.timeout_ms, err)) < 0) {
+	if (m->lock < 0 && (m->lock = ecr_lock(r.key, r.timeout_ms, err)) == -3) {
+		fprintf(stderr, "docker-credential-ecr-login: minting without a lock: %s\n",
+			err->msg);
+		ck_error_clear(err);
+	} else if (m->lock < 0) {
 		m->lock = -1;
 		return -1;
 	}
