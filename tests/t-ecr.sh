@@ -70,6 +70,10 @@
 #   imds      IMDSv1 when the IMDSv2 token is refused (403, 404, 405) or
 #             never answered, unless AWS_EC2_METADATA_V1_DISABLED=true;
 #             the whole probe within its bound
+#   lockdir   as a fresh uid with no XDG_RUNTIME_DIR whose /tmp/credkit-UID
+#             another user made first: a get mints, quietly, its lock under
+#             ~/.cache/credkit; with no usable place at all a get still
+#             mints, saying so in one line on stderr (root only)
 #
 # Run with a part's name as argument, inside a session keyring, it runs
 # that part alone (this is how the script calls itself).
@@ -87,6 +91,7 @@ PARTS="mock hosts cache identity refresh flight errors sources roles sso contain
 PARTS="$PARTS precedence"
 PARTS="$PARTS endpoints imds"
 PARTS="$PARTS deadline failmem"
+PARTS="$PARTS lockdir"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ecr-login
 REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
@@ -1133,7 +1138,6 @@ part_imds() {
 
 # --- main ----------------------------------------------------------------------
 
-# run_part PART: one part, in this process (already in a session keyring).
 # timed_get N SERVER: a get in the background; $TMP/out.N its stdout,
 # $TMP/ms.N how long it took (ms).
 timed_get() {
@@ -1162,7 +1166,7 @@ part_deadline() {
 	# its wait and a whole mint (about 2000 ms).
 	t_check "4 parallel callers, ECR answering 500: all within the budget ($ms ms)" \
 		test "$ms" -lt 1600
-	t_check "each says why" grep -q "HTTP 500\|no token from ECR\|another docker-credential" "$TMP"/out.1
+	t_check "each says why" grep -q "HTTP 500\|no answer from ECR\|no token from ECR\|another docker-credential" "$TMP"/out.1
 
 	# A credential_process that sleeps is stopped when the budget ends.
 	aws_mock_reset
@@ -1240,6 +1244,65 @@ part_failmem() {
 	t_eq "and all 6 get its words" "$(grep -l ThrottlingException "$TMP"/out.* | wc -l)" 6
 }
 
+# as_uid UID HOME VERB INPUT [ENV...]: the copied helper in LOCK_COPY run
+# as UID, in a session keyring of its own, with no XDG_RUNTIME_DIR; OUT,
+# ERR and RC as ecr sets them.
+as_uid() {
+	local uid=$1 home=$2 verb=$3 input=$4
+	shift 4
+	OUT=$(printf '%s' "$input" | timeout 20 setpriv --reuid="$uid" --regid="$uid" \
+		--clear-groups env -u XDG_RUNTIME_DIR -u XDG_CACHE_HOME HOME="$home" \
+		CREDKIT_CONFIG="$LOCK_COPY/none.json" AWS_CA_BUNDLE="$LOCK_COPY/ca.crt" "$@" \
+		keyctl session - "$LOCK_COPY/bin/${HELPER##*/}" "$verb" 2>"$LOCK_COPY/err")
+	RC=$?
+	ERR=$(grep -v '^Joined session keyring:' "$LOCK_COPY/err")
+}
+
+part_lockdir() {
+	local uid=$((2100000000 + $$)) want home
+	if [ "$(id -u)" -ne 0 ]; then
+		t_ok "# skip lockdir: needs root to be another user"
+		return
+	fi
+	while getent passwd "$uid" >/dev/null || [ -e "/tmp/credkit-$uid" ]; do
+		uid=$((uid + 2))
+	done
+	env_keys
+	# A copy other users can read: the checkout may be under a private
+	# directory (mktemp -d, /root).
+	LOCK_COPY=$(mktemp -d /tmp/credkit-lockdir.XXXXXX) || return 1
+	mkdir -p "$LOCK_COPY"/{bin,libexec,home,nohome}
+	cp "$HELPER" "$LOCK_COPY/bin/" && cp -r "$BIN/../libexec/credkit" "$LOCK_COPY/libexec/" &&
+		cp "$AWS_CA_BUNDLE" "$LOCK_COPY/ca.crt" || return 1
+	chown -R "$uid:$uid" "$LOCK_COPY/home"
+	chmod 755 "$LOCK_COPY" "$LOCK_COPY/nohome"
+	# Another user was first in /tmp.
+	mkdir -m 755 "/tmp/credkit-$uid" && chown "$((uid + 1)):$((uid + 1))" "/tmp/credkit-$uid"
+	home=$LOCK_COPY/home
+
+	as_uid "$uid" "$home" get "$REG"
+	want=$(printf '{"ServerURL":"%s","Username":"AWS","Secret":"%s"}' "$REG" \
+		"$(pw 1 "$MOCK_ENV_KEY_ID")")
+	t_eq "another user's /tmp/credkit-UID: a get still mints" "$RC $OUT" "0 $want"
+	t_eq "and says nothing on stderr" "$ERR" ""
+	t_check "its lock is in ~/.cache/credkit, private" \
+		test "$(stat -c '%u %a' "$home/.cache/credkit" 2>/dev/null)" = "$uid 700" -a \
+		-n "$(find "$home/.cache/credkit" -name 'ecr-*.lock' -user "$uid" 2>/dev/null)"
+	t_eq "none in the other user's directory" "$(ls -A "/tmp/credkit-$uid")" ""
+
+	# Nowhere to lock: no runtime directory, a home it cannot write, /tmp taken.
+	as_uid "$uid" "$LOCK_COPY/nohome" get "$REG"
+	want=$(printf '{"ServerURL":"%s","Username":"AWS","Secret":"%s"}' "$REG" \
+		"$(pw 2 "$MOCK_ENV_KEY_ID")")
+	t_eq "no lock anywhere: a get still mints" "$RC $OUT" "0 $want"
+	t_eq "saying so in one line on stderr" \
+		"$(grep -c 'without a lock' <<<"$ERR") $(wc -l <<<"$ERR")" "1 1"
+	printf '#   %s\n' "$ERR"
+	t_calls "one call each" 2
+	rm -rf "$LOCK_COPY" "/tmp/credkit-$uid"
+}
+
+# run_part PART: one part, in this process (already in a session keyring).
 run_part() {
 	local part=$1
 	# The other parts ask again at once after a failure, on purpose.

@@ -169,6 +169,8 @@ static int front_get(void *self, const char *server, struct cred *out,
 	if (found > 0 && ecr_token_usable(&t, time(NULL))) {
 		/* Past half its life: refresh, unless another process is at it. */
 		lock = remembered(f, &r, err) ? -2 : ecr_lock(r.key, 0, err);
+		if (lock == -3)
+			ck_error_clear(err);	/* the minter mints without, saying so */
 		if (lock == -2) {
 			ck_error_clear(err);
 			ret = ecr_token_answer(&t, out, err);
@@ -178,10 +180,12 @@ static int front_get(void *self, const char *server, struct cred *out,
 		if (remembered(f, &r, err))
 			goto out;
 		lock = ecr_lock(r.key, ms_left(deadline), err);
-		if (lock < 0)
+		if (lock == -3)
+			ck_error_clear(err);	/* the minter mints without, saying so */
+		else if (lock < 0)
 			goto out;
 		/* Whoever held the lock may have minted it for us, or failed. */
-		if (ecr_cache_get(f->cache, r.key, &t, err) > 0 &&
+		else if (ecr_cache_get(f->cache, r.key, &t, err) > 0 &&
 		    ecr_token_fresh(&t, time(NULL))) {
 			ret = ecr_token_answer(&t, out, err);
 			goto out;

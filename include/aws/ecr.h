@@ -209,7 +209,9 @@ int ecr_store_list(const char *name, backend_each_fn each, void *data,
 /*
  * Take the lock of key.  wait_ms 0 tries once.  Returns the lock's file
  * descriptor (close it to release), -2 when the lock is still held by
- * another process after wait_ms (err says so), or -1 with err.
+ * another process after wait_ms (err says so), -3 when no private
+ * directory for locks can be had (err says why of each place tried: the
+ * caller may go on without the lock), or -1 with err.
  */
 int ecr_lock(const char *key, long wait_ms, struct ck_error *err);
 

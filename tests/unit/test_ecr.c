@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -437,6 +438,60 @@ static void test_failure_record(void)
 	ecr_cache_close(cache);
 }
 
+/* Whether lock fd is a file under dir. */
+static int lock_under(int fd, const char *dir)
+{
+	char link[64], path[4096];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return 0;
+	path[n] = '\0';
+	return strncmp(path, dir, strlen(dir)) == 0 && path[strlen(dir)] == '/';
+}
+
+/*
+ * A runtime directory's credkit that is a link, or not private, is not
+ * used: the lock goes to the next place (here the cache directory, or
+ * /run/user/UID when the machine has it), never to the link's target.
+ */
+static void test_lock_dir(const char *top)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	char run[512], cache[512], other[512], link[600], rundir[600];
+	const char *key = "public.ecr.aws profile=dir #0";
+	int fd;
+
+	snprintf(run, sizeof(run), "%s/run", top);
+	snprintf(cache, sizeof(cache), "%s/cache", top);
+	snprintf(other, sizeof(other), "%s/other", top);
+	snprintf(link, sizeof(link), "%s/credkit", run);
+	snprintf(rundir, sizeof(rundir), "/run/user/%lu/credkit", (unsigned long)geteuid());
+	if (mkdir(run, 0700) || mkdir(cache, 0700) || mkdir(other, 0700) ||
+	    symlink(other, link)) {
+		CHECK(0, "make the lock places: %s", strerror(errno));
+		return;
+	}
+	setenv("XDG_RUNTIME_DIR", run, 1);
+	setenv("XDG_CACHE_HOME", cache, 1);
+	fd = ecr_lock(key, 0, &err);
+	CHECK(fd >= 0 && !lock_under(fd, other) &&
+	      (lock_under(fd, cache) || lock_under(fd, rundir)),
+	      "a link as the runtime lock directory is passed over: %s", err.msg);
+	if (fd >= 0)
+		close(fd);
+	unlink(link);
+	mkdir(link, 0755);
+	fd = ecr_lock(key, 0, &err);
+	CHECK(fd >= 0 && !lock_under(fd, link),
+	      "so is one that others can read: %s", err.msg);
+	if (fd >= 0)
+		close(fd);
+	unsetenv("XDG_CACHE_HOME");
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/credkit-test-ecr.XXXXXX";
@@ -459,6 +514,7 @@ int main(int argc, char **argv)
 	test_cache();
 	test_lock();
 	test_failure_record();
+	test_lock_dir(dir);
 	{
 		char cmd[256];
 

@@ -143,7 +143,12 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		deadline = m->deadline;
 	aws_creds_deadline(deadline);
 	left = deadline - ecr_now_ms();
-	if (m->lock < 0 && (m->lock = ecr_lock(r.key, left > 0 ? left : 1, err)) < 0) {
+	if (m->lock < 0 &&
+	    (m->lock = ecr_lock(r.key, left > 0 ? left : 1, err)) == -3) {
+		fprintf(stderr, "docker-credential-ecr-login: minting without a lock: %s\n",
+			err->msg);
+		ck_error_clear(err);
+	} else if (m->lock < 0) {
 		m->lock = -1;
 		return -1;
 	}
