@@ -2,8 +2,9 @@
 /*
  * ecr.c - ECR registries, the token cache and its lock (see ecr.h).
  *
- * Nothing here touches the network or AWS credentials: this is what the
- * cheap first program of docker-credential-ecr-login runs on every get.
+ * Nothing here touches the network or loads AWS credentials (the cache key
+ * only digests what selects them): this is what the cheap first program of
+ * docker-credential-ecr-login runs on every get.
  */
 #include <errno.h>
 #include <fcntl.h>
