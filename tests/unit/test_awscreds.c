@@ -386,6 +386,19 @@ static void set_file(const char *name, const char *dir, const char *file)
 	setenv(name, path, 1);
 }
 
+/* Whether name=one and name=two give two digests; name is unset after. */
+static int env_differs(const char *name, const char *one, const char *two)
+{
+	char a[2 * AWS_IDENTITY_DIGEST_LEN + 1], b[2 * AWS_IDENTITY_DIGEST_LEN + 1];
+
+	setenv(name, one, 1);
+	digest_of(NULL, a);
+	setenv(name, two, 1);
+	digest_of(NULL, b);
+	unsetenv(name);
+	return strcmp(a, b) != 0;
+}
+
 /* ~/.aws/config: [profile app], a web identity from token. */
 static void write_app(const char *token)
 {
@@ -442,20 +455,12 @@ static void check_identity(void)
 		CHECK(strcmp(a, c) && strcmp(b, c), "%s: a missing file is no error", tok_env[i]);
 		unsetenv(tok_env[i]);
 	}
-	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-a", 1);
-	digest_of(NULL, a);
-	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-b", 1);
-	digest_of(NULL, b);
-	CHECK(strcmp(a, b), "two container tokens, two digests");
-	unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	CHECK(env_differs("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-a", "pod-b"),
+	      "two container tokens, two digests");
 	setenv("AWS_ACCESS_KEY_ID", "AKIDONE", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "one-sEcReT", 1);
-	digest_of(NULL, a);
-	setenv("AWS_SECRET_ACCESS_KEY", "two-sEcReT", 1);
-	digest_of(NULL, b);
-	CHECK(strcmp(a, b), "one key id with another secret, another digest");
+	CHECK(env_differs("AWS_SECRET_ACCESS_KEY", "one-sEcReT", "two-sEcReT"),
+	      "one key id with another secret, another digest");
 	unsetenv("AWS_ACCESS_KEY_ID");
-	unsetenv("AWS_SECRET_ACCESS_KEY");
 	join(tok, tmp, "/app-token");
 	write_app(tok);
 	install(dir, "/token-a1", tok);
