@@ -859,11 +859,10 @@ static void id_add_token(SHA256_CTX *c, const char *name, const char *tok, size_
 		b64[i] = '=';
 	/* it counts the padding as zero bytes */
 	if (n < 2 || (got = EVP_DecodeBlock(raw, (unsigned char *)b64, (int)i)) <= pad ||
-	    !(got -= pad) ||
-	    !(payload = json_loadb((char *)raw, (size_t)got, 0, NULL)) ||
+	    !(payload = json_loadb((char *)raw, (size_t)(got - pad), 0, NULL)) ||
 	    !json_is_object(payload) || !json_is_string(json_object_get(payload, "sub")))
 		goto raw;
-	SHA256_Update(c, "jwt", 4);
+	id_add(c, name, "jwt", 3);	/* which source, then its claims */
 	for (i = 0; i < 3; i++) {
 		text = json_dumps(json_object_get(payload, claim[i]),
 				  JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
