@@ -23,6 +23,10 @@ PKGS_secretservice := libsystemd libgcrypt jansson
 PKGS_keyctl        := libkeyutils jansson
 PKGS_pass          := jansson libcrypto
 PKGS_ecr-login     := libkeyutils jansson
+# Archives a helper takes only what it calls from, even when linked
+# dynamically: ecr-login's cache key is a SHA-256, the few objects of
+# libcrypto.a that do it, so that its front never loads libcrypto.so.
+ARCHIVES_ecr-login := -l:libcrypto.a
 # A token helper's minting program (helpers/NAME/mint/), under libexec: it
 # alone links libcurl and OpenSSL, and runs only when no cached token will do.
 PKGS_ecr-login-mint := libcurl libcrypto jansson libkeyutils
@@ -92,7 +96,7 @@ $(LIB): $(COMMON_OBJ)
 
 # One rule builds any helper from its folder.
 $(OUT)/docker-credential-%: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard helpers/$$*/*.c))) $(LIB) | $(OUT)/.
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(call LINK_LIBS,$*)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(ARCHIVES_$*) $(call LINK_LIBS,$*)
 
 $(LIBEXEC_OUT)/docker-credential-%-mint: $$(addprefix $(BUILD)/,$$(subst .c,.o,$$(wildcard helpers/$$*/mint/*.c))) $(LIB) | $(LIBEXEC_OUT)/.
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) -pie $(call PKG_LIBS,$(PKGS_$*-mint))

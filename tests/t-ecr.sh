@@ -74,6 +74,11 @@
 #             another user made first: a get mints, quietly, its lock under
 #             ~/.cache/credkit; with no usable place at all a get still
 #             mints, saying so in one line on stderr (root only)
+#   principal the cache key follows what selects the principal: two EKS
+#             Pod Identity pods (same URI and token path, other tokens),
+#             two container tokens, two web identities of one role, a
+#             rewritten shared file each mint their own; a rotated JWT
+#             (same iss, sub, aud) keeps the cached token
 #
 # Run with a part's name as argument, inside a session keyring, it runs
 # that part alone (this is how the script calls itself).
@@ -92,6 +97,7 @@ PARTS="$PARTS precedence"
 PARTS="$PARTS endpoints imds"
 PARTS="$PARTS deadline failmem"
 PARTS="$PARTS lockdir"
+PARTS="$PARTS principal"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ecr-login
 REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
@@ -1300,6 +1306,84 @@ part_lockdir() {
 	printf '#   %s\n' "$ERR"
 	t_calls "one call each" 2
 	rm -rf "$LOCK_COPY" "/tmp/credkit-$uid"
+}
+
+# jwt ISS SUB IAT: a projected service account token as the kubelet writes
+# it (not signed: credkit reads its claims without verifying).
+jwt() {
+	local h p
+	h=$(printf '{"alg":"RS256","kid":"k1"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+	p=$(printf '{"aud":["pods.eks.amazonaws.com"],"exp":%s,"iat":%s,"iss":"%s","sub":"%s"}' \
+		"$(($3 + 86400))" "$3" "$1" "$2" | base64 -w0 | tr '+/' '-_' | tr -d '=')
+	printf '%s.%s.sig%s' "$h" "$p" "$3"
+}
+
+part_principal() {
+	local iss=https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE a1 a2 b
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_EC2_METADATA_DISABLED=true CREDKIT_AWS_CONTAINER_HOST=127.0.0.1:$MOCK_HTTP_PORT
+	a1=$(jwt "$iss" system:serviceaccount:ci:pod-a 1000)
+	a2=$(jwt "$iss" system:serviceaccount:ci:pod-a 4600)
+	b=$(jwt "$iss" system:serviceaccount:ci:pod-b 1000)
+	(
+		# The issue's reproduction: one uid, one keyring, one FULL_URI and
+		# token path; pod B's token is not pod A's and the endpoint refuses it.
+		export AWS_CONTAINER_CREDENTIALS_FULL_URI=$MOCK_HTTP_URL/v1/credentials
+		export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=$TMP/pod-token
+		aws_mock_set "{\"container_token\": \"$a1\"}"
+		printf '%s\n' "$a1" >"$TMP/pod-token"
+		ecr get "$REG"
+		t_eq "pod A mints" "$RC $(calls container) $(calls ecr)" "0 1 1"
+		printf '%s\n' "$b" >"$TMP/pod-token"
+		t_fails "pod B does not get pod A's token: the endpoint refuses its own" \
+			"container credentials endpoint answered 401" "$REG"
+		aws_mock_set "{\"container_token\": \"$a2\"}"
+		printf '%s\n' "$a2" >"$TMP/pod-token"
+		ecr get "$REG"
+		t_eq "pod A after the kubelet rotated its token: the cached one" \
+			"$RC $(calls container) $(calls ecr)" "0 2 1"
+		unset AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+		aws_mock_set '{"container_token": "task-1-token"}'
+		export AWS_CONTAINER_AUTHORIZATION_TOKEN=task-1-token
+		ecr get "$REG"
+		t_eq "a container token in the environment mints its own" \
+			"$RC $(calls container) $(calls ecr)" "0 3 2"
+		export AWS_CONTAINER_AUTHORIZATION_TOKEN=task-2-token
+		t_fails "another container token does not get it" \
+			"container credentials endpoint answered 401" "$REG"
+	)
+	t_eq "every refused token reached the endpoint, no other ECR call" \
+		"$(calls container) $(calls ecr)" "4 2"
+
+	a1=$(jwt "$iss" system:serviceaccount:ci:builder 1000)
+	a2=$(jwt "$iss" system:serviceaccount:ci:builder 4600)
+	b=$(jwt "$iss" system:serviceaccount:ci:deployer 1000)
+	aws_mock_set "{\"web_identity_tokens\": [\"$a1\", \"$a2\", \"$b\"]}"
+	(
+		# IRSA: one role, one token path, two service accounts.
+		export AWS_WEB_IDENTITY_TOKEN_FILE=$TMP/web-token \
+			AWS_ROLE_ARN=arn:aws:iam::123456789012:role/ci
+		printf '%s\n' "$a1" >"$TMP/web-token"
+		ecr get "$REG"
+		t_eq "web identity: the builder mints" "$RC $(calls sts) $(calls ecr)" "0 1 3"
+		printf '%s\n' "$b" >"$TMP/web-token"
+		ecr get "$REG"
+		t_eq "web identity: the deployer mints its own" "$RC $(calls sts) $(calls ecr)" "0 2 4"
+		printf '%s\n' "$a2" >"$TMP/web-token"
+		ecr get "$REG"
+		t_eq "web identity: the builder after rotation: the cached one" \
+			"$RC $(calls sts) $(calls ecr)" "0 2 4"
+	)
+
+	# A shared file rewritten in place (aws configure): same path, other keys.
+	mkdir -p "$HOME/.aws"
+	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$MOCK_ENV_KEY_ID" "$MOCK_ENV_SECRET" >"$HOME/.aws/credentials"
+	t_get "the shared file's first keys" "$REG" "$(pw 5 "$MOCK_ENV_KEY_ID")"
+	printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		"$MOCK_PROFILE_KEY_ID" "$MOCK_PROFILE_SECRET" >"$HOME/.aws/credentials"
+	t_get "the same file with other keys mints for them" "$REG" "$(pw 6 "$MOCK_PROFILE_KEY_ID")"
+	t_calls "one call per principal" 6
 }
 
 # run_part PART: one part, in this process (already in a session keyring).

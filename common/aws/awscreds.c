@@ -37,6 +37,10 @@
 #include <unistd.h>
 
 #include <jansson.h>
+/* SHA-256 alone (no EVP, no providers): the static front links just it. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include "aws/awscreds.h"
 #include "child.h"
@@ -834,6 +838,149 @@ out:
 	ini_release(&conf);
 	ini_release(&cred);
 	return ret;
+}
+
+/* One field of the identity digest: its name, its length, its bytes. */
+static void id_add(SHA256_CTX *c, const char *name, const void *v, size_t len)
+{
+	uint64_t n = len;
+
+	SHA256_Update(c, name, strlen(name) + 1);
+	SHA256_Update(c, &n, sizeof(n));
+	SHA256_Update(c, v, len);
+}
+
+/*
+ * What stays the same for one identity in a token: for a JWT (IRSA, EKS
+ * Pod Identity, rewritten every hour by the kubelet) its iss, sub and aud
+ * claims, read without verifying; for anything else the token itself.
+ */
+static void id_add_token(SHA256_CTX *c, const char *name, const char *tok, size_t len)
+{
+	const char *dot1, *dot2, *claim[] = { "iss", "sub", "aud" };
+	unsigned char *raw = NULL;
+	char *b64 = NULL, *text;
+	json_t *payload = NULL;
+	size_t i, n = 0;
+	int got, pad;
+
+	while (len && isspace((unsigned char)tok[len - 1]))
+		len--;
+	dot1 = memchr(tok, '.', len);
+	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok)) : NULL;
+	if (!dot2 || !(b64 = calloc(1, (n = (size_t)(dot2 - dot1 - 1)) + 4)) ||
+	    !(raw = calloc(1, n + 4)))
+		goto raw;
+	/* base64url to the padded base64 of EVP_DecodeBlock() */
+	for (i = 0; i < n; i++)
+		b64[i] = dot1[1 + i] == '-' ? '+' : dot1[1 + i] == '_' ? '/' : dot1[1 + i];
+	for (pad = 0; i % 4; i++, pad++)
+		b64[i] = '=';
+	/* it counts the padding as zero bytes */
+	if (n < 2 || (got = EVP_DecodeBlock(raw, (unsigned char *)b64, (int)i)) <= pad ||
+	    !(payload = json_loadb((char *)raw, (size_t)(got - pad), 0, NULL)) ||
+	    !json_is_object(payload) || !json_is_string(json_object_get(payload, "sub")))
+		goto raw;
+	id_add(c, name, "jwt", 3);	/* which source, then its claims */
+	for (i = 0; i < 3; i++) {
+		text = json_dumps(json_object_get(payload, claim[i]),
+				  JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		id_add(c, claim[i], text ? text : "", text ? strlen(text) : 0);
+		free(text);
+	}
+	goto out;
+raw:
+	id_add(c, name, tok, len);
+out:
+	json_decref(payload);
+	if (raw)
+		explicit_bzero(raw, n + 4);
+	free(raw);
+	secure_free(b64);
+}
+
+/* A file's contents (a token file when as_token): a missing or unreadable one as such. */
+static void id_add_file(SHA256_CTX *c, const char *name, const char *path, int as_token)
+{
+	struct ini f = { 0 };
+	struct ck_error err = CK_ERROR_INIT;
+
+	if (!path)
+		return;
+	snprintf(f.shown, sizeof(f.shown), "%s", path);
+	if (snprintf(f.path, sizeof(f.path), "%s", path) >= (int)sizeof(f.path) ||
+	    ini_read(&f, &err)) {
+		id_add(c, "unreadable", path, strlen(path));
+		return;
+	}
+	if (as_token)
+		id_add_token(c, name, f.data.buf ? f.data.buf : "", f.data.len);
+	else
+		id_add(c, name, f.data.buf ? f.data.buf : "", f.data.len);
+	ini_release(&f);
+}
+
+void aws_identity_digest(const char *profile, unsigned char md[AWS_IDENTITY_DIGEST_LEN])
+{
+	static const char *const keys[] = {
+		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	};
+	static const char *const role[] = { "AWS_ROLE_ARN", "AWS_ROLE_SESSION_NAME" };
+	struct ini cred = { 0 }, conf = { 0 };
+	struct ck_error err = CK_ERROR_INIT;
+	char name[AWS_PROFILE_MAX + 1];
+	int explicit = profile && *profile, named, depth;
+	const char *v;
+	SHA256_CTX c;
+	size_t i;
+
+	SHA256_Init(&c);
+	/* The environment's keys answer alone, unless a profile is named. */
+	if (!explicit) {
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if ((v = config_env(keys[i])))
+				id_add(&c, keys[i], v, strlen(v));
+		if (config_env(keys[0]) && config_env(keys[1]))
+			goto out;
+		for (i = 0; i < sizeof(role) / sizeof(role[0]); i++)
+			if ((v = config_env(role[i])))
+				id_add(&c, role[i], v, strlen(v));
+		id_add_file(&c, "web identity token file",
+			    config_env("AWS_WEB_IDENTITY_TOKEN_FILE"), 1);
+	}
+	/* A profile's credential_source may be EcsContainer. */
+	if ((v = config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
+		id_add_token(&c, "container token", v, strlen(v));
+	id_add_file(&c, "container token file",
+		    config_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), 1);
+	/* The shared files whole: keys, credential_process, roles, SSO. */
+	if (ini_locate(&cred, "AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials", &err) ||
+	    ini_locate(&conf, "AWS_CONFIG_FILE", "~/.aws/config", &err))
+		goto out;
+	id_add_file(&c, "credentials file", cred.path, 0);
+	id_add_file(&c, "config file", conf.path, 0);
+	/* The token files of the profile and of its source_profile chain. */
+	if (pick_profile(profile, name, &named, &err))
+		goto out;
+	for (depth = 0; depth < 8; depth++) {
+		ini_release(&cred);
+		ini_release(&conf);
+		if (ini_load(&cred, 0, name, &err) || ini_load(&conf, 1, name, &err))
+			break;
+		v = ini_get(&cred, K_WEB_IDENTITY) ? ini_get(&cred, K_WEB_IDENTITY)
+						   : ini_get(&conf, K_WEB_IDENTITY);
+		id_add_file(&c, "profile web identity token file", v, 1);
+		v = ini_get(&cred, K_SOURCE_PROFILE) ? ini_get(&cred, K_SOURCE_PROFILE)
+						     : ini_get(&conf, K_SOURCE_PROFILE);
+		if (!v || strlen(v) > AWS_PROFILE_MAX || !strcmp(v, name))
+			break;
+		memmove(name, v, strlen(v) + 1);
+	}
+out:
+	ini_release(&conf);
+	ini_release(&cred);
+	SHA256_Final(md, &c);
+	explicit_bzero(&c, sizeof(c));
 }
 
 void aws_creds_release(struct aws_creds *out)

@@ -2,13 +2,16 @@
 /*
  * ecr.c - ECR registries, the token cache and its lock (see ecr.h).
  *
- * Nothing here touches the network or AWS credentials: this is what the
- * cheap first program of docker-credential-ecr-login runs on every get.
+ * Nothing here touches the network or loads AWS credentials (the cache key
+ * only digests what selects them): this is what the cheap first program of
+ * docker-credential-ecr-login runs on every get.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA-256 alone: no EVP, no providers */
+#include <openssl/sha.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "aws/awscreds.h"
 #include "aws/ecr.h"
 #include "aws/partition.h"
 #include "stores/keyctl.h"
@@ -219,9 +223,12 @@ static uint64_t fnv1a(uint64_t h, const char *s)
 
 /*
  * The identity: what decides which credentials the chain will find, as
- * readable as it is short, then a hash of the rest of what can change them
- * (files, endpoints) so that e.g. a test's mock never shares a token with
- * the real AWS.
+ * readable as it is short, then a SHA-256 of the rest of what can change
+ * them: the values that select the principal (aws_identity_digest(): keys,
+ * tokens, token files' stable claims, the shared files) and the files and
+ * endpoints, so that a test's mock never shares a token with the real AWS.
+ * Two callers whose chains can resolve to different principals get
+ * different keys; no secret is in it in clear.
  */
 static void make_key(struct ecr_registry *r)
 {
@@ -233,8 +240,11 @@ static void make_key(struct ecr_registry *r)
 		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
 	};
-	uint64_t h = 0xcbf29ce484222325ull;
-	char who[1400];
+	unsigned char id[AWS_IDENTITY_DIGEST_LEN], md[SHA256_DIGEST_LENGTH];
+	char who[1400], hex[2 * SHA256_DIGEST_LENGTH + 1];
+	const char *v;
+	SHA256_CTX c;
+	uint64_t n;
 	size_t i;
 
 	if (r->profile[0])
@@ -246,10 +256,20 @@ static void make_key(struct ecr_registry *r)
 	else
 		snprintf(who, sizeof(who), "profile=%.128s",
 			 config_env("AWS_PROFILE") ? config_env("AWS_PROFILE") : "default");
-	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++)
-		h = fnv1a(h, config_env(more[i]));
-	snprintf(r->key, sizeof(r->key), "%s %s%s%s #%016llx", r->host, who,
-		 r->role_arn[0] ? " role=" : "", r->role_arn, (unsigned long long)h);
+	aws_identity_digest(r->profile[0] ? r->profile : NULL, id);
+	SHA256_Init(&c);
+	SHA256_Update(&c, id, sizeof(id));
+	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
+		v = config_env(more[i]);
+		n = v ? strlen(v) + 1 : 0;	/* unset and "" differ */
+		SHA256_Update(&c, &n, sizeof(n));
+		SHA256_Update(&c, v ? v : "", n);
+	}
+	SHA256_Final(md, &c);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(r->key, sizeof(r->key), "%s %s%s%s #%s", r->host, who,
+		 r->role_arn[0] ? " role=" : "", r->role_arn, hex);
 	/* Control bytes cannot reach here: every part was checked or is env. */
 	for (i = 0; r->key[i]; i++)
 		if ((unsigned char)r->key[i] < 0x20 || r->key[i] == 0x7f)

@@ -138,6 +138,25 @@ int aws_profile_value(const char *profile, const char *key, int sso_session,
 int aws_creds_fill(struct aws_creds *out, const char *id, const char *secret,
 		   const char *token, const char *what, struct ck_error *err);
 
+#define AWS_IDENTITY_DIGEST_LEN	32	/* SHA-256 */
+
+/*
+ * A digest of what selects the identity the chain finds for profile (NULL
+ * as above), with no network and no credential_process run, for a cache
+ * key.  Without a profile named: the environment's keys, and when both
+ * are set nothing else (they answer alone); else AWS_ROLE_ARN,
+ * AWS_ROLE_SESSION_NAME and the web identity token file's contents.  In
+ * every case the container authorization token (value or file), both
+ * shared files whole, and the web identity token files of the profile and
+ * its source_profile chain.  Of a token that is a JWT only its iss, sub
+ * and aud claims count (read, not verified), so that a token the kubelet
+ * rotates keeps its digest.  Callers whose chains can resolve to
+ * different principals get different digests; no secret is kept.  A
+ * missing, unreadable or malformed file counts as such and is no error
+ * here (the chain reports it when it mints).
+ */
+void aws_identity_digest(const char *profile, unsigned char md[AWS_IDENTITY_DIGEST_LEN]);
+
 /* Wipe and free out's secrets and clear it; it may be reused. */
 void aws_creds_release(struct aws_creds *out);
 

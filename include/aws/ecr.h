@@ -6,8 +6,9 @@
  * The helper is two programs, so that the common case stays cheap:
  *
  *  - docker-credential-ecr-login answers `get` from the token cache in the
- *    kernel keyring.  It links libkeyutils and jansson only: a cached get
- *    costs about what starting a program costs.
+ *    kernel keyring.  It links libkeyutils, jansson and the SHA-256 objects
+ *    of libcrypto.a only (never libcrypto.so, for the cache key): a cached
+ *    get costs about what starting a program costs.
  *  - docker-credential-ecr-login-mint, under libexec, mints a token: the
  *    AWS credential chain, STS, SigV4 and ECR over libcurl and OpenSSL.
  *    The first program runs it (exec, with the server on stdin) only when
@@ -20,8 +21,8 @@
  *
  * The cache: one entry per registry host *and* identity (the settings that
  * decide which AWS credentials mint the token: a profile, a role, an
- * access key id, ...), so that another profile or role never gets this
- * one's token.  An entry holds the token and when it was minted and
+ * access key id, and aws_identity_digest() of what selects the principal),
+ * so that another profile, role, pod or task never gets this one's token.  An entry holds the token and when it was minted and
  * expires; the kernel drops it at expiry.  It is used until half its life
  * has passed; after that a refresh is tried, and if the refresh fails the
  * old token is used while still valid, with a warning on stderr.

@@ -366,6 +366,114 @@ static void check_contract(void)
 	clear_env();
 }
 
+/* The digest of the identity under the current environment, as hex. */
+static void digest_of(const char *profile, char hex[2 * AWS_IDENTITY_DIGEST_LEN + 1])
+{
+	unsigned char md[AWS_IDENTITY_DIGEST_LEN];
+	size_t i;
+
+	aws_identity_digest(profile, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/* setenv(name, DIR/file) of scenario folder dir. */
+static void set_file(const char *name, const char *dir, const char *file)
+{
+	char path[PATH_MAX];
+
+	join(path, dir, file);
+	setenv(name, path, 1);
+}
+
+/* Whether name=one and name=two give two digests; name is unset after. */
+static int env_differs(const char *name, const char *one, const char *two)
+{
+	char a[2 * AWS_IDENTITY_DIGEST_LEN + 1], b[2 * AWS_IDENTITY_DIGEST_LEN + 1];
+
+	setenv(name, one, 1);
+	digest_of(NULL, a);
+	setenv(name, two, 1);
+	digest_of(NULL, b);
+	unsetenv(name);
+	return strcmp(a, b) != 0;
+}
+
+/* ~/.aws/config: [profile app], a web identity from token. */
+static void write_app(const char *token)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	join(path, getenv("HOME"), "/.aws/config");
+	if (!(f = fopen(path, "w")))
+		return;
+	fprintf(f, "[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\n"
+		"web_identity_token_file = %s\n", token);
+	fclose(f);
+}
+
+/*
+ * aws_identity_digest(): one per principal, the same across a JWT's
+ * rotation (same iss, sub, aud; other iat, exp, signature, path).
+ */
+static void check_identity(void)
+{
+	static const char *const tok_env[] = {
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+	};
+	char dir[PATH_MAX], tok[PATH_MAX], a[65], b[65], c[65];
+	size_t i;
+
+	scenario("identity", dir);
+	digest_of(NULL, a);
+	digest_of(NULL, b);
+	CHECK(!strcmp(a, b), "one environment, one digest");
+	for (i = 0; i < 2; i++) {
+		unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+		set_file(tok_env[i], dir, "/token-a1");
+		digest_of(NULL, a);
+		set_file(tok_env[i], dir, "/token-a2");
+		digest_of(NULL, b);
+		CHECK(!strcmp(a, b), "%s: a rotated JWT (same iss, sub, aud) keeps its digest",
+		      tok_env[i]);
+		set_file(tok_env[i], dir, "/token-b");
+		digest_of(NULL, b);
+		CHECK(strcmp(a, b), "%s: a JWT of another sub, another digest", tok_env[i]);
+		set_file(tok_env[i], dir, "/token-plain1");
+		digest_of(NULL, a);
+		set_file(tok_env[i], dir, "/token-plain2");
+		digest_of(NULL, b);
+		CHECK(strcmp(a, b), "%s: other tokens that are no JWT, other digests", tok_env[i]);
+		set_file(tok_env[i], dir, "/token-bad1");
+		digest_of(NULL, a);
+		set_file(tok_env[i], dir, "/token-bad2");
+		digest_of(NULL, b);
+		CHECK(strcmp(a, b), "%s: a JWT whose payload is no base64 counts whole", tok_env[i]);
+		set_file(tok_env[i], dir, "/none");
+		digest_of(NULL, c);
+		CHECK(strcmp(a, c) && strcmp(b, c), "%s: a missing file is no error", tok_env[i]);
+		unsetenv(tok_env[i]);
+	}
+	CHECK(env_differs("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-a", "pod-b"),
+	      "two container tokens, two digests");
+	setenv("AWS_ACCESS_KEY_ID", "AKIDONE", 1);
+	CHECK(env_differs("AWS_SECRET_ACCESS_KEY", "one-sEcReT", "two-sEcReT"),
+	      "one key id with another secret, another digest");
+	unsetenv("AWS_ACCESS_KEY_ID");
+	join(tok, tmp, "/app-token");
+	write_app(tok);
+	install(dir, "/token-a1", tok);
+	digest_of("app", a);
+	install(dir, "/token-a2", tok);
+	digest_of("app", b);
+	CHECK(!strcmp(a, b), "a profile's rotated JWT keeps its digest");
+	install(dir, "/token-b", tok);
+	digest_of("app", b);
+	CHECK(strcmp(a, b), "a profile's token file of another sub, another digest");
+	clear_env();
+}
+
 int main(int argc, char **argv)
 {
 	char *slash;
@@ -392,6 +500,7 @@ int main(int argc, char **argv)
 	}
 	check_contract();
 	check_resolve_none();
+	check_identity();
 	if (snprintf(data_dir, sizeof(data_dir), "rm -rf '%s'", tmp) > 0)
 		if (system(data_dir))
 			fprintf(stderr, "cannot remove %s\n", tmp);

@@ -192,6 +192,21 @@ static void test_settings(void)
 	ecr_registry_find("123456789012.dkr.ecr.us-east-1.amazonaws.com", NULL, &r2, &err);
 	CHECK(strcmp(r.key, r2.key) != 0, "another config file, another key");
 	unsetenv("AWS_CONFIG_FILE");
+	/* The pods: one URI, other authorization tokens. */
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds", 1);
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-a-secret", 1);
+	ecr_registry_find("123456789012.dkr.ecr.us-east-1.amazonaws.com", NULL, &r, &err);
+	setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "pod-b-secret", 1);
+	ecr_registry_find("123456789012.dkr.ecr.us-east-1.amazonaws.com", NULL, &r2, &err);
+	CHECK(strcmp(r.key, r2.key) && !strstr(r.key, "secret") && !strstr(r2.key, "secret"),
+	      "two container tokens, two keys, neither token in them: %s", r2.key);
+	setenv("AWS_SECRET_ACCESS_KEY", "other-secret", 1);
+	ecr_registry_find("123456789012.dkr.ecr.us-east-1.amazonaws.com", NULL, &r, &err);
+	CHECK(strcmp(r.key, r2.key) && !strstr(r.key, "secret"),
+	      "a secret key counts, and is not in the key: %s", r.key);
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 }
 
 /*
