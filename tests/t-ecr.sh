@@ -59,6 +59,14 @@
 #             addresses, hosts that only look like them refused before any
 #             request; RELATIVE_URI stays on the container host; the test
 #             knob widens nothing; no proxy ever for container or IMDS
+#   deadline  one budget (timeout_ms) from start to answer: parallel callers
+#             against an ECR that answers 500 all answer within it (the
+#             lock wait and the mint share it); a credential_process that
+#             sleeps 30 s is stopped at the budget
+#   failmem   a failed mint is remembered (fail_cache_ms): 6 parallel
+#             callers against AccessDenied make one call and all get its
+#             words; 0 turns it off; erase forgets it; after its time a new
+#             call is made; another identity never gets it
 #   imds      IMDSv1 when the IMDSv2 token is refused (403, 404, 405) or
 #             never answered, unless AWS_EC2_METADATA_V1_DISABLED=true;
 #             the whole probe within its bound
@@ -87,6 +95,7 @@ PARTS="mock hosts cache identity refresh flight errors sources roles sso contain
 	proxy trust settings docker partition skew answer"
 PARTS="$PARTS precedence"
 PARTS="$PARTS endpoints imds"
+PARTS="$PARTS deadline failmem"
 PARTS="$PARTS lockdir"
 PARTS="$PARTS principal"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
@@ -1135,7 +1144,112 @@ part_imds() {
 
 # --- main ----------------------------------------------------------------------
 
-# run_part PART: one part, in this process (already in a session keyring).
+# timed_get N SERVER: a get in the background; $TMP/out.N its stdout,
+# $TMP/ms.N how long it took (ms).
+timed_get() {
+	(
+		t0=$(now_ms)
+		printf '%s' "$2" | timeout 20 "$HELPER" get >"$TMP/out.$1" 2>"$TMP/err.$1"
+		echo $(( $(now_ms) - t0 )) >"$TMP/ms.$1"
+	) &
+}
+
+# slowest N: the longest of the N timed gets.
+slowest() { cat "$TMP"/ms.* | sort -n | tail -1; }
+
+part_deadline() {
+	local i t0 ms
+	env_keys
+	printf '{"ecr": {"timeout_ms": 1000}}\n' >"$CREDKIT_CONFIG"
+	# 500 after 200 ms: a mint's three tries take 900 ms of the budget.
+	aws_mock_set '{"ecr": {"fail": 500, "delay_ms": 200}}'
+	rm -f "$TMP"/ms.* "$TMP"/out.*
+	for i in $(seq 4); do timed_get "$i" "$REG"; done
+	wait
+	ms=$(slowest)
+	# 1000 ms of budget, and 600 ms for starting two programs and the
+	# scheduling of a loaded machine; without one deadline a waiter took
+	# its wait and a whole mint (about 2000 ms).
+	t_check "4 parallel callers, ECR answering 500: all within the budget ($ms ms)" \
+		test "$ms" -lt 1600
+	t_check "each says why" grep -q "HTTP 500\|no answer from ECR\|no token from ECR\|another docker-credential" "$TMP"/out.1
+
+	# A credential_process that sleeps is stopped when the budget ends.
+	aws_mock_reset
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	mkdir -p "$HOME/.aws"
+	printf '[default]\ncredential_process = sleep 30\n' >"$HOME/.aws/config"
+	t0=$(now_ms)
+	OUT=$(printf '%s' "$REG" | timeout 40 "$HELPER" get 2>/dev/null)
+	ms=$(( $(now_ms) - t0 ))
+	t_check "a credential_process of 30 s is stopped at the budget ($ms ms)" test "$ms" -lt 1600
+	case $OUT in
+	*"credential_process of profile default did not finish"*) t_ok "saying so" ;;
+	*) t_fail "saying so"; printf '#   out: %s\n' "$OUT" ;;
+	esac
+	t_calls "and ECR saw no call" 0
+}
+
+part_failmem() {
+	local i n
+	unset CREDKIT_ECR_FAIL_CACHE_MS
+	env_keys
+	aws_mock_set '{"ecr": {"fail": "denied", "delay_ms": 200}}'
+	rm -f "$TMP"/ms.* "$TMP"/out.*
+	for i in $(seq 6); do timed_get "$i" "$REG"; done
+	wait
+	t_calls "6 parallel callers against AccessDenied make one call" 1
+	n=$(grep -l "AccessDeniedException: .*not authorized" "$TMP"/out.* | wc -l)
+	t_eq "and all 6 get its words" "$n" 6
+	t_check "none waits for 6 calls ($(slowest) ms)" test "$(slowest)" -lt 2500
+	t_fails "a caller just after gets it too, without a call" \
+		"AccessDeniedException.*remembered" "$REG"
+	t_calls "still one call" 1
+	ecr list
+	t_eq "list does not show a failure as a login" "$OUT" "{}"
+	(
+		export AWS_ACCESS_KEY_ID=AKIDPROFILEXAMPLE02
+		export AWS_SECRET_ACCESS_KEY=profileSecretKeyExample00000000000000002
+		t_fails "another identity never gets it: it asks" "AccessDeniedException" "$REG"
+		t_calls "a call of its own" 2
+	)
+	ecr erase "$REG"
+	t_fails "erase forgets it" "AccessDeniedException: .*not authorized" "$REG"
+	t_calls "a new call" 3
+
+	# After fail_cache_ms a new call is made.
+	printf '{"ecr": {"fail_cache_ms": 500}}\n' >"$CREDKIT_CONFIG"
+	ecr erase "$REG"
+	ecr get "$REG"
+	ecr get "$REG"
+	t_calls "within fail_cache_ms, one call" 4
+	sleep 0.7
+	ecr get "$REG"
+	t_calls "after it, a new call" 5
+	aws_mock_set '{"ecr": {"fail": null}}'
+	sleep 0.7
+	t_get "and once ECR answers, its token" "$REG" "$(pw 6 "$MOCK_ENV_KEY_ID")"
+
+	# 0 turns it off: 6 callers, 6 calls.
+	printf '{"ecr": {"fail_cache_ms": 0}}\n' >"$CREDKIT_CONFIG"
+	ecr erase "$REG"
+	aws_mock_reset
+	aws_mock_set '{"ecr": {"fail": "denied"}}'
+	for i in $(seq 6); do timed_get "$i" "$REG"; done
+	wait
+	t_calls "fail_cache_ms 0: every caller asks" 6
+
+	# Throttling: one mint's three tries, not three per caller.
+	printf '{}\n' >"$CREDKIT_CONFIG"
+	ecr erase "$REG"
+	aws_mock_reset
+	aws_mock_set '{"ecr": {"fail": "throttle"}}'
+	for i in $(seq 6); do timed_get "$i" "$REG"; done
+	wait
+	t_calls "6 parallel callers against throttling make one mint's 3 tries" 3
+	t_eq "and all 6 get its words" "$(grep -l ThrottlingException "$TMP"/out.* | wc -l)" 6
+}
+
 # as_uid UID HOME VERB INPUT [ENV...]: the copied helper in LOCK_COPY run
 # as UID, in a session keyring of its own, with no XDG_RUNTIME_DIR; OUT,
 # ERR and RC as ecr sets them.
@@ -1272,8 +1386,11 @@ part_principal() {
 	t_calls "one call per principal" 6
 }
 
+# run_part PART: one part, in this process (already in a session keyring).
 run_part() {
 	local part=$1
+	# The other parts ask again at once after a failure, on purpose.
+	export CREDKIT_ECR_FAIL_CACHE_MS=0
 	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
 		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session
 	mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"

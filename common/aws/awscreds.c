@@ -528,19 +528,38 @@ int aws_parse_time(const char *text, time_t *t)
 	return 0;
 }
 
-/* The process timeout: CREDKIT_AWS_PROCESS_TIMEOUT_MS, for tests. */
+/* The deadline of credential_process (CLOCK_MONOTONIC ms), 0: none. */
+static long process_deadline_ms;
+
+void aws_creds_deadline(long deadline_ms)
+{
+	process_deadline_ms = deadline_ms;
+}
+
+/*
+ * The process timeout: what is left until aws_creds_deadline()'s deadline
+ * (at least 1 ms), capped by CREDKIT_AWS_PROCESS_TIMEOUT_MS (for tests),
+ * else by PROCESS_TIMEOUT_MS.
+ */
 static int process_timeout_ms(void)
 {
 	const char *v = config_env("CREDKIT_AWS_PROCESS_TIMEOUT_MS");
+	struct timespec now;
 	char *end;
-	long ms;
+	long ms = PROCESS_TIMEOUT_MS, set, left;
 
-	if (!v)
-		return PROCESS_TIMEOUT_MS;
-	errno = 0;
-	ms = strtol(v, &end, 10);
-	if (errno || *end || ms <= 0 || ms > 10 * PROCESS_TIMEOUT_MS)
-		return PROCESS_TIMEOUT_MS;
+	if (v) {
+		errno = 0;
+		set = strtol(v, &end, 10);
+		if (!errno && !*end && set > 0 && set <= 10 * PROCESS_TIMEOUT_MS)
+			ms = set;
+	}
+	if (process_deadline_ms > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left = process_deadline_ms - ((long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+		if (left < ms)
+			ms = left > 0 ? left : 1;
+	}
 	return (int)ms;
 }
 

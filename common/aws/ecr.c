@@ -152,23 +152,24 @@ static int take_string(json_t *obj, const char *name, char *buf, size_t size,
 	return 0;
 }
 
-static int take_timeout(json_t *obj, long *ms, const char *where,
-			const char *path, struct ck_error *err)
+/* The setting name of obj, a number of milliseconds from min to max. */
+static int take_ms(json_t *obj, const char *name, long min, long max, long *ms,
+		   const char *where, const char *path, struct ck_error *err)
 {
-	json_t *v = json_object_get(obj, "timeout_ms");
+	json_t *v = json_object_get(obj, name);
 
 	if (!v)
 		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 100 ||
-	    json_integer_value(v) > 120000)
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max)
 		return ck_error(err, CK_BAD_INPUT,
-				"%s: \"timeout_ms\" of %s must be a whole number of "
-				"milliseconds from 100 to 120000", path, where);
+				"%s: \"%s\" of %s must be a whole number of "
+				"milliseconds from %ld to %ld", path, name, where, min, max);
 	*ms = (long)json_integer_value(v);
 	return 0;
 }
 
-/* profile, role_arn and timeout_ms of obj, over what r has. */
+/* profile, role_arn, timeout_ms and fail_cache_ms of obj, over what r has. */
 static int take_settings(json_t *obj, struct ecr_registry *r, const char *where,
 			 const char *path, struct ck_error *err)
 {
@@ -178,7 +179,8 @@ static int take_settings(json_t *obj, struct ecr_registry *r, const char *where,
 			where, path, err) ||
 	    take_string(obj, "role_arn", r->role_arn, sizeof(r->role_arn),
 			":/-_.+=@,", where, path, err) ||
-	    take_timeout(obj, &r->timeout_ms, where, path, err))
+	    take_ms(obj, "timeout_ms", 100, 120000, &r->timeout_ms, where, path, err) ||
+	    take_ms(obj, "fail_cache_ms", 0, 60000, &r->fail_cache_ms, where, path, err))
 		return -1;
 	if (r->role_arn[0] && strncmp(r->role_arn, "arn:", 4))
 		return ck_error(err, CK_BAD_INPUT, "%s: \"role_arn\" of %s must start with "
@@ -280,13 +282,14 @@ int ecr_registry_find(const char *server, const struct config *cfg,
 	struct registry_ref ref;
 	json_t *ecr = cfg && cfg->root ? json_object_get(cfg->root, "ecr") : NULL;
 	json_t *mine;
-	const char *path = cfg ? cfg->path : "";
+	const char *path = cfg ? cfg->path : "", *fail;
 	char where[ECR_HOST_MAX + 32];
 	size_t i;
 	int known, ret;
 
 	memset(r, 0, sizeof(*r));
 	r->timeout_ms = ECR_TIMEOUT_MS;
+	r->fail_cache_ms = ECR_FAIL_CACHE_MS;
 	if (registry_parse(server, &ref, NULL))	/* a path is the client's business */
 		return 0;
 	if (ref.port)
@@ -316,6 +319,9 @@ int ecr_registry_find(const char *server, const struct config *cfg,
 	if ((ecr && take_settings(ecr, r, "\"ecr\"", path, err)) ||
 	    (mine && take_settings(mine, r, where, path, err)))
 		return -1;
+	/* For tests, which ask again at once after a failure on purpose. */
+	if ((fail = config_env("CREDKIT_ECR_FAIL_CACHE_MS")))
+		r->fail_cache_ms = strtol(fail, NULL, 10) > 0 ? strtol(fail, NULL, 10) : 0;
 	make_key(r);
 	return 1;
 }
@@ -445,6 +451,100 @@ int ecr_cache_put(void *cache, const char *key, const struct ecr_token *t,
 	return ret;
 }
 
+/* --- the failure record ------------------------------------------------- */
+
+/*
+ * The record of key is the entry "KEY !failed" (a token key holds no '!'),
+ * of username FAIL_USER and secret "UNTIL_MS KIND\nTEXT": until when
+ * (CLOCK_REALTIME ms) it is the answer, and the error.  The kernel drops
+ * it a second after that.
+ */
+#define FAIL_SUFFIX	" !failed"
+#define FAIL_USER	"credkit-failed-mint"
+
+static int is_failure_key(const char *key)
+{
+	size_t n = strlen(key), m = strlen(FAIL_SUFFIX);
+
+	return n > m && !strcmp(key + n - m, FAIL_SUFFIX);
+}
+
+static long long realtime_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+long ecr_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int ecr_cache_put_failure(void *cache, const char *key, const struct ck_error *failed,
+			  long keep_ms, struct ck_error *err)
+{
+	struct cred c = CRED_INIT;
+	char name[ECR_HOST_MAX + ECR_IDENTITY_MAX + sizeof(FAIL_SUFFIX)];
+	long long until = realtime_ms() + keep_ms;
+	int n, ret;
+
+	if (keep_ms <= 0)
+		return 0;
+	if (snprintf(name, sizeof(name), "%s%s", key, FAIL_SUFFIX) >= (int)sizeof(name))
+		return ck_error(err, CK_FAILED, "the cache key is too long");
+	n = snprintf(NULL, 0, "%lld %d\n%s", until, (int)failed->kind, failed->msg);
+	if (n < 0 || secret_alloc(&c.secret, (size_t)n))
+		return ck_error(err, CK_FAILED, "out of memory");
+	snprintf(c.secret.buf, (size_t)n + 1, "%lld %d\n%s", until, (int)failed->kind,
+		 failed->msg);
+	c.server = name;
+	c.username = (char *)FAIL_USER;
+	ret = keyctl_store_expiring(cache, &c, (time_t)(until / 1000) + 2, err);
+	secret_release(&c.secret);
+	return ret;
+}
+
+int ecr_cache_get_failure(void *cache, const char *key, long keep_ms,
+			  struct ck_error *failed, struct ck_error *err)
+{
+	struct cred c = CRED_INIT;
+	struct ck_error e = CK_ERROR_INIT;
+	char name[ECR_HOST_MAX + ECR_IDENTITY_MAX + sizeof(FAIL_SUFFIX)];
+	long long until, now = realtime_ms();
+	char *p, *nl;
+	long kind;
+	int ret = 0;
+
+	if (keep_ms <= 0 ||
+	    snprintf(name, sizeof(name), "%s%s", key, FAIL_SUFFIX) >= (int)sizeof(name))
+		return 0;
+	if (keyctl_backend.get(cache, name, &c, &e)) {
+		if (e.kind == CK_NOT_FOUND)
+			return 0;
+		return ck_error(err, e.kind, "%s", e.msg);
+	}
+	p = c.secret.buf;
+	nl = p ? memchr(p, '\n', c.secret.len) : NULL;
+	if (!nl || strcmp(c.username, FAIL_USER))
+		goto out;
+	*nl = '\0';
+	if (sscanf(p, "%lld %ld", &until, &kind) != 2 || kind <= CK_OK ||
+	    kind > CK_FAILED || until <= now || until - now > keep_ms)
+		goto out;	/* past, or kept longer than now allowed: ask again */
+	ck_error(failed, (enum ck_kind)kind, "%.*s (the answer %lld ms ago, remembered "
+		 "for fail_cache_ms)", (int)(c.secret.len - (size_t)(nl + 1 - p)), nl + 1,
+		 keep_ms - (until - now));
+	ret = 1;
+out:
+	cred_release(&c);
+	return ret;
+}
+
 size_t ecr_key_host_len(const char *key)
 {
 	const char *sp = strchr(key, ' ');
@@ -466,6 +566,9 @@ static int collect_key(const char *server, const char *username, void *data,
 	char **grown;
 
 	(void)username;
+	/* A failure record goes with its host's tokens, but is not a login. */
+	if (!k->host && is_failure_key(server))
+		return 0;
 	if (!n || (k->host && (strlen(k->host) != n || strncmp(server, k->host, n))))
 		return 0;
 	if (k->nr == k->alloc) {

@@ -83,13 +83,14 @@ static int mint_path(char *buf, size_t size, struct ck_error *err)
 
 /*
  * Replace this process with the minting program running verb, server (or
- * NULL) on its stdin and lock_fd (or -1) handed over.  Returns only on
- * failure, -1 with err.
+ * NULL) on its stdin, lock_fd (or -1) and the get's deadline (ecr_now_ms()
+ * milliseconds, or 0: none) handed over.  Returns only on failure, -1
+ * with err.
  */
 static int run_minter(const char *verb, const char *server, int lock_fd,
-		      struct ck_error *err)
+		      long deadline, struct ck_error *err)
 {
-	char path[PATH_MAX + 64], fd_text[16];
+	char path[PATH_MAX + 64], fd_text[16], ms_text[24];
 	char *argv[] = { MINT_NAME, (char *)verb, NULL };
 	size_t len = server ? strlen(server) : 0;
 	int p[2];
@@ -112,11 +113,35 @@ static int run_minter(const char *verb, const char *server, int lock_fd,
 			return ck_error(err, CK_FAILED, "cannot hand the lock over: %s",
 					strerror(errno));
 	}
+	if (deadline > 0) {
+		snprintf(ms_text, sizeof(ms_text), "%ld", deadline);
+		if (setenv(ECR_DEADLINE_ENV, ms_text, 1))
+			return ck_error(err, CK_FAILED, "cannot hand the deadline over: %s",
+					strerror(errno));
+	}
 	fflush(stdout);
 	execv(path, argv);
 	return ck_error(err, CK_FAILED,
 			"cannot run %s: %s (is credkit's ecr-login installed whole? "
 			"CREDKIT_ECR_MINT names another place)", path, strerror(errno));
+}
+
+/* What is left of the budget that ends at deadline, at least 1 ms. */
+static long ms_left(long deadline)
+{
+	long left = deadline - ecr_now_ms();
+
+	return left > 0 ? left : 1;
+}
+
+/* Whether a failed mint for r is remembered: 1 with err set to its error. */
+static int remembered(struct front *f, const struct ecr_registry *r,
+		      struct ck_error *err)
+{
+	struct ck_error ignored = CK_ERROR_INIT;
+
+	return ecr_cache_get_failure(f->cache, r->key, r->fail_cache_ms, err,
+				     &ignored) > 0;
 }
 
 static int front_get(void *self, const char *server, struct cred *out,
@@ -125,13 +150,16 @@ static int front_get(void *self, const char *server, struct cred *out,
 	struct front *f = self;
 	struct ecr_registry r;
 	struct ecr_token t = ECR_TOKEN_INIT;
+	long deadline = ecr_now_ms();
 	int found, lock = -1, ret = -1;
 
 	found = ecr_registry_find(server, &f->cfg, &r, err);
 	if (found <= 0)
 		return found ? -1 : ck_error(err, CK_NOT_FOUND, NULL);
+	/* One budget from here to the answer: lock wait, credentials, mint. */
+	deadline += r.timeout_ms;
 	if (!f->cache)
-		return run_minter("get", server, -1, err);
+		return run_minter("get", server, -1, deadline, err);
 
 	found = ecr_cache_get(f->cache, r.key, &t, err);
 	if (found > 0 && ecr_token_fresh(&t, time(NULL))) {
@@ -140,7 +168,7 @@ static int front_get(void *self, const char *server, struct cred *out,
 	}
 	if (found > 0 && ecr_token_usable(&t, time(NULL))) {
 		/* Past half its life: refresh, unless another process is at it. */
-		lock = ecr_lock(r.key, 0, err);
+		lock = remembered(f, &r, err) ? -2 : ecr_lock(r.key, 0, err);
 		if (lock == -3)
 			ck_error_clear(err);	/* the minter mints without, saying so */
 		if (lock == -2) {
@@ -149,20 +177,24 @@ static int front_get(void *self, const char *server, struct cred *out,
 			goto out;
 		}
 	} else {
-		lock = ecr_lock(r.key, r.timeout_ms, err);
+		if (remembered(f, &r, err))
+			goto out;
+		lock = ecr_lock(r.key, ms_left(deadline), err);
 		if (lock == -3)
 			ck_error_clear(err);	/* the minter mints without, saying so */
 		else if (lock < 0)
 			goto out;
-		/* Whoever held the lock may have minted it for us. */
+		/* Whoever held the lock may have minted it for us, or failed. */
 		else if (ecr_cache_get(f->cache, r.key, &t, err) > 0 &&
 		    ecr_token_fresh(&t, time(NULL))) {
 			ret = ecr_token_answer(&t, out, err);
 			goto out;
 		}
+		if (remembered(f, &r, err))
+			goto out;
 	}
 	ecr_token_release(&t);
-	ret = run_minter("get", server, lock, err);
+	ret = run_minter("get", server, lock, deadline, err);
 out:
 	if (lock >= 0)
 		close(lock);
@@ -188,7 +220,7 @@ static int front_erase(void *self, const char *server, struct ck_error *err)
 	if (found <= 0)
 		return found;
 	if (!f->cache)
-		return run_minter("erase", server, -1, err);
+		return run_minter("erase", server, -1, 0, err);
 	return ecr_cache_drop(f->cache, r.host, err);
 }
 
@@ -198,7 +230,7 @@ static int front_list(void *self, backend_each_fn each, void *data,
 	struct front *f = self;
 
 	if (!f->cache)
-		return run_minter("list", NULL, -1, err);
+		return run_minter("list", NULL, -1, 0, err);
 	return ecr_cache_list(f->cache, each, data, err);
 }
 

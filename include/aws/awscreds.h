@@ -102,6 +102,13 @@ int aws_creds_local(const char *profile, struct aws_creds *out,
 		    struct ck_error *err);
 
 /*
+ * Bound every credential_process this process runs from now on by
+ * deadline_ms (CLOCK_MONOTONIC milliseconds, as aws_now_ms(); 0: only by
+ * its own 30 s bound): it is stopped when the budget ends.
+ */
+void aws_creds_deadline(long deadline_ms);
+
+/*
  * Like aws_creds_local(), for a profile named explicitly (in credkit's
  * settings, or a source_profile): the environment's keys and web identity
  * are not looked at, as botocore skips them for an explicit profile and a

@@ -31,7 +31,14 @@
  * $XDG_RUNTIME_DIR/credkit (else /tmp/credkit-UID, mode 0700), so that of
  * many processes asking at once exactly one calls AWS and the others read
  * its result from the cache.  The kernel drops an flock() with its last
- * holder, so a killed process leaves no stale lock.
+ * holder, so a killed process leaves no stale lock.  A failed mint is
+ * remembered too, for fail_cache_ms (see ecr_cache_put_failure()), so that
+ * its waiters get its error without asking AWS again.
+ *
+ * One deadline: a get's budget (timeout_ms) starts when it starts and
+ * covers the lock wait, the credentials (a credential_process is stopped
+ * at it) and the mint; the first program hands it to the minting program
+ * in ECR_DEADLINE_ENV.
  */
 #ifndef CREDKIT_ECR_H
 #define CREDKIT_ECR_H
@@ -48,8 +55,15 @@
 #define ECR_ARN_MAX	2048
 #define ECR_IDENTITY_MAX 3600
 
-/* The default bound on minting a token, lock wait included. */
+/*
+ * The default budget of a get, from its start to its answer: the lock
+ * wait, loading the AWS credentials (a credential_process included) and
+ * the mint.  One deadline covers them all.
+ */
 #define ECR_TIMEOUT_MS	9000
+
+/* How long a failed mint is remembered by default (0: not at all). */
+#define ECR_FAIL_CACHE_MS 5000
 
 /* The kernel keyring that holds the token cache. */
 #define ECR_CACHE_RING	"credkit-tokens"
@@ -67,6 +81,7 @@ struct ecr_registry {
 	char profile[129];
 	char role_arn[ECR_ARN_MAX];
 	long timeout_ms;		/* always set: settings, else default */
+	long fail_cache_ms;		/* settings, else ECR_FAIL_CACHE_MS; 0: off */
 	/* The cache key: "host identity". */
 	char key[ECR_HOST_MAX + ECR_IDENTITY_MAX];
 };
@@ -78,6 +93,7 @@ struct ecr_registry {
  *
  *   "ecr": {
  *     "profile": "ci", "role_arn": "arn:...", "timeout_ms": 9000,
+ *     "fail_cache_ms": 5000,
  *     "registries": {
  *       "registry.example.com": { "account": "123456789012",
  *                                 "region": "eu-west-1" },
@@ -140,6 +156,26 @@ int ecr_cache_list(void *cache, backend_each_fn each, void *data,
 		   struct ck_error *err);
 
 /*
+ * The failure record: a failed mint for key, kept in the same cache as
+ * its token (under a name of its own, so that it never replaces a token
+ * still usable) for keep_ms, so that the callers that waited for that
+ * mint get its error without asking AWS again.  It holds the error's kind
+ * and text only: an error text never holds a secret.  list does not show
+ * it; ecr_cache_drop() drops it with the host's tokens.
+ * ecr_cache_put_failure() returns 0, or -1 with err;
+ * ecr_cache_get_failure() returns 1 with *failed filled (the text says it
+ * is a remembered answer), 0 when none is recorded or it is older than
+ * keep_ms, -1 with err.
+ */
+int ecr_cache_put_failure(void *cache, const char *key, const struct ck_error *failed,
+			  long keep_ms, struct ck_error *err);
+int ecr_cache_get_failure(void *cache, const char *key, long keep_ms,
+			  struct ck_error *failed, struct ck_error *err);
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of a get's deadline. */
+long ecr_now_ms(void);
+
+/*
  * An entry as a store keeps it: the server is the key, the username the
  * token's, and the secret "MINTED EXPIRES\nPASSWORD" (seconds since the
  * epoch).  ecr_entry_secret() fills s (0, or -1 when memory runs out);
@@ -198,5 +234,10 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 /* The variable through which a lock taken by the first program is handed
  * to the minting program (its file descriptor number). */
 #define ECR_LOCK_FD_ENV "CREDKIT_ECR_LOCK_FD"
+
+/* The variable through which the first program hands the minting program
+ * the get's deadline (ecr_now_ms() milliseconds), so that the lock wait
+ * and the mint share one budget. */
+#define ECR_DEADLINE_ENV "CREDKIT_ECR_DEADLINE_MS"
 
 #endif

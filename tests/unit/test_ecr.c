@@ -388,6 +388,71 @@ static void test_lock(void)
 	close(fd2);
 }
 
+static int count_each(const char *server, const char *username, void *data,
+		      struct ck_error *err)
+{
+	(void)server;
+	(void)username;
+	(void)err;
+	(*(int *)data)++;
+	return 0;
+}
+
+/* fail_cache_ms: its default and bounds; the failure record's round trip. */
+static void test_failure_record(void)
+{
+	static const char *const bad[] = {
+		"{\"ecr\": {\"fail_cache_ms\": -1}}",
+		"{\"ecr\": {\"fail_cache_ms\": 60001}}",
+		"{\"ecr\": {\"fail_cache_ms\": \"5s\"}}",
+	};
+	struct ck_error err = CK_ERROR_INIT, failed = CK_ERROR_INIT, got = CK_ERROR_INIT;
+	struct ecr_registry r, other;
+	void *cache;
+	size_t i;
+	int n = 0, before = 0;
+
+	unsetenv("CREDKIT_ECR_FAIL_CACHE_MS");
+	CHECK(find_with("{}", "public.ecr.aws", &r, &err) == 1 &&
+	      r.fail_cache_ms == ECR_FAIL_CACHE_MS, "fail_cache_ms: 5000 by default");
+	CHECK(find_with("{\"ecr\": {\"fail_cache_ms\": 0}}", "public.ecr.aws", &r, &err) == 1 &&
+	      r.fail_cache_ms == 0, "fail_cache_ms 0 turns it off");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_error_clear(&err);
+		CHECK(find_with(bad[i], "public.ecr.aws", &r, &err) == -1 &&
+		      strstr(err.msg, "fail_cache_ms"), "bad %s: %s", bad[i], err.msg);
+	}
+
+	ck_error_clear(&err);
+	cache = ecr_cache_open(&err);
+	CHECK(cache != NULL, "the cache opens: %s", err.msg);
+	if (!cache)
+		return;
+	find_with("{}", "public.ecr.aws", &r, &err);
+	setenv("AWS_PROFILE", "another", 1);
+	find_with("{}", "public.ecr.aws", &other, &err);
+	unsetenv("AWS_PROFILE");
+	ecr_cache_list(cache, count_each, &before, &err);
+	ck_error(&failed, CK_FAILED, "ECR Public refused: AccessDeniedException: no");
+	CHECK(ecr_cache_put_failure(cache, r.key, &failed, 2000, &err) == 0,
+	      "a failure is recorded: %s", err.msg);
+	CHECK(ecr_cache_get_failure(cache, r.key, 2000, &got, &err) == 1 &&
+	      got.kind == CK_FAILED && strstr(got.msg, "AccessDeniedException: no") &&
+	      strstr(got.msg, "remembered"), "and read back, kind and words: %s", got.msg);
+	CHECK(ecr_cache_get_failure(cache, other.key, 2000, &got, &err) == 0,
+	      "another identity has none");
+	CHECK(ecr_cache_get_failure(cache, r.key, 0, &got, &err) == 0,
+	      "fail_cache_ms 0 reads none");
+	CHECK(ecr_cache_get_failure(cache, r.key, 1000, &got, &err) == 0,
+	      "nor one kept longer than now allowed");
+	ecr_cache_list(cache, count_each, &n, &err);
+	CHECK(n == before, "list shows no failure record (%d, before %d)", n, before);
+	CHECK(ecr_cache_drop(cache, r.host, &err) == 0 &&
+	      ecr_cache_get_failure(cache, r.key, 2000, &got, &err) == 0,
+	      "erase drops it");
+	ecr_cache_close(cache);
+}
+
 /* Whether lock fd is a file under dir. */
 static int lock_under(int fd, const char *dir)
 {
@@ -463,6 +528,7 @@ int main(int argc, char **argv)
 	setenv("XDG_RUNTIME_DIR", dir, 1);
 	test_cache();
 	test_lock();
+	test_failure_record();
 	test_lock_dir(dir);
 	{
 		char cmd[256];

@@ -25,6 +25,7 @@ struct mint {
 	const char *store;	/* else the store for passwords, or NULL: none */
 	char why[512];		/* why there is no cache */
 	int lock;		/* handed over by docker-credential-ecr-login, or -1 */
+	long deadline;		/* handed over too (ecr_now_ms()), or 0 */
 };
 
 /* The kernel keyring, else the suite's store for tokens, else none. */
@@ -77,6 +78,12 @@ static void *mint_open(struct ck_error *err)
 			m->lock = (int)n;
 		unsetenv(ECR_LOCK_FD_ENV);
 	}
+	if ((fd = getenv(ECR_DEADLINE_ENV))) {
+		n = strtol(fd, &end, 10);
+		if (!*end && n > 0)
+			m->deadline = n;
+		unsetenv(ECR_DEADLINE_ENV);	/* not for credential_process */
+	}
 	if (config_load(&m->cfg, err)) {
 		free(m);
 		return NULL;
@@ -124,14 +131,20 @@ static int mint_get(void *self, const char *server, struct cred *out,
 	struct ecr_token old = ECR_TOKEN_INIT, t = ECR_TOKEN_INIT;
 	struct ck_error why = CK_ERROR_INIT;
 	char when[64];
-	long deadline;
+	long deadline, left;
 	int found, ret = -1;
 
 	found = ecr_registry_find(server, &m->cfg, &r, err);
 	if (found <= 0)
 		return found ? -1 : ck_error(err, CK_NOT_FOUND, NULL);
-	deadline = aws_now_ms() + r.timeout_ms;
-	if (m->lock < 0 && (m->lock = ecr_lock(r.key, r.timeout_ms, err)) == -3) {
+	/* The first program's deadline, never later than our own budget. */
+	deadline = ecr_now_ms() + r.timeout_ms;
+	if (m->deadline > 0 && m->deadline < deadline)
+		deadline = m->deadline;
+	aws_creds_deadline(deadline);
+	left = deadline - ecr_now_ms();
+	if (m->lock < 0 &&
+	    (m->lock = ecr_lock(r.key, left > 0 ? left : 1, err)) == -3) {
 		fprintf(stderr, "docker-credential-ecr-login: minting without a lock: %s\n",
 			err->msg);
 		ck_error_clear(err);
@@ -148,12 +161,20 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		goto out;
 	}
 
-	if (mint(&r, deadline, &t, err) == 0) {
+	if (m->cache &&
+	    ecr_cache_get_failure(m->cache, r.key, r.fail_cache_ms, err, &why) > 0) {
+		/* Failed while we waited: that answer, not another call. */
+	} else if (mint(&r, deadline, &t, err) == 0) {
 		if (cache_put(m, r.key, &t, &why))
 			fprintf(stderr, "docker-credential-ecr-login: the token for %s is not "
 				"cached: %s\n", r.host, why.msg);
 		ret = ecr_token_answer(&t, out, err);
-	} else if (old.password.buf && ecr_token_usable(&old, time(NULL))) {
+	} else if (m->cache &&
+		   ecr_cache_put_failure(m->cache, r.key, err, r.fail_cache_ms, &why)) {
+		fprintf(stderr, "docker-credential-ecr-login: the failure for %s is not "
+			"remembered: %s\n", r.host, why.msg);
+	}
+	if (ret && old.password.buf && ecr_token_usable(&old, time(NULL))) {
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&old.expires));
 		fprintf(stderr, "docker-credential-ecr-login: cannot refresh the token for "
 			"%s (%s); using the cached one, valid until %s\n", r.host, err->msg,
