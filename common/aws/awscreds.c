@@ -39,10 +39,10 @@
 #include <jansson.h>
 /* SHA-256 alone (no EVP, no providers): the static front links just it. */
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "aws/awscreds.h"
+#include "b64url.h"
 #include "child.h"
 #include "config.h"
 
@@ -858,27 +858,16 @@ static void id_add(SHA256_CTX *c, const char *name, const void *v, size_t len)
 static void id_add_token(SHA256_CTX *c, const char *name, const char *tok, size_t len)
 {
 	const char *dot1, *dot2, *claim[] = { "iss", "sub", "aud" };
-	unsigned char *raw = NULL;
-	char *b64 = NULL, *text;
+	char *raw = NULL, *text;
 	json_t *payload = NULL;
-	size_t i, n = 0;
-	int got, pad;
+	size_t i, n;
 
 	while (len && isspace((unsigned char)tok[len - 1]))
 		len--;
 	dot1 = memchr(tok, '.', len);
 	dot2 = dot1 ? memchr(dot1 + 1, '.', len - (size_t)(dot1 + 1 - tok)) : NULL;
-	if (!dot2 || !(b64 = calloc(1, (n = (size_t)(dot2 - dot1 - 1)) + 4)) ||
-	    !(raw = calloc(1, n + 4)))
-		goto raw;
-	/* base64url to the padded base64 of EVP_DecodeBlock() */
-	for (i = 0; i < n; i++)
-		b64[i] = dot1[1 + i] == '-' ? '+' : dot1[1 + i] == '_' ? '/' : dot1[1 + i];
-	for (pad = 0; i % 4; i++, pad++)
-		b64[i] = '=';
-	/* it counts the padding as zero bytes */
-	if (n < 2 || (got = EVP_DecodeBlock(raw, (unsigned char *)b64, (int)i)) <= pad ||
-	    !(payload = json_loadb((char *)raw, (size_t)(got - pad), 0, NULL)) ||
+	if (!dot2 || b64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1), &raw, &n) ||
+	    !(payload = json_loadb(raw, n, 0, NULL)) ||
 	    !json_is_object(payload) || !json_is_string(json_object_get(payload, "sub")))
 		goto raw;
 	id_add(c, name, "jwt", 3);	/* which source, then its claims */
@@ -893,10 +882,7 @@ raw:
 	id_add(c, name, tok, len);
 out:
 	json_decref(payload);
-	if (raw)
-		explicit_bzero(raw, n + 4);
-	free(raw);
-	secure_free(b64);
+	secure_free(raw);
 }
 
 /* A file's contents (a token file when as_token): a missing or unreadable one as such. */

@@ -48,6 +48,7 @@
 
 #include <openssl/evp.h>
 
+#include "b64url.h"
 #include "child.h"
 #include "stores/pass.h"
 
@@ -107,10 +108,6 @@ static char *fmt(struct ck_error *err, const char *f, ...)
 
 /* --- names in the store -------------------------------------------------- */
 
-/* Go's base64.URLEncoding: the standard alphabet, with '-' and '_' for '+' and '/'. */
-#define URL_ALPHABET \
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
 /* Replace each byte of s found in from by the byte at the same place in to. */
 static void swap_bytes(char *s, const char *from, const char *to)
 {
@@ -160,33 +157,17 @@ static int is_text(const char *s, size_t len)
  */
 static char *decode_server(const char *name)
 {
-	size_t len = strlen(name);
-	char *std = NULL, *out = NULL, *again = NULL, *ret = NULL;
-	int n, pad;
+	size_t len = strlen(name), n;
+	char *out = NULL, *again = NULL, *ret = NULL;
 
-	/* EVP_DecodeBlock skips white space around its input: none may be there. */
-	if (len == 0 || len % 4 || len > PASS_NAME_MAX ||
-	    strspn(name, URL_ALPHABET "=") != len)
+	/* Padded, as Go writes it: whole blocks only. */
+	if (len == 0 || len % 4 || len > PASS_NAME_MAX || b64url_decode(name, len, &out, &n))
 		return NULL;
-	std = strdup(name);
-	out = malloc(len / 4 * 3 + 1);
-	if (!std || !out)
-		goto out;
-	swap_bytes(std, "-_", "+/");
-	/* It counts the bytes that the '=' padding stands for: drop them. */
-	n = EVP_DecodeBlock((unsigned char *)out, (unsigned char *)std, (int)len);
-	pad = (name[len - 1] == '=') + (name[len - 2] == '=');
-	if (n < pad)
-		goto out;
-	n -= pad;
-	out[n] = '\0';
 	/* Only the one spelling get would look for. */
-	again = is_text(out, (size_t)n) ? encode_server(out, (size_t)n) : NULL;
+	again = is_text(out, n) ? encode_server(out, n) : NULL;
 	if (again && !strcmp(again, name))
 		ret = out, out = NULL;
-out:
 	free(again);
-	free(std);
 	free(out);
 	return ret;
 }
