@@ -30,6 +30,7 @@
 #include "engine.h"
 #include "registry.h"
 #include "stores/store.h"
+#include "tokens/token.h"
 
 #ifndef CREDKIT_VERSION
 #define CREDKIT_VERSION "0.0.0"
@@ -755,9 +756,23 @@ out:
 	return ret;
 }
 
+/*
+ * A token helper's cache entry in this store is not a login: list shows
+ * it only to the token cache of its namespace (TOKEN_LIST_ENV), which then
+ * sees no login.
+ */
+static int listed(const char *server)
+{
+	const char *ns = getenv(TOKEN_LIST_ENV);
+
+	return ns ? token_is_key(server, ns) : !token_is_key(server, NULL);
+}
+
 static int add_entry(const char *server, const char *username, void *data,
 		     struct ck_error *err)
 {
+	if (!listed(server))
+		return 0;
 	if (json_object_set_new(data, server, json_string(username)))
 		return ck_error(err, CK_FAILED,
 				"cannot encode the list as JSON (server \"%s\")", server);
@@ -788,8 +803,9 @@ static int cmd_version(struct run *r)
 static int count_entry(const char *server, const char *username, void *data,
 		       struct ck_error *err)
 {
-	(void)server, (void)username, (void)err;
-	++*(size_t *)data;
+	(void)username, (void)err;
+	if (listed(server))
+		++*(size_t *)data;
 	return 0;
 }
 

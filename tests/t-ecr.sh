@@ -648,11 +648,14 @@ part_fallback() {
 	t_get "keyctl blocked: a cold get mints" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
 	t_get "the next one is answered from the Secret Service" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
 	t_calls "one call" 1
-	t_eq "one item, under the cache key (host, identity, digest)" "$(secrets_of "$REG")" 1
+	t_eq "one item, under the cache key (namespace, region, identity, digest)" \
+		"$(secrets_of "credkit-token:ecr us-east-1")" 1
+	t_eq "the Secret Service helper's list does not show it as a login" \
+		"$(printf x | "$BIN/docker-credential-secretservice" list)" "{}"
 	ecr list
 	t_eq "list shows it" "$RC $OUT" "0 {\"https://$REG\":\"AWS\"}"
 	ecr erase "$REG"
-	t_eq "erase drops it" "$RC $(secrets_of "$REG")" "0 0"
+	t_eq "erase drops it" "$RC $(secrets_of "credkit-token:ecr ")" "0 0"
 	t_get "then a get mints anew" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
 	ecr erase "$REG"
 
@@ -665,9 +668,9 @@ part_fallback() {
 	*) t_fail "and says the token is not kept"; printf '#   stderr: %s\n' "$ERR" ;;
 	esac
 	t_get "so does the next" "$REG" "$(pw 4 "$MOCK_ENV_KEY_ID")"
-	t_eq "nothing in the Secret Service" "$(secrets_of "$REG")" 0
+	t_eq "nothing in the Secret Service" "$(secrets_of "credkit-token:")" 0
 	t_check "nothing in the kernel keyring" \
-		bash -c '! keyctl show @s 2>/dev/null | grep -q "$1"' _ "$REG"
+		bash -c '! keyctl show @s 2>/dev/null | grep -q credkit-token:'
 	ecr list
 	t_eq "list: nothing" "$RC $OUT" "0 {}"
 }
@@ -1192,7 +1195,7 @@ part_deadline() {
 
 part_failmem() {
 	local i n
-	unset CREDKIT_ECR_FAIL_CACHE_MS
+	unset CREDKIT_TOKEN_FAIL_CACHE_MS
 	env_keys
 	aws_mock_set '{"ecr": {"fail": "denied", "delay_ms": 200}}'
 	rm -f "$TMP"/ms.* "$TMP"/out.*
@@ -1390,7 +1393,7 @@ part_principal() {
 run_part() {
 	local part=$1
 	# The other parts ask again at once after a failure, on purpose.
-	export CREDKIT_ECR_FAIL_CACHE_MS=0
+	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
 	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
 		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session
 	mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"

@@ -90,8 +90,8 @@ static int take_expiry(json_t *v, time_t *t)
 	return 0;
 }
 
-/* Base64 "user:password" into t->username and t->password. */
-static int take_token(const char *b64, struct ecr_token *t)
+/* Base64 "user:password" into t->username and t->secret. */
+static int take_token(const char *b64, struct token *t)
 {
 	size_t len = strlen(b64);
 	struct secret raw = SECRET_INIT;
@@ -113,7 +113,7 @@ static int take_token(const char *b64, struct ecr_token *t)
 		goto out;
 	memcpy(t->username, raw.buf, (size_t)(colon - raw.buf));
 	t->username[colon - raw.buf] = '\0';
-	ret = secret_set(&t->password, colon + 1, (size_t)(n + last) - (size_t)(colon - raw.buf) - 1);
+	ret = secret_set(&t->secret, colon + 1, (size_t)(n + last) - (size_t)(colon - raw.buf) - 1);
 out:
 	EVP_ENCODE_CTX_free(ctx);
 	secret_release(&raw);
@@ -122,7 +122,7 @@ out:
 
 /* Read a 200 answer into t. */
 static int take_answer(const struct ecr_registry *r, const struct http_response *a,
-		       struct ecr_token *t, struct ck_error *err)
+		       struct token *t, struct ck_error *err)
 {
 	json_t *doc = json_loadb(a->body.buf ? a->body.buf : "", a->body.len, 0, NULL);
 	json_t *data = json_object_get(doc, "authorizationData");
@@ -156,7 +156,7 @@ static int take_answer(const struct ecr_registry *r, const struct http_response 
 out:
 	json_decref(doc);
 	if (ret)
-		ecr_token_release(t);
+		token_release(t);
 	return ret;
 }
 
@@ -182,7 +182,7 @@ static void keep_last(struct ck_error *err, const char *last)
 }
 
 int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
-		  long deadline_ms, struct ecr_token *t, struct ck_error *err)
+		  long deadline_ms, struct token *t, struct ck_error *err)
 {
 	const char *const headers[] = {
 		"Content-Type: application/x-amz-json-1.1",
@@ -196,7 +196,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 	char why[512], last[sizeof(err->msg)] = "";
 	int attempt, ret = -1;
 
-	ecr_token_release(t);
+	token_release(t);
 	if (endpoint_find(r, &e, err))
 		return -1;
 	for (attempt = 1; attempt <= ATTEMPTS; attempt++) {

@@ -1,44 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ecr.h - what docker-credential-ecr-login knows about ECR registries and
- * its token cache, shared by its two programs.
+ * ecr.h - what docker-credential-ecr-login knows about ECR registries, and
+ * how it plugs into the token core (tokens/helper.h).
  *
- * The helper is two programs, so that the common case stays cheap:
- *
- *  - docker-credential-ecr-login answers `get` from the token cache in the
- *    kernel keyring.  It links libkeyutils, jansson and the SHA-256 objects
- *    of libcrypto.a only (never libcrypto.so, for the cache key): a cached
- *    get costs about what starting a program costs.
- *  - docker-credential-ecr-login-mint, under libexec, mints a token: the
- *    AWS credential chain, STS, SigV4 and ECR over libcurl and OpenSSL.
- *    The first program runs it (exec, with the server on stdin) only when
- *    the cache has no token fresh enough, holding the registry's lock.
+ * The front, docker-credential-ecr-login, runs ecr_tokens.find() on every
+ * get: it links libkeyutils, jansson and the SHA-256 objects of
+ * libcrypto.a only (never libcrypto.so, for the cache key).  The minting
+ * program, docker-credential-ecr-login-mint under libexec, adds the AWS
+ * credential chain, STS, SigV4 and ECR over libcurl and OpenSSL.
  *
  * Which hosts: private ECR hosts (every partition, FIPS and dual-stack
  * names, see ecr_registry_find()), ECR Public, and any host the settings
  * file maps to an account and region.  Any other host is not ours: "not
  * found", at once, with no network and no credentials loaded.
  *
- * The cache: one entry per registry host *and* identity (the settings that
- * decide which AWS credentials mint the token: a profile, a role, an
- * access key id, and aws_identity_digest() of what selects the principal),
- * so that another profile, role, pod or task never gets this one's token.  An entry holds the token and when it was minted and
- * expires; the kernel drops it at expiry.  It is used until half its life
- * has passed; after that a refresh is tried, and if the refresh fails the
- * old token is used while still valid, with a warning on stderr.
- *
- * Single flight: minting holds an flock() on a per-entry lock file in
- * $XDG_RUNTIME_DIR/credkit (else /tmp/credkit-UID, mode 0700), so that of
- * many processes asking at once exactly one calls AWS and the others read
- * its result from the cache.  The kernel drops an flock() with its last
- * holder, so a killed process leaves no stale lock.  A failed mint is
- * remembered too, for fail_cache_ms (see ecr_cache_put_failure()), so that
- * its waiters get its error without asking AWS again.
+ * The cache key: the region (GetAuthorizationToken's token is good for
+ * every registry its principal reaches there) and the identity: the
+ * settings that decide which AWS credentials mint the token (a profile, a
+ * role, an access key id) and aws_identity_digest() of what selects the
+ * principal, so that another profile, role, pod or task never gets this
+ * one's token.  A token is fresh for half its life.
  *
  * One deadline: a get's budget (timeout_ms) starts when it starts and
  * covers the lock wait, the credentials (a credential_process is stopped
- * at it) and the mint; the first program hands it to the minting program
- * in ECR_DEADLINE_ENV.
+ * at it) and the mint.
  */
 #ifndef CREDKIT_ECR_H
 #define CREDKIT_ECR_H
@@ -46,14 +31,15 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "backend.h"
 #include "config.h"
 #include "error.h"
-#include "secret.h"
+#include "tokens/helper.h"
 
-#define ECR_HOST_MAX	272	/* a DNS name, ":" and a port */
+#define ECR_HOST_MAX	TOKEN_HOST_MAX
 #define ECR_ARN_MAX	2048
-#define ECR_IDENTITY_MAX 3600
+
+/* The cache's namespace of ECR tokens. */
+#define ECR_NS		"ecr"
 
 /*
  * The default budget of a get, from its start to its answer: the lock
@@ -64,9 +50,6 @@
 
 /* How long a failed mint is remembered by default (0: not at all). */
 #define ECR_FAIL_CACHE_MS 5000
-
-/* The kernel keyring that holds the token cache. */
-#define ECR_CACHE_RING	"credkit-tokens"
 
 /* One registry: what the host name (or the settings) say about it. */
 struct ecr_registry {
@@ -82,8 +65,6 @@ struct ecr_registry {
 	char role_arn[ECR_ARN_MAX];
 	long timeout_ms;		/* always set: settings, else default */
 	long fail_cache_ms;		/* settings, else ECR_FAIL_CACHE_MS; 0: off */
-	/* The cache key: "host identity". */
-	char key[ECR_HOST_MAX + ECR_IDENTITY_MAX];
 };
 
 /*
@@ -103,118 +84,18 @@ struct ecr_registry {
  *   }
  *
  * A registry's own entry ("host:port" first, then "host") wins over the
- * section's defaults.  Returns 1 with r filled (and r->key), 0 when server
- * is not an ECR registry, or -1 with err when the settings for it are
- * malformed.  Reads no file but the settings (cfg) and loads no
+ * section's defaults.  Returns 1 with r and t (its cache key, budget and
+ * policy) filled, 0 when server is not an ECR registry, or -1 with err
+ * when the settings for it are malformed.  Reads no file but the settings
+ * (cfg) and the files aws_identity_digest() reads, and loads no
  * credentials.
  */
 int ecr_registry_find(const char *server, const struct config *cfg,
-		      struct ecr_registry *r, struct ck_error *err);
+		      struct ecr_registry *r, struct token_target *t,
+		      struct ck_error *err);
 
-/* A token, as cached. */
-struct ecr_token {
-	char username[64];		/* "AWS" */
-	struct secret password;
-	time_t minted;			/* seconds since the epoch */
-	time_t expires;
-};
-
-#define ECR_TOKEN_INIT { "", SECRET_INIT, 0, 0 }
-
-void ecr_token_release(struct ecr_token *t);
-
-/* Copy t into out (username and secret), as get answers it: 0, or -1. */
-int ecr_token_answer(const struct ecr_token *t, struct cred *out, struct ck_error *err);
-
-/* Fresh: less than half its life has passed. */
-int ecr_token_fresh(const struct ecr_token *t, time_t now);
-
-/* Usable: still valid for a while (a minute, or a quarter of its life). */
-int ecr_token_usable(const struct ecr_token *t, time_t now);
-
-/*
- * The cache, in the kernel keyring ECR_CACHE_RING.  ecr_cache_open()
- * returns a handle, or NULL with err when the kernel keyring cannot be
- * used here.
- */
-void *ecr_cache_open(struct ck_error *err);
-void ecr_cache_close(void *cache);
-
-/* Returns 1 with *t filled, 0 when there is no entry for key, -1 with err. */
-int ecr_cache_get(void *cache, const char *key, struct ecr_token *t,
-		  struct ck_error *err);
-
-/* Keep t for key until t->expires.  Returns 0, or -1 with err. */
-int ecr_cache_put(void *cache, const char *key, const struct ecr_token *t,
-		  struct ck_error *err);
-
-/* Drop every entry of host (any identity).  Returns 0, or -1 with err. */
-int ecr_cache_drop(void *cache, const char *host, struct ck_error *err);
-
-/* Call each("https://HOST", "AWS") for every cached host, once each. */
-int ecr_cache_list(void *cache, backend_each_fn each, void *data,
-		   struct ck_error *err);
-
-/*
- * The failure record: a failed mint for key, kept in the same cache as
- * its token (under a name of its own, so that it never replaces a token
- * still usable) for keep_ms, so that the callers that waited for that
- * mint get its error without asking AWS again.  It holds the error's kind
- * and text only: an error text never holds a secret.  list does not show
- * it; ecr_cache_drop() drops it with the host's tokens.
- * ecr_cache_put_failure() returns 0, or -1 with err;
- * ecr_cache_get_failure() returns 1 with *failed filled (the text says it
- * is a remembered answer), 0 when none is recorded or it is older than
- * keep_ms, -1 with err.
- */
-int ecr_cache_put_failure(void *cache, const char *key, const struct ck_error *failed,
-			  long keep_ms, struct ck_error *err);
-int ecr_cache_get_failure(void *cache, const char *key, long keep_ms,
-			  struct ck_error *failed, struct ck_error *err);
-
-/* CLOCK_MONOTONIC in milliseconds: the clock of a get's deadline. */
-long ecr_now_ms(void);
-
-/*
- * An entry as a store keeps it: the server is the key, the username the
- * token's, and the secret "MINTED EXPIRES\nPASSWORD" (seconds since the
- * epoch).  ecr_entry_secret() fills s (0, or -1 when memory runs out);
- * ecr_entry_read() fills t from c (0, or -1 when c is not such an entry).
- */
-int ecr_entry_secret(const struct ecr_token *t, struct secret *s);
-int ecr_entry_read(const struct cred *c, struct ecr_token *t);
-
-/* The length of the host at the start of a cache key; 0 if it is not one. */
-size_t ecr_key_host_len(const char *key);
-
-/*
- * The cache in the store for passwords (the Secret Service or pass), where
- * the kernel keyring cannot be used: through that store's helper program
- * (docker-credential-secretservice or -pass, see store_helper_path()), so
- * that this program links none of its libraries.  The store does not
- * expire entries by itself: get treats an expired one as missing, and a
- * new token replaces it.  ecr_store_open() returns 1 with *name set to the
- * store's name when the suite's choice for tokens (store_choose_tokens())
- * is such a store, 0 when it is none, or -1 with err.  The others behave as
- * their ecr_cache_ twins.
- */
-int ecr_store_open(const char **name, struct ck_error *err);
-int ecr_store_get(const char *name, const char *key, struct ecr_token *t,
-		  struct ck_error *err);
-int ecr_store_put(const char *name, const char *key, const struct ecr_token *t,
-		  struct ck_error *err);
-int ecr_store_drop(const char *name, const char *host, struct ck_error *err);
-int ecr_store_list(const char *name, backend_each_fn each, void *data,
-		   struct ck_error *err);
-
-/*
- * Take the lock of key.  wait_ms 0 tries once.  Returns the lock's file
- * descriptor (close it to release), -2 when the lock is still held by
- * another process after wait_ms (err says so), -3 when no private
- * directory for locks can be had (err says why of each place tried: the
- * caller may go on without the lock), or -1 with err.
- */
-int ecr_lock(const char *key, long wait_ms, struct ck_error *err);
+/* docker-credential-ecr-login, as the token core sees it. */
+extern const struct token_helper ecr_tokens;
 
 struct aws_creds;
 
@@ -229,15 +110,6 @@ struct aws_creds;
  * when it refuses (its own words) or answers what cannot be read.
  */
 int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
-		  long deadline_ms, struct ecr_token *t, struct ck_error *err);
-
-/* The variable through which a lock taken by the first program is handed
- * to the minting program (its file descriptor number). */
-#define ECR_LOCK_FD_ENV "CREDKIT_ECR_LOCK_FD"
-
-/* The variable through which the first program hands the minting program
- * the get's deadline (ecr_now_ms() milliseconds), so that the lock wait
- * and the mint share one budget. */
-#define ECR_DEADLINE_ENV "CREDKIT_ECR_DEADLINE_MS"
+		  long deadline_ms, struct token *t, struct ck_error *err);
 
 #endif

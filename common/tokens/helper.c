@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * helper.c - the two programs of every token helper: the front that
+ * answers from the cache, and the minting program it runs on a miss (see
+ * tokens/helper.h).  Both are protocol backends for credkit_main().
+ *
+ * The front links this file without any mint(): only the minting program
+ * hands one in, so nothing here pulls libcurl or libcrypto into a front.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "tokens/helper.h"
+
+/* The helper this program is, and its mint() in the minting program. */
+static const struct token_helper *helper;
+static token_mint_fn mint_fn;
+
+struct run {
+	struct config cfg;
+	struct token_cache cache;
+	int lock;		/* handed over by the front, or -1 */
+	long deadline;		/* handed over too (ck_now_ms()), or 0 */
+};
+
+/* One get's view of its server: what find() said, and the helper's own. */
+struct ask {
+	struct token_target target;
+	void *own;
+};
+
+static void ask_release(struct ask *a)
+{
+	free(a->own);
+	a->own = NULL;
+}
+
+/*
+ * Run the helper's find() on server: 1 with a filled, 0 not ours, -1 with
+ * err.  The test knob TOKEN_FAIL_CACHE_ENV wins over what it said.
+ */
+static int ask_find(struct run *r, const char *server, struct ask *a,
+		    struct ck_error *err)
+{
+	const char *fail = config_env(TOKEN_FAIL_CACHE_ENV);
+	int found;
+
+	memset(&a->target, 0, sizeof(a->target));
+	a->own = calloc(1, helper->own_size ? helper->own_size : 1);
+	if (!a->own)
+		return ck_error(err, CK_FAILED, "out of memory");
+	found = helper->find(server, &r->cfg, &a->target, a->own, err);
+	if (found <= 0) {
+		ask_release(a);
+		return found;
+	}
+	if (fail)
+		a->target.fail_cache_ms = strtol(fail, NULL, 10) > 0 ? strtol(fail, NULL, 10) : 0;
+	return 1;
+}
+
+/* Take a number handed over in variable name, and drop the variable. */
+static long take_handed(const char *name, long min, long max)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n = 0;
+
+	if (v) {
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (errno || *end || n < min || n > max)
+			n = 0;
+		unsetenv(name);	/* for us, not for our children */
+	}
+	return n;
+}
+
+static void *run_open(int minter, struct ck_error *err)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	long fd;
+
+	if (!r)
+		return ck_error(err, CK_FAILED, "out of memory"), NULL;
+	r->lock = -1;
+	if (minter) {
+		fd = take_handed(TOKEN_LOCK_FD_ENV, 3, 1023);
+		/* Ours to close, and no child of ours gets it. */
+		if (fd && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
+			r->lock = (int)fd;
+		r->deadline = take_handed(TOKEN_DEADLINE_ENV, 1, LONG_MAX);
+	}
+	if (config_load(&r->cfg, err)) {
+		free(r);
+		return NULL;
+	}
+	token_cache_open(&r->cache, helper->ns, !minter);
+	return r;
+}
+
+static void *front_open(struct ck_error *err)
+{
+	return run_open(0, err);
+}
+
+static void *mint_open(struct ck_error *err)
+{
+	return run_open(1, err);
+}
+
+static void run_close(void *self)
+{
+	struct run *r = self;
+
+	if (r->lock >= 0)
+		close(r->lock);
+	token_cache_close(&r->cache);
+	config_release(&r->cfg);
+	free(r);
+}
+
+/* Tokens are minted, never typed in: docker login must not fail. */
+static int run_store(void *self, const struct cred *c, struct ck_error *err)
+{
+	(void)self;
+	(void)c;
+	(void)err;
+	return 0;
+}
+
+/* A line on stderr, named after the helper (never a secret). */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "docker-credential-%s: ", helper->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/*
+ * Answer t for a's host; a host the record does not name yet is added to
+ * it, if the lock can be had at once (list shows it; a busy lock only
+ * delays that).
+ */
+static int answer(struct run *r, struct ask *a, struct token *t, int have_lock,
+		  struct cred *out, struct ck_error *err)
+{
+	struct ck_error ignored = CK_ERROR_INIT;
+	int lock = -1;
+
+	if (r->cache.kind != TOKEN_CACHE_NONE && !token_has_host(t, a->target.host) &&
+	    (have_lock || (lock = token_lock(helper->ns, &a->target, 0, &ignored)) >= 0) &&
+	    token_cache_put(&r->cache, &a->target, t, &ignored))
+		say("cannot note %s in the cached token: %s", a->target.host, ignored.msg);
+	if (lock >= 0)
+		close(lock);
+	return token_answer(t, out, err);
+}
+
+/* --- the front ------------------------------------------------------------ */
+
+/*
+ * Where the minting program is: the helper's override variable, else
+ * ../libexec/credkit/docker-credential-NAME-mint beside this program (bin/
+ * and libexec/ of one prefix, installed or in the build tree).
+ */
+static int minter_path(char *buf, size_t size, struct ck_error *err)
+{
+	const char *set = getenv(helper->minter_env);
+	char self[PATH_MAX];
+	ssize_t n;
+
+	if (set && *set) {
+		if (snprintf(buf, size, "%s", set) >= (int)size)
+			return ck_error(err, CK_BAD_INPUT, "%s is too long", helper->minter_env);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return ck_error(err, CK_FAILED, "cannot find this program's path: %s",
+				strerror(errno));
+	self[n] = '\0';
+	*strrchr(self, '/') = '\0';
+	if (snprintf(buf, size, "%s/../libexec/credkit/docker-credential-%s-mint", self,
+		     helper->name) >= (int)size)
+		return ck_error(err, CK_FAILED, "this program's path is too long");
+	return 0;
+}
+
+/*
+ * Replace this process with the minting program running verb, server (or
+ * NULL) on its stdin, lock_fd (or -1) and the get's deadline (or 0: none)
+ * handed over.  Returns only on failure, -1 with err.
+ */
+static int run_minter(const char *verb, const char *server, int lock_fd, long deadline,
+		      struct ck_error *err)
+{
+	char path[PATH_MAX + 64], name[64], fd_text[16], ms_text[24];
+	char *argv[] = { name, (char *)verb, NULL };
+	size_t len = server ? strlen(server) : 0;
+	int p[2];
+
+	if (minter_path(path, sizeof(path), err))
+		return -1;
+	snprintf(name, sizeof(name), "docker-credential-%s-mint", helper->name);
+	/* A server is at most REGISTRY_INPUT_MAX bytes: the pipe holds it. */
+	if (pipe(p))
+		return ck_error(err, CK_FAILED, "cannot make a pipe: %s", strerror(errno));
+	if ((len && write(p[1], server, len) != (ssize_t)len) || close(p[1]) ||
+	    dup2(p[0], STDIN_FILENO) < 0) {
+		close(p[0]);
+		return ck_error(err, CK_FAILED, "cannot pass the server on: %s",
+				strerror(errno));
+	}
+	close(p[0]);
+	if (lock_fd >= 0) {
+		snprintf(fd_text, sizeof(fd_text), "%d", lock_fd);
+		if (fcntl(lock_fd, F_SETFD, 0) || setenv(TOKEN_LOCK_FD_ENV, fd_text, 1))
+			return ck_error(err, CK_FAILED, "cannot hand the lock over: %s",
+					strerror(errno));
+	}
+	if (deadline > 0) {
+		snprintf(ms_text, sizeof(ms_text), "%ld", deadline);
+		if (setenv(TOKEN_DEADLINE_ENV, ms_text, 1))
+			return ck_error(err, CK_FAILED, "cannot hand the deadline over: %s",
+					strerror(errno));
+	}
+	fflush(stdout);
+	execv(path, argv);
+	return ck_error(err, CK_FAILED, "cannot run %s: %s (is credkit's %s installed whole? "
+			"%s names another place)", path, strerror(errno), helper->name,
+			helper->minter_env);
+}
+
+static int remembered(struct run *r, const struct ask *a, struct ck_error *err)
+{
+	return token_cache_get_failure(&r->cache, &a->target, err);
+}
+
+static int front_get(void *self, const char *server, struct cred *out,
+		     struct ck_error *err)
+{
+	struct run *r = self;
+	struct ask a;
+	struct token t = TOKEN_INIT;
+	long deadline = ck_now_ms();
+	int found, lock = -1, ret = -1;
+	time_t now = time(NULL);
+
+	found = ask_find(r, server, &a, err);
+	if (found <= 0)
+		return found ? -1 : ck_error(err, CK_NOT_FOUND, NULL);
+	/* One budget from here to the answer: lock wait, credentials, mint. */
+	deadline += a.target.timeout_ms;
+	if (r->cache.kind != TOKEN_CACHE_KEYRING) {
+		ret = run_minter("get", server, -1, deadline, err);
+		goto out;
+	}
+	found = token_cache_get(&r->cache, &a.target, &t, err);
+	if (found > 0 && token_fresh(&t, a.target.fresh_percent, now)) {
+		ret = answer(r, &a, &t, 0, out, err);
+		goto out;
+	}
+	if (found > 0 && token_usable(&t, now)) {
+		/* Past its fresh point: refresh, unless another process is at it. */
+		lock = remembered(r, &a, err) ? -2 : token_lock(helper->ns, &a.target, 0, err);
+		if (lock == -2 || lock == -1) {
+			ck_error_clear(err);
+			ret = answer(r, &a, &t, 0, out, err);
+			goto out;
+		}
+	} else {
+		if (remembered(r, &a, err))
+			goto out;
+		lock = token_lock(helper->ns, &a.target, ck_ms_left(deadline), err);
+		if (lock >= 0 && token_cache_get(&r->cache, &a.target, &t, err) > 0 &&
+		    token_fresh(&t, a.target.fresh_percent, time(NULL))) {
+			/* Whoever held the lock minted it for us. */
+			ret = answer(r, &a, &t, 1, out, err);
+			goto out;
+		}
+		if (lock >= 0 && remembered(r, &a, err))
+			goto out;	/* or failed, and we take its answer */
+	}
+	if (lock == -3)
+		ck_error_clear(err);	/* the minter mints without, saying so */
+	else if (lock < 0)
+		goto out;
+	token_release(&t);
+	ret = run_minter("get", server, lock, deadline, err);
+out:
+	if (lock >= 0)
+		close(lock);
+	token_release(&t);
+	ask_release(&a);
+	return ret;
+}
+
+static int front_erase(void *self, const char *server, struct ck_error *err)
+{
+	struct run *r = self;
+	struct ask a;
+	int ret = ask_find(r, server, &a, err);
+
+	if (ret <= 0)
+		return ret;
+	if (r->cache.kind == TOKEN_CACHE_KEYRING)
+		ret = token_cache_drop(&r->cache, &a.target, err);
+	else
+		ret = run_minter("erase", server, -1, 0, err);
+	ask_release(&a);
+	return ret;
+}
+
+static int front_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
+{
+	struct run *r = self;
+
+	if (r->cache.kind == TOKEN_CACHE_KEYRING)
+		return token_cache_list(&r->cache, each, data, err);
+	return run_minter("list", NULL, -1, 0, err);
+}
+
+static const struct backend front_backend = {
+	.name = "token",
+	.open = front_open,
+	.close = run_close,
+	.store = run_store,
+	.get = front_get,
+	.erase = front_erase,
+	.list = front_list,
+};
+
+int token_front_main(const struct token_helper *h, int argc, char **argv)
+{
+	const struct helper cli = {
+		.name = h->name,
+		.summary = h->summary,
+		.backend = &front_backend,
+		.notes = h->notes,
+	};
+
+	helper = h;
+	return credkit_main(&cli, argc, argv);
+}
+
+/* --- the minting program --------------------------------------------------- */
+
+static int mint_get(void *self, const char *server, struct cred *out,
+		    struct ck_error *err)
+{
+	struct run *r = self;
+	struct ask a;
+	struct token old = TOKEN_INIT, t = TOKEN_INIT;
+	struct ck_error why = CK_ERROR_INIT;
+	char when[64];
+	long deadline;
+	int found, ret = -1;
+
+	found = ask_find(r, server, &a, err);
+	if (found <= 0)
+		return found ? -1 : ck_error(err, CK_NOT_FOUND, NULL);
+	/* The front's deadline, never later than our own budget. */
+	deadline = ck_now_ms() + a.target.timeout_ms;
+	if (r->deadline > 0 && r->deadline < deadline)
+		deadline = r->deadline;
+	if (r->lock < 0 &&
+	    (r->lock = token_lock(helper->ns, &a.target, ck_ms_left(deadline), err)) == -3) {
+		say("minting without a lock: %s", err->msg);
+		ck_error_clear(err);
+	} else if (r->lock < 0) {
+		r->lock = -1;
+		goto out;
+	}
+	if (r->cache.kind == TOKEN_CACHE_NONE)
+		say("tokens are not cached: %s", r->cache.why);
+	else if (token_cache_get(&r->cache, &a.target, &old, &why) > 0 &&
+		 token_fresh(&old, a.target.fresh_percent, time(NULL))) {
+		ret = answer(r, &a, &old, 1, out, err);	/* minted while we waited */
+		goto out;
+	}
+
+	if (remembered(r, &a, err)) {
+		/* Failed while we waited: that answer, not another call. */
+	} else if (mint_fn(&a.target, a.own, deadline, &t, err) == 0) {
+		if (token_cache_put(&r->cache, &a.target, &t, &why))
+			say("the token for %s is not cached: %s", a.target.host, why.msg);
+		ret = token_answer(&t, out, err);
+	} else if (token_cache_put_failure(&r->cache, &a.target, err, &why)) {
+		say("the failure for %s is not remembered: %s", a.target.host, why.msg);
+	}
+	if (ret && old.secret.buf && token_usable(&old, time(NULL))) {
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&old.expires));
+		say("cannot refresh the token for %s (%s); using the cached one, valid "
+		    "until %s", a.target.host, err->msg, when);
+		ck_error_clear(err);
+		ret = answer(r, &a, &old, 1, out, err);
+	}
+out:
+	token_release(&old);
+	token_release(&t);
+	ask_release(&a);
+	return ret;
+}
+
+static int mint_erase(void *self, const char *server, struct ck_error *err)
+{
+	struct run *r = self;
+	struct ask a;
+	int ret = ask_find(r, server, &a, err);
+
+	if (ret <= 0)
+		return ret;
+	ret = token_cache_drop(&r->cache, &a.target, err);
+	ask_release(&a);
+	return ret;
+}
+
+static int mint_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
+{
+	struct run *r = self;
+
+	return token_cache_list(&r->cache, each, data, err);
+}
+
+static const struct backend mint_backend = {
+	.name = "token-mint",
+	.open = mint_open,
+	.close = run_close,
+	.store = run_store,
+	.get = mint_get,
+	.erase = mint_erase,
+	.list = mint_list,
+};
+
+int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
+		    char **argv)
+{
+	char name[64];
+	const struct helper cli = {
+		.name = name,
+		.summary = "Mints a token (run by its helper's front program).",
+		.backend = &mint_backend,
+	};
+
+	snprintf(name, sizeof(name), "%s-mint", h->name);
+	helper = h;
+	mint_fn = mint;
+	return credkit_main(&cli, argc, argv);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * helper.h - a token helper: two programs on one token core.
+ *
+ * A token helper mints short-lived registry tokens on demand.  It is two
+ * programs, so that the common case stays cheap:
+ *
+ *  - the front, docker-credential-NAME, answers get from the cache in the
+ *    kernel keyring (cache.h).  It links no libcurl, libcrypto or GLib: a
+ *    cached get costs about what starting a program costs.
+ *  - the minting program, docker-credential-NAME-mint under
+ *    ../libexec/credkit/ beside the front (or where the helper's override
+ *    variable names), mints a token.  The front replaces itself with it
+ *    (exec, the server on stdin) only when no fresh token is cached, or
+ *    when the kernel keyring cannot be used (the minter then keeps tokens
+ *    in the store for passwords, or nowhere).
+ *
+ * What the core does for every token helper, written once:
+ *
+ *  - the refresh policy (token.h): a fresh token is answered; a usable one
+ *    past its fresh point is answered while one caller refreshes it, and
+ *    when the refresh fails (with a line on stderr);
+ *  - single flight: one mint per cache key at a time, under token_lock();
+ *    the others wait (bounded by their deadline) and read its token, or its
+ *    failure, remembered for the target's fail_cache_ms, without asking
+ *    again.  The front takes the lock and hands it to the minter
+ *    (TOKEN_LOCK_FD_ENV), so that it is never released in between;
+ *  - one deadline, from the start of a get to its answer: the lock wait,
+ *    the helper's credentials and the mint share target->timeout_ms.  The
+ *    front hands it to the minter (TOKEN_DEADLINE_ENV);
+ *  - store (accepted and ignored: tokens are minted, not typed in), erase
+ *    (drops the cached token of a host) and list (the hosts cached).
+ *
+ * What a token helper writes itself: a struct token_helper (its names and
+ * find()), a front main() calling token_front_main(), and a minter main()
+ * calling token_mint_main() with its mint().
+ */
+#ifndef CREDKIT_TOKEN_HELPER_H
+#define CREDKIT_TOKEN_HELPER_H
+
+#include "config.h"
+#include "engine.h"
+#include "error.h"
+#include "tokens/cache.h"
+#include "tokens/token.h"
+
+/* How a front hands the minter its lock and its deadline (ck_now_ms()). */
+#define TOKEN_LOCK_FD_ENV	"CREDKIT_TOKEN_LOCK_FD"
+#define TOKEN_DEADLINE_ENV	"CREDKIT_TOKEN_DEADLINE_MS"
+
+/*
+ * For tests, which ask again at once after a failure on purpose: how long
+ * a failed mint is remembered, in ms, over what find() said (0: not).
+ */
+#define TOKEN_FAIL_CACHE_ENV	"CREDKIT_TOKEN_FAIL_CACHE_MS"
+
+struct token_helper {
+	const char *name;		/* "ecr-login": docker-credential-ecr-login */
+	const char *ns;			/* "ecr": the cache's namespace (cache.h) */
+	const char *minter_env;		/* "CREDKIT_ECR_MINT": the minter's path */
+	const char *summary;		/* one line for --help */
+	const char *notes;		/* lines for --help, or NULL */
+	size_t own_size;		/* the bytes find() fills at own */
+
+	/*
+	 * Whether server is a registry of this helper: 1 with target (and own,
+	 * the helper's own view of it) filled, 0 when it is not, -1 with err
+	 * (bad settings).  Network-free and cheap: the front runs it on every
+	 * get.  target->key must tell apart any two callers whose tokens may
+	 * differ (token_target_key()).
+	 */
+	int (*find)(const char *server, const struct config *cfg,
+		    struct token_target *target, void *own, struct ck_error *err);
+};
+
+/*
+ * Mint a token for target (own as find() filled it) by deadline
+ * (ck_now_ms() ms): 0 with t's username, secret and times filled, or -1
+ * with err (CK_UNAVAILABLE: cannot reach or failed; CK_FAILED: refused;
+ * CK_NO_CREDENTIALS: nothing to mint with).
+ */
+typedef int (*token_mint_fn)(const struct token_target *target, const void *own,
+			     long deadline, struct token *t, struct ck_error *err);
+
+/* The front's main() and the minting program's; they return the exit status. */
+int token_front_main(const struct token_helper *h, int argc, char **argv);
+int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
+		    char **argv);
+
+#endif
