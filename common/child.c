@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "clock.h"
 
 /* How long the group gets between SIGTERM and SIGKILL. */
 #define TERM_GRACE_MS	1000
@@ -76,14 +77,6 @@ struct sbuf {
 	char *buf;
 	size_t len, cap;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void close_fd(int *fd)
 {
@@ -190,9 +183,9 @@ static int cut_short(const struct child *c, struct ck_error *err)
  * left, read once, at most max_ms (0: no such cap).  Returns 0 with *wait
  * set, never negative nor more than what is left; -1 once it has passed.
  */
-static int time_left(long long deadline, long long max_ms, struct timespec *wait)
+static int time_left(long deadline, long max_ms, struct timespec *wait)
 {
-	long long left = deadline - now_ms();
+	long left = deadline - ck_now_ms();
 
 	if (left <= 0)
 		return -1;
@@ -267,7 +260,7 @@ static void signals_give_back(const struct sigstate *st)
  */
 static int reaped(struct proc *p, int ms, int *status)
 {
-	long long deadline = now_ms() + ms;
+	long deadline = ck_now_ms() + ms;
 	struct timespec wait;
 	pid_t r;
 
@@ -322,7 +315,7 @@ static void exec_child(char *const argv[], const struct sigstate *st, int fds[3]
  * the child still runs (after a timeout or a signal, or when it could not
  * exec and did not exit within KILL_WAIT_MS: the caller ends it).
  */
-static int spawn(const struct child *c, const struct sigstate *st, long long deadline,
+static int spawn(const struct child *c, const struct sigstate *st, long deadline,
 		 struct proc *p, struct ck_error *err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, diag[2] = { -1, -1 };
@@ -460,7 +453,7 @@ static int take(int *fd, struct sbuf *out, int diag, struct child *c,
  * c->status set (p reaped), or -1 with err after a timeout, a signal or an
  * error (p then still runs: the caller ends it).
  */
-static int pump(struct child *c, struct proc *p, struct sbuf *out, long long deadline,
+static int pump(struct child *c, struct proc *p, struct sbuf *out, long deadline,
 		const sigset_t *mask, struct ck_error *err)
 {
 	size_t sent = 0;
@@ -516,7 +509,7 @@ int child_run(struct child *c, struct ck_error *err)
 	struct proc p = { -1, -1, -1, -1, -1 };
 	struct sbuf out = { NULL, 0, 0 };
 	struct sigstate st;
-	long long deadline = now_ms() + c->timeout_ms;
+	long deadline = ck_now_ms() + c->timeout_ms;
 	int ret = -1;
 
 	secret_release(&c->output);

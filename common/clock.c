@@ -6,12 +6,17 @@
 
 #include "clock.h"
 
-long ck_now_ms(void)
+uint64_t ck_now_usec(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	return (uint64_t)t.tv_sec * 1000000 + (uint64_t)t.tv_nsec / 1000;
+}
+
+long ck_now_ms(void)
+{
+	return (long)(ck_now_usec() / 1000);
 }
 
 long ck_ms_left(long deadline)

@@ -44,6 +44,7 @@
 #include "aws/awscreds.h"
 #include "b64url.h"
 #include "child.h"
+#include "clock.h"
 #include "config.h"
 
 #define FILE_MAX		(1024 * 1024)	/* bigger shared files are refused */
@@ -528,7 +529,7 @@ int aws_parse_time(const char *text, time_t *t)
 	return 0;
 }
 
-/* The deadline of credential_process (CLOCK_MONOTONIC ms), 0: none. */
+/* The deadline of credential_process (a ck_now_ms() point), 0: none. */
 static long process_deadline_ms;
 
 void aws_creds_deadline(long deadline_ms)
@@ -544,7 +545,6 @@ void aws_creds_deadline(long deadline_ms)
 static int process_timeout_ms(void)
 {
 	const char *v = config_env("CREDKIT_AWS_PROCESS_TIMEOUT_MS");
-	struct timespec now;
 	char *end;
 	long ms = PROCESS_TIMEOUT_MS, set, left;
 
@@ -554,12 +554,8 @@ static int process_timeout_ms(void)
 		if (!errno && !*end && set > 0 && set <= 10 * PROCESS_TIMEOUT_MS)
 			ms = set;
 	}
-	if (process_deadline_ms > 0) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = process_deadline_ms - ((long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
-		if (left < ms)
-			ms = left > 0 ? left : 1;
-	}
+	if (process_deadline_ms > 0 && (left = ck_ms_left(process_deadline_ms)) < ms)
+		ms = left;
 	return (int)ms;
 }
 

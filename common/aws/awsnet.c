@@ -26,6 +26,7 @@
 
 #include "aws/awsnet.h"
 #include "aws/partition.h"
+#include "clock.h"
 #include "config.h"
 #include "tokens/http.h"
 #include "aws/sigv4.h"
@@ -39,26 +40,16 @@
 #define ANSWER_MAX		(256 * 1024)
 #define ROLE_DEPTH_MAX		5
 
-long aws_now_ms(void)
+/*
+ * The bound of one request: its own, within what is left until deadline
+ * (a ck_now_ms() point); 0 once that has passed.
+ */
+static long bound(long deadline, long own)
 {
-	struct timespec t;
+	long left = deadline - ck_now_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-long aws_ms_left(long deadline_ms)
-{
-	long left = deadline_ms - aws_now_ms();
-
-	return left > 0 ? left : 0;
-}
-
-/* The bound of one request: its own, within what the chain has left. */
-static long bound(const struct aws_chain *c, long own)
-{
-	long left = aws_ms_left(c->deadline_ms);
-
+	if (left <= 0)
+		return 0;
 	return left < own ? left : own;
 }
 
@@ -164,15 +155,16 @@ int aws_signed_post(const struct aws_endpoint *e, const char *service,
 	};
 	const char *lines[16];
 	char host_line[sizeof(e->host) + 8];
-	long deadline = aws_now_ms() + timeout_ms, skew;
+	long deadline = ck_now_ms() + timeout_ms, skew;
 	size_t i, n;
 	int tries, ret;
 
 	snprintf(host_line, sizeof(host_line), "Host: %s", e->host);
 	/* A second try only when the first was refused for the clock. */
 	for (tries = 0;; tries++) {
-		if ((req.timeout_ms = aws_ms_left(deadline)) <= 0)
+		if (ck_now_ms() >= deadline)
 			return ck_error(err, CK_UNAVAILABLE, "no time left to ask %s", what);
+		req.timeout_ms = ck_ms_left(deadline);
 		if (sigv4_sign(&sr, &sc, region, service, time(NULL) + clock_offset, &s, err))
 			return -1;
 		n = 0;
@@ -376,7 +368,8 @@ static int sts(const struct aws_chain *c, const struct sts_call *call,
 	}
 	if (call->base) {
 		if (aws_signed_post(&e, "sts", *region ? region : "us-east-1", call->base,
-				    headers, body.buf, body.len, bound(c, STS_TIMEOUT_MS),
+				    headers, body.buf, body.len,
+				    bound(c->deadline_ms, STS_TIMEOUT_MS),
 				    c->ca_file, "STS", &a, err))
 			goto out;
 	} else {
@@ -384,7 +377,8 @@ static int sts(const struct aws_chain *c, const struct sts_call *call,
 		struct http_request req = {
 			.method = "POST", .url = e.url, .headers = lines, .body = body.buf,
 			.body_len = body.len, .ca_file = c->ca_file,
-			.timeout_ms = bound(c, STS_TIMEOUT_MS), .max_response = ANSWER_MAX,
+			.timeout_ms = bound(c->deadline_ms, STS_TIMEOUT_MS),
+			.max_response = ANSWER_MAX,
 			.what = "STS",
 		};
 
@@ -719,7 +713,7 @@ static int container(const struct aws_chain *c, struct aws_creds *out,
 	}
 	req.url = url;
 	req.headers = lines;
-	req.timeout_ms = bound(c, CONTAINER_TIMEOUT_MS);
+	req.timeout_ms = bound(c->deadline_ms, CONTAINER_TIMEOUT_MS);
 	if (req.timeout_ms <= 0) {
 		ck_error(err, CK_UNAVAILABLE, "no time left to ask the container endpoint");
 		goto out;
@@ -762,7 +756,7 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	static const char ttl_line[] = "X-aws-ec2-metadata-token-ttl-seconds: 21600";
 	static const char off[] = "and IMDSv1 is off (AWS_EC2_METADATA_V1_DISABLED=true)";
 	struct http_response a = HTTP_RESPONSE_INIT;
-	long deadline = aws_now_ms() + bound(c, IMDS_TIMEOUT_MS);
+	long deadline = ck_now_ms() + bound(c->deadline_ms, IMDS_TIMEOUT_MS);
 	char url[4096], role[256], line[600], v1[320] = "";
 	const char *lines[2] = { NULL, NULL };
 	struct http_request req = {
@@ -788,9 +782,7 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	req.method = "PUT";
 	req.url = url;
 	req.headers = lines;
-	req.timeout_ms = aws_ms_left(deadline);
-	if (req.timeout_ms > IMDS_TOKEN_TIMEOUT_MS)
-		req.timeout_ms = IMDS_TOKEN_TIMEOUT_MS;
+	req.timeout_ms = bound(deadline, IMDS_TOKEN_TIMEOUT_MS);
 	if (req.timeout_ms <= 0) {
 		snprintf(why, size, "no time left to ask instance metadata");
 		goto out;
@@ -828,7 +820,7 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/security-credentials/",
 		 (int)n, base);
 	req.method = "GET";
-	req.timeout_ms = aws_ms_left(deadline);
+	req.timeout_ms = bound(deadline, IMDS_TIMEOUT_MS);
 	if (req.timeout_ms <= 0 || http_do(&req, &a, err)) {
 		snprintf(why, size, "%s%s", v1, req.timeout_ms <= 0 ? "no time left" : err->msg);
 		ck_error_clear(err);
@@ -845,7 +837,7 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	}
 	snprintf(url, sizeof(url), "%.*s/latest/meta-data/iam/security-credentials/%s",
 		 (int)n, base, role);
-	req.timeout_ms = aws_ms_left(deadline);
+	req.timeout_ms = bound(deadline, IMDS_TIMEOUT_MS);
 	if (req.timeout_ms <= 0 || http_do(&req, &a, err) || a.status != 200) {
 		snprintf(why, size, "%s%s", v1, a.status ? "no credentials for the instance role"
 					       : req.timeout_ms <= 0 ? "no time left" : err->msg);
@@ -942,7 +934,8 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	{
 		struct http_request req = {
 			.method = "GET", .url = url, .headers = lines, .ca_file = c->ca_file,
-			.timeout_ms = bound(c, STS_TIMEOUT_MS), .max_response = ANSWER_MAX,
+			.timeout_ms = bound(c->deadline_ms, STS_TIMEOUT_MS),
+			.max_response = ANSWER_MAX,
 			.what = "the AWS SSO portal",
 		};
 

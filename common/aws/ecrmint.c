@@ -15,6 +15,7 @@
 
 #include "aws/awscreds.h"
 #include "aws/awsnet.h"
+#include "clock.h"
 #include "config.h"
 #include "aws/ecr.h"
 #include "tokens/http.h"
@@ -200,14 +201,14 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 	if (endpoint_find(r, &e, err))
 		return -1;
 	for (attempt = 1; attempt <= ATTEMPTS; attempt++) {
-		if (aws_ms_left(deadline_ms) <= 0) {
+		if (ck_now_ms() >= deadline_ms) {
 			ck_error(err, CK_UNAVAILABLE, "no token from %s at %s within the time "
 				 "allowed (%ld ms)", what, e.host, r->timeout_ms);
 			keep_last(err, last);
 			break;
 		}
 		ret = aws_signed_post(&e, r->public ? "ecr-public" : "ecr", r->region, cred,
-				      headers, "{}", 2, aws_ms_left(deadline_ms),
+				      headers, "{}", 2, ck_ms_left(deadline_ms),
 				      config_env("AWS_CA_BUNDLE"), what, &a, err);
 		if (ret) {
 			keep_last(err, last);
@@ -227,7 +228,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 			ck_error(err, CK_FAILED, "%s refused a token for %s to the AWS "
 				 "credentials from %s: %s", what, r->host, cred->source, why);
 		if (!retryable(a.status, &a) || attempt == ATTEMPTS ||
-		    aws_ms_left(deadline_ms) < 200)
+		    ck_ms_left(deadline_ms) < 200)
 			break;
 		snprintf(last, sizeof(last), "%s", err->msg);
 		usleep(50000u << attempt);	/* 100 ms, then 200 ms */

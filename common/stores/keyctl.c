@@ -29,6 +29,12 @@
  *    its values and the sysctl that raises it;
  *  - every key and keyring created here grants everything to its possessor
  *    and only "view" to its owning user: nothing to group or other;
+ *  - a handle works on credkit's keyring as root holds it when each
+ *    operation runs, not as it was at the open: one that did not exist
+ *    then, or that another process unlinked or revoked and made again
+ *    since, is found.  A handle that holds no keyring reads root's links
+ *    once per operation; one whose keyring is still there pays nothing
+ *    more when it finds the entry, and one keyctl_describe() when not;
  *  - list reads meta only, never a secret;
  *  - a keyctl call refused by a seccomp filter (EPERM, ENOSYS), as in a
  *    container under Docker's default profile, is an error that says so;
@@ -54,6 +60,7 @@
 #define SECRET_MAX	(4 * 1024 * 1024)
 #define LINK_BYTES	4		/* what a link costs in the key quota */
 #define GET_TRIES	64		/* lookups of an entry replaced meanwhile */
+#define RING_TRIES	3		/* lookups of credkit's keyring made again */
 
 /* Possessor: everything.  Owning user: see that it exists.  Others: nothing. */
 #define PERM		(KEY_POS_ALL | KEY_USR_VIEW)
@@ -66,7 +73,7 @@ struct kc {
 	const char *name;	/* credkit's keyring: RING_NAME, or another one */
 	const char *where;	/* "persistent", "user" or "session" */
 	key_serial_t root;	/* the keyring CREDKIT_KEYRING names */
-	key_serial_t ring;	/* credkit's keyring in root; 0 while none */
+	key_serial_t ring;	/* credkit's keyring in root, as last seen; 0: none */
 };
 
 /* What an entry's meta key says. */
@@ -218,6 +225,37 @@ static int ring_find(struct kc *kc, struct ck_error *err)
 	return ret;
 }
 
+/*
+ * Whether kc->ring, on which a keyctl call just failed with errno e, is no
+ * longer a keyring we possess: revoked, expired, unlinked from root (not
+ * ours to possess, see vanished()) or freed.  A freed keyring gives
+ * ENOKEY, as a search that found nothing does: one describe tells them
+ * apart, on that path only.
+ */
+static int ring_gone(const struct kc *kc, int e)
+{
+	if (e == ENOKEY)
+		return keyctl_describe(kc->ring, NULL, 0) < 0;
+	return vanished(e);
+}
+
+/*
+ * After a keyctl call on kc->ring failed with errno e: when kc->ring is
+ * gone, look credkit's keyring up in root again (0 when root has none).
+ * Returns 1 when kc->ring is now another keyring, worth the call again; 0
+ * when it is not, and e stands unless kc->ring is now 0; -1 with err.
+ */
+static int ring_again(struct kc *kc, int e, struct ck_error *err)
+{
+	key_serial_t was = kc->ring;
+
+	if (!ring_gone(kc, e))
+		return 0;
+	if (ring_find(kc, err))
+		return -1;
+	return kc->ring && kc->ring != was;
+}
+
 /* Read the first line of a small /proc file as a number; 0 if unreadable. */
 static unsigned read_sysctl(const char *path)
 {
@@ -291,24 +329,37 @@ static int quota_error(const struct quota *before, size_t need_bytes,
 }
 
 /*
- * Create credkit's keyring in root: built in the process keyring and moved
- * into root only if root has none yet, so that two first stores at once
- * cannot displace each other's keyring.  Returns 0, or -1 with errno set.
+ * Create credkit's keyring in root, or find the one another helper made
+ * meanwhile: built in the process keyring and moved into root only if root
+ * has none yet, so that two first stores at once cannot displace each
+ * other's keyring.  A dead one (revoked or expired, which the kernel keeps
+ * linked for kernel.keys.gc_delay) is displaced; two stores that both do
+ * so at once may lose what the first stored into its own.  Sets kc->ring.
+ * Returns 0, or -1 with errno set.
  */
 static int ring_create(struct kc *kc)
 {
 	key_serial_t ring;
 	int e;
 
+	kc->ring = 0;
 	ring = add_key("keyring", kc->name, NULL, 0, KEY_SPEC_PROCESS_KEYRING);
 	if (ring < 0)
 		return -1;
 	if (keyctl_setperm(ring, PERM) < 0 ||
 	    move_key(ring, KEY_SPEC_PROCESS_KEYRING, kc->root, KEYCTL_MOVE_EXCL) < 0) {
 		e = errno;
+		/*
+		 * EEXIST: another helper made one meanwhile, so use theirs;
+		 * when root has none we can see, the one there is dead.
+		 */
+		if (e == EEXIST && !ring_find(kc, NULL) && !kc->ring &&
+		    move_key(ring, KEY_SPEC_PROCESS_KEYRING, kc->root, 0) == 0) {
+			kc->ring = ring;
+			return 0;
+		}
 		keyctl_unlink(ring, KEY_SPEC_PROCESS_KEYRING);
-		/* EEXIST: another helper made one meanwhile; use theirs. */
-		if (e != EEXIST || ring_find(kc, NULL) || !kc->ring) {
+		if (e != EEXIST || !kc->ring) {
 			errno = e;
 			return -1;
 		}
@@ -402,22 +453,37 @@ static int entry_desc(const char *server, char *desc, struct ck_error *err)
 	return 0;
 }
 
-/* The entry keyring for server: > 0, 0 when there is none, -1 with err. */
+/*
+ * The entry keyring for server in credkit's keyring as root holds it now
+ * (kc->ring follows it): > 0, 0 when there is none, -1 with err.
+ */
 static key_serial_t entry_find(struct kc *kc, const char *server,
 			       struct ck_error *err)
 {
 	char desc[DESC_MAX];
 	long id;
+	int tries, r, e = ENOKEY;
 
-	if (!kc->ring || entry_desc(server, desc, NULL))
+	if (entry_desc(server, desc, NULL))
 		return 0;	/* a name too long was never stored */
-	/* Entries hold no keyrings: this finds a direct link of ring only. */
-	id = keyctl_search(kc->ring, "keyring", desc, 0);
-	if (id >= 0)
-		return (key_serial_t)id;
-	if (errno == ENOKEY || errno == EKEYEXPIRED || errno == EKEYREVOKED)
+	/* None at the open or the last look: another helper may have made it. */
+	if (!kc->ring && ring_find(kc, err))
+		return -1;
+	for (tries = 0; kc->ring && tries < RING_TRIES; tries++) {
+		/* Entries hold no keyrings: this finds a direct link of ring only. */
+		id = keyctl_search(kc->ring, "keyring", desc, 0);
+		if (id >= 0)
+			return (key_serial_t)id;
+		e = errno;
+		r = ring_again(kc, e, err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+	}
+	if (!kc->ring || e == ENOKEY || e == EKEYEXPIRED || e == EKEYREVOKED)
 		return 0;
-	return kc_fail(kc, errno, "look up the credentials for", server, err);
+	return kc_fail(kc, e, "look up the credentials for", server, err);
 }
 
 /*
@@ -595,7 +661,10 @@ static int kc_erase(void *self, const char *server, struct ck_error *err)
 
 	if (entry <= 0)
 		return entry;
-	/* Its only link: the kernel frees the entry and wipes its parts. */
+	/*
+	 * Its only link, in kc->ring as entry_find left it: the kernel frees
+	 * the entry and wipes its parts.
+	 */
 	if (keyctl_unlink(entry, kc->ring) < 0 && errno != ENOENT && errno != ENOKEY)
 		return kc_fail(kc, errno, "erase the credentials for", server, err);
 	return 0;
@@ -696,8 +765,8 @@ static int entry_store(struct kc *kc, const struct cred *c, unsigned timeout,
 	/* The one step readers can see: the old entry is displaced. */
 	if (move_key(entry, KEY_SPEC_PROCESS_KEYRING, kc->ring, 0) < 0) {
 		e = errno;
-		/* credkit's keyring was removed meanwhile: make it again. */
-		if ((e != ENOKEY && e != EKEYREVOKED) || ring_create(kc) ||
+		/* credkit's keyring went away: use the current one, or make it. */
+		if (!ring_gone(kc, e) || ring_create(kc) ||
 		    move_key(entry, KEY_SPEC_PROCESS_KEYRING, kc->ring, 0) < 0) {
 			e = errno;
 			goto out;
@@ -768,14 +837,25 @@ static int kc_list(void *self, backend_each_fn each, void *data, struct ck_error
 	const char *type, *desc, *server;
 	char buf[DESC_MAX + 128];
 	unsigned long uid;
-	long n, i, len;
-	int ret = -1, r;
+	long n = -1, i, len;
+	int ret = -1, r = 1, tries, e = ENOKEY;
 
+	/* None at the open or the last look: another helper may have made it. */
+	if (!kc->ring && ring_find(kc, err))
+		return -1;
+	for (tries = 0; kc->ring && r > 0 && tries < RING_TRIES; tries++) {
+		n = keyctl_read_alloc(kc->ring, (void **)&keys);
+		if (n >= 0)
+			break;
+		e = errno;
+		r = ring_again(kc, e, err);
+	}
+	if (r < 0)
+		return -1;
 	if (!kc->ring)
 		return 0;
-	n = keyctl_read_alloc(kc->ring, (void **)&keys);
 	if (n < 0)
-		return kc_fail(kc, errno, "list credkit's keyring", NULL, err);
+		return kc_fail(kc, e, "list credkit's keyring", NULL, err);
 	for (i = 0; i < n / (long)sizeof(*keys); i++) {
 		struct meta m = META_INIT;
 

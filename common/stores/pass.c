@@ -50,6 +50,7 @@
 
 #include "b64url.h"
 #include "child.h"
+#include "clock.h"
 #include "stores/pass.h"
 
 #define PASS_FOLDER	"docker-credential-helpers"
@@ -78,14 +79,6 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A new string from a printf format, or NULL with err (out of memory). */
@@ -411,7 +404,7 @@ static int lock_once(struct pass *ps, int create, struct ck_error *err)
  */
 static int lock(struct pass *ps, int create, struct ck_error *err)
 {
-	long long deadline = now_ms() + PASS_LOCK_SEC * 1000LL;
+	long deadline = ck_now_ms() + PASS_LOCK_SEC * 1000L;
 	long pause = 1;
 	int r;
 
@@ -420,7 +413,7 @@ static int lock(struct pass *ps, int create, struct ck_error *err)
 	while ((r = lock_once(ps, create, err)) == 1) {
 		struct timespec ts = { 0, pause * 1000000L };
 
-		if (now_ms() >= deadline)
+		if (ck_now_ms() >= deadline)
 			return ck_error(err, CK_LOCKED,
 					"waited %d s for another docker-credential-pass to finish "
 					"with gpg (is it asking for a passphrase?); gave up on the "

@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "stores/secretservice.h"
 #include "stores/sscrypt.h"
 
@@ -116,18 +117,10 @@ struct ss_item {
 	int gone;		/* deleted by another process as we asked */
 };
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* Sleep usec, or until the run's deadline if that comes first. */
 static void nap(struct ss *ss, uint64_t usec)
 {
-	uint64_t now = now_usec();
+	uint64_t now = ck_now_usec();
 	struct timespec ts;
 
 	if (now >= ss->deadline)
@@ -246,7 +239,7 @@ static void call_release(struct call *c)
 static int call_send(struct ss *ss, sd_bus_message *m, struct call *c,
 		     const char *what, struct ck_error *err)
 {
-	uint64_t now = now_usec();
+	uint64_t now = ck_now_usec();
 	int r;
 
 	if (!m)
@@ -291,7 +284,7 @@ static int bus_wait(struct ss *ss, const int *flag, const char *what,
 			break;
 		if (r > 0)
 			continue;
-		now = now_usec();
+		now = ck_now_usec();
 		ready = sd_bus_is_ready(ss->bus) > 0;
 		if (!ready && now >= ss->connect_deadline)
 			return ck_error(err, CK_UNAVAILABLE,
@@ -461,7 +454,7 @@ static void *ss_open(struct ck_error *err)
 			 ss->address, strerror(-r), HEADLESS_HINT);
 		goto fail;
 	}
-	ss->opened = now_usec();
+	ss->opened = ck_now_usec();
 	ss->deadline = ss->opened + timeout;
 	ss->connect_deadline = ss->opened +
 			       (timeout < SS_CONNECT_USEC ? timeout : SS_CONNECT_USEC);
@@ -854,7 +847,7 @@ static int run_prompt(struct ss *ss, const char *prompt, const char *what,
 	if (ss_call(ss, m, NULL, what, err))
 		goto out;
 	if (bus_wait(ss, &state, what, "the password prompt", err)) {
-		if (now_usec() >= ss->deadline)
+		if (ck_now_usec() >= ss->deadline)
 			ck_error(err, CK_LOCKED,
 				 "cannot %s: the keyring is locked and its password prompt was not "
 				 "answered within %.1f s; set %s=120000 (for example) to have time "
@@ -1208,7 +1201,7 @@ static int take_lock(struct ss *ss, const char *what, struct ck_error *err)
 				what, SS_LOCK_NAME, answer);
 	if (bus_wait(ss, &ss->locked, what, "", err) == 0)
 		return 0;
-	if (now_usec() >= ss->deadline)
+	if (ck_now_usec() >= ss->deadline)
 		ck_error(err, CK_UNAVAILABLE,
 			 "cannot %s: another docker-credential-secretservice has been storing "
 			 "or erasing for %.1f s (it holds %s on the session bus; is it "

@@ -103,8 +103,8 @@ int aws_creds_local(const char *profile, struct aws_creds *out,
 
 /*
  * Bound every credential_process this process runs from now on by
- * deadline_ms (CLOCK_MONOTONIC milliseconds, as aws_now_ms(); 0: only by
- * its own 30 s bound): it is stopped when the budget ends.
+ * deadline_ms (a ck_now_ms() point, see clock.h; 0: only by its own 30 s
+ * bound): it is stopped when the budget ends.
  */
 void aws_creds_deadline(long deadline_ms);
 

@@ -24,7 +24,7 @@ struct aws_chain {		/* what to resolve; all borrowed */
 				 * with the chain's credentials */
 	const char *region;	/* for STS's and SSO's regional endpoints when
 				 * the profile names none */
-	long deadline_ms;	/* CLOCK_MONOTONIC ms no request may pass */
+	long deadline_ms;	/* no request may pass it (a ck_now_ms() point) */
 	const char *ca_file;	/* AWS_CA_BUNDLE, or NULL */
 };
 
@@ -88,9 +88,5 @@ long aws_clock_skew(const struct http_response *a);
 
 /* Append to why (size bytes) what aws_clock_skew() says, if anything. */
 void aws_skew_note(const struct http_response *a, char *why, size_t size);
-
-/* CLOCK_MONOTONIC in ms; the ms left until deadline (0 once passed). */
-long aws_now_ms(void);
-long aws_ms_left(long deadline_ms);
 
 #endif

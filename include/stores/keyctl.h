@@ -22,6 +22,10 @@ extern const struct backend keyctl_backend;
  * helper keeps.  The handle works with every keyctl_backend operation and
  * is closed with keyctl_backend.close.  ring is borrowed for the handle's
  * life.
+ *
+ * Such a handle, like one from keyctl_backend.open, finds the keyring as
+ * it is when each operation runs: made by another process after the open
+ * (ring need not exist to open), or unlinked or revoked and made again.
  */
 void *keyctl_open_ring(const char *ring, struct ck_error *err);
 

@@ -5,7 +5,8 @@
  * A data file holds one case a line, its fields separated by tabs; blank
  * lines and lines starting with '#' are skipped.  Each test decides what
  * its fields mean and how they escape bytes; this reads the lines and
- * names each case "FILE:LINE" for its TAP line.
+ * names each case "FILE:LINE" for its TAP line.  cases_main() is the whole
+ * main() of a test whose cases are in such files.
  */
 #ifndef CREDKIT_CASES_H
 #define CREDKIT_CASES_H
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "check.h"
 
 /* The value of a hex digit, or -1. */
 static inline int case_hex(char c)
@@ -75,6 +78,33 @@ static inline int cases_run(const char *path,
 	free(line);
 	fclose(f);
 	return 0;
+}
+
+/*
+ * The main() of a test driven by data files: for each FILE in argv, start()
+ * then cases_run(FILE, each), with one TAP line saying whether FILE could
+ * be read; then after(), the checks the data files cannot say.  start and
+ * after may be NULL.  Returns main()'s exit status: check_done(), or 2 with
+ * a usage line on stderr when no FILE is given.
+ */
+static inline int cases_main(int argc, char **argv,
+			     void (*each)(const char *where, char *line),
+			     void (*start)(void), void (*after)(void))
+{
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s FILE...\n", argv[0]);
+		return 2;
+	}
+	for (i = 1; i < argc; i++) {
+		if (start)
+			start();
+		CHECK(!cases_run(argv[i], each), "read %s", argv[i]);
+	}
+	if (after)
+		after();
+	return check_done();
 }
 
 #endif

@@ -30,6 +30,7 @@
 #include "aws/awsnet.h"
 #include "cases.h"
 #include "check.h"
+#include "clock.h"
 
 #define FIELDS_MAX 8
 #define MARK "sEcReT"
@@ -321,7 +322,7 @@ static void check_resolve_none(void)
 
 	scenario("missing", dir);
 	setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-	chain.deadline_ms = aws_now_ms() + 5000;
+	chain.deadline_ms = ck_now_ms() + 5000;
 	CHECK(aws_creds_resolve(&chain, &c, &err) == AWS_CREDS_NONE &&
 	      err.kind == CK_NO_CREDENTIALS,
 	      "aws_creds_resolve: none, of kind CK_NO_CREDENTIALS (%d: %s)", err.kind, err.msg);

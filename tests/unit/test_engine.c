@@ -437,17 +437,6 @@ static void check_line(const char *where, char *line)
 		check_case(where, line);
 }
 
-/* Run every case of the file at path, on an empty store; -1 if unreadable. */
-static int run_file(const char *path)
-{
-	int ret;
-
-	mem_reset();
-	ret = cases_run(path, check_line);
-	mem_reset();
-	return ret;
-}
-
 /* What the data files cannot say. */
 static void check_contract(void)
 {
@@ -492,16 +481,8 @@ static void check_contract(void)
 	CHECK(!mem_open_handles, "every handle opened was closed");
 }
 
+/* Each file starts on an empty store: mem_reset() before it. */
 int main(int argc, char **argv)
 {
-	int i;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE...\n", argv[0]);
-		return 2;
-	}
-	for (i = 1; i < argc; i++)
-		CHECK(!run_file(argv[i]), "read %s", argv[i]);
-	check_contract();
-	return check_done();
+	return cases_main(argc, argv, check_line, mem_reset, check_contract);
 }

@@ -49,14 +49,5 @@ static void check_printable(void)
 
 int main(int argc, char **argv)
 {
-	int i;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s FILE...\n", argv[0]);
-		return 2;
-	}
-	for (i = 1; i < argc; i++)
-		CHECK(!cases_run(argv[i], check_line), "read %s", argv[i]);
-	check_printable();
-	return check_done();
+	return cases_main(argc, argv, check_line, NULL, check_printable);
 }

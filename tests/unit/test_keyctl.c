@@ -6,7 +6,9 @@
  *
  * What the shell test (tests/t-keyctl.sh) cannot reach through the helper's
  * protocol: keyctl_store_expiring(), the exact split of secrets into parts
- * at the size boundaries, and entries damaged behind credkit's back.  Runs
+ * at the size boundaries, entries damaged behind credkit's back, and a
+ * handle that outlives the state of credkit's keyring it was opened on
+ * (made, unlinked or revoked by another process since).  Runs
  * in a new anonymous session keyring with CREDKIT_KEYRING=session, so no
  * keyring of the user's is touched; the session goes with the process.
  */
@@ -139,6 +141,129 @@ static void timeout_of(key_serial_t key, char *out, size_t size)
 			break;
 	if (f)
 		fclose(f);
+}
+
+/* A handle on credkit's keyring, or on the keyring named ring when not NULL. */
+static void *open_ring(const char *ring, struct ck_error *err)
+{
+	return ring ? keyctl_open_ring(ring, err) : b->open(err);
+}
+
+/* The keyring named ring (NULL: "credkit") in the session keyring, or -1. */
+static key_serial_t ring_of(const char *ring)
+{
+	return keyctl_search(KEY_SPEC_SESSION_KEYRING, "keyring", ring ? ring : "credkit", 0);
+}
+
+/*
+ * Store server -> (user, secret) on ring from another process, on a handle
+ * of its own, as a second helper would.  Returns 0 when it stored.
+ */
+static int store_elsewhere(const char *ring, const char *server, const char *user,
+			   const char *secret)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	int status = -1, ret = 1;
+	void *kc;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		kc = open_ring(ring, &err);
+		if (kc)
+			ret = put(kc, server, user, secret, strlen(secret), 0, &err);
+		if (ret)
+			printf("# the other process could not store %s: %s\n", server, err.msg);
+		if (kc)
+			b->close(kc);
+		_exit(ret ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* 1 when a handle opened now gets server as (user, secret); secret NULL: none. */
+static int fresh_has(const char *ring, const char *server, const char *user,
+		     const char *secret)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	void *kc = open_ring(ring, &err);
+	int ok;
+
+	if (!kc)
+		return 0;
+	ok = secret ? has(kc, server, user, secret, strlen(secret))
+		    : get_kind(kc, server, &err) == CK_NOT_FOUND;
+	b->close(kc);
+	return ok;
+}
+
+/*
+ * What get, list, erase and store of kc do with server after another
+ * process put server -> (user, secret) in ring's keyring, one kc did not
+ * know of ("how" says why): all four work on the keyring root holds now.
+ */
+static void check_current(void *kc, const char *ring, const char *how,
+			  const char *server, const char *user, const char *secret)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	const char *name = ring ? ring : "credkit";
+
+	CHECK(has(kc, server, user, secret, strlen(secret)),
+	      "%s: %s: get on a handle opened before finds what another process stored",
+	      name, how);
+	CHECK(listed(kc, server), "%s: %s: list on that handle shows it", name, how);
+	CHECK(b->erase(kc, server, &err) == 0 && fresh_has(ring, server, user, NULL),
+	      "%s: %s: erase on that handle removes it: %s", name, how, err.msg);
+	ck_error_clear(&err);
+	CHECK(put(kc, server, user, "again", 5, 0, &err) == 0 &&
+	      fresh_has(ring, server, user, "again"),
+	      "%s: %s: store on that handle is seen by a handle opened after: %s",
+	      name, how, err.msg);
+}
+
+/*
+ * A handle opened before credkit's keyring existed, as a front of the
+ * token helper opens its cache before the first token is minted, and one
+ * whose keyring was unlinked or revoked and then made again by another
+ * process: each operation finds the keyring root holds when it runs.
+ */
+static void test_ring_moves(const char *ring)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	const char *name = ring ? ring : "credkit";
+	key_serial_t old;
+	void *kc;
+
+	CHECK(ring_of(ring) < 0, "%s: no such keyring yet (setup)", name);
+	kc = open_ring(ring, &err);
+	CHECK(kc != NULL, "%s: open before the keyring exists: %s", name, err.msg);
+	if (!kc)
+		return;
+	CHECK(get_kind(kc, "late.example", &err) == CK_NOT_FOUND && !listed(kc, "late.example"),
+	      "%s: get and list before the keyring exists find nothing", name);
+	CHECK(store_elsewhere(ring, "late.example", "late", "tok-late") == 0,
+	      "%s: another process makes the keyring with a store (setup)", name);
+	check_current(kc, ring, "made after the open", "late.example", "late", "tok-late");
+
+	old = ring_of(ring);
+	CHECK(old > 0 && keyctl_unlink(old, KEY_SPEC_SESSION_KEYRING) == 0,
+	      "%s: unlink the keyring behind the handle's back (setup)", name);
+	CHECK(get_kind(kc, "late.example", &err) == CK_NOT_FOUND,
+	      "%s: get after the keyring was unlinked is not found: %s", name, err.msg);
+	CHECK(store_elsewhere(ring, "unlinked.example", "unl", "tok-unl") == 0,
+	      "%s: another process makes the keyring again (setup)", name);
+	check_current(kc, ring, "unlinked and made again", "unlinked.example", "unl",
+		      "tok-unl");
+
+	old = ring_of(ring);
+	CHECK(old > 0 && keyctl_revoke(old) == 0,
+	      "%s: revoke the keyring behind the handle's back (setup)", name);
+	CHECK(store_elsewhere(ring, "revoked.example", "rev", "tok-rev") == 0,
+	      "%s: another process stores over a revoked keyring", name);
+	check_current(kc, ring, "revoked and made again", "revoked.example", "rev",
+		      "tok-rev");
+	b->close(kc);
 }
 
 static void test_expiring(void *kc, time_t *gone_at)
@@ -422,6 +547,8 @@ int main(int argc, char **argv)
 	CHECK(kc != NULL, "open the session keyring: %s", err.msg);
 	if (!kc)
 		return check_done();
+	test_ring_moves(NULL);
+	test_ring_moves("credkit-tokens");
 	test_expiring(kc, &gone_at);
 	test_parts(kc);
 	test_race(kc);
