@@ -74,6 +74,10 @@
 #             another user made first: a get mints, quietly, its lock under
 #             ~/.cache/credkit; with no usable place at all a get still
 #             mints, saying so in one line on stderr (root only)
+#   scope     one token per principal and region: the IPv4 name, the
+#             dual-stack name and a second account make one call and one
+#             keyring entry; list names the three; another region mints
+#             its own; erasing one host drops the region's token
 #   principal the cache key follows what selects the principal: two EKS
 #             Pod Identity pods (same URI and token path, other tokens),
 #             two container tokens, two web identities of one role, a
@@ -98,6 +102,7 @@ PARTS="$PARTS endpoints imds"
 PARTS="$PARTS deadline failmem"
 PARTS="$PARTS lockdir"
 PARTS="$PARTS principal"
+PARTS="$PARTS scope"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ecr-login
 REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
@@ -1387,6 +1392,35 @@ part_principal() {
 		"$MOCK_PROFILE_KEY_ID" "$MOCK_PROFILE_SECRET" >"$HOME/.aws/credentials"
 	t_get "the same file with other keys mints for them" "$REG" "$(pw 6 "$MOCK_PROFILE_KEY_ID")"
 	t_calls "one call per principal" 6
+}
+
+# entries: how many cache entries the kernel keyring holds (tokens and
+# failures alike).
+entries() { keyctl show @s 2>/dev/null | grep -c ' keyring: credkit:' || true; }
+
+part_scope() {
+	local dual=123456789012.dkr-ecr.us-east-1.on.aws two=210987654321.dkr.ecr.us-east-1.amazonaws.com
+	local west=123456789012.dkr.ecr.us-west-2.amazonaws.com
+	env_keys
+	t_get "the IPv4 name mints" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_get "the dual-stack name gets the same token" "$dual" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_get "a second account in the region too" "$two" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_calls "one call for the three" 1
+	t_eq "one keyring entry" "$(entries)" 1
+	ecr list
+	t_eq "list names the three" "$RC $OUT" \
+		"0 {\"https://$dual\":\"AWS\",\"https://$REG\":\"AWS\",\"https://$two\":\"AWS\"}"
+	t_get "another region mints its own" "$west" "$(pw 2 "$MOCK_ENV_KEY_ID")"
+	t_eq "and signs for it" "$(awk '$1 == "ecr" { r = $2 } END { print r }' "$MOCK_DIR/calls.log")" \
+		us-west-2
+	t_eq "two entries" "$(entries)" 2
+	ecr erase "https://$dual/v2/"
+	t_eq "erase of one host" "$RC:$OUT" "0:"
+	ecr list
+	t_eq "drops the region's token, whichever host it answered" "$OUT" \
+		"{\"https://$west\":\"AWS\"}"
+	t_get "the next get mints anew" "$two" "$(pw 3 "$MOCK_ENV_KEY_ID")"
+	t_calls "three calls in all" 3
 }
 
 # run_part PART: one part, in this process (already in a session keyring).

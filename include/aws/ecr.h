@@ -104,7 +104,7 @@ struct aws_creds;
  * at the endpoint AWS_ENDPOINT_URL_ECR (_ECR_PUBLIC), else AWS_ENDPOINT_URL,
  * else the partition's, signed with SigV4, trusting AWS_CA_BUNDLE when set;
  * a 5xx or throttling answer is tried again (three attempts) while the
- * deadline (CLOCK_MONOTONIC ms, see awsnet.h) allows.  Only the minting
+ * deadline (a ck_now_ms() point, see clock.h) allows.  Only the minting
  * program links this (libcurl, libcrypto).  Returns 0 with t filled, or -1
  * with err: CK_UNAVAILABLE when ECR cannot be reached or fails, CK_FAILED
  * when it refuses (its own words) or answers what cannot be read.
