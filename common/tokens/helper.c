@@ -27,6 +27,7 @@ static token_mint_fn mint_fn;
 struct run {
 	struct config cfg;
 	struct token_cache cache;
+	int minter;		/* this is the minting program, not the front */
 	int lock;		/* handed over by the front, or -1 */
 	long deadline;		/* handed over too (ck_now_ms()), or 0 */
 };
@@ -92,6 +93,7 @@ static void *run_open(int minter, struct ck_error *err)
 	if (!r)
 		return ck_error(err, CK_FAILED, "out of memory"), NULL;
 	r->lock = -1;
+	r->minter = minter;
 	if (minter) {
 		fd = take_handed(TOKEN_LOCK_FD_ENV, 3, 1023);
 		/* Ours to close, and no child of ours gets it. */
@@ -310,7 +312,11 @@ out:
 	return ret;
 }
 
-static int front_erase(void *self, const char *server, struct ck_error *err)
+/*
+ * erase and list: the front's where the kernel keyring is the cache, else
+ * the minting program's, which knows the other caches.
+ */
+static int run_erase(void *self, const char *server, struct ck_error *err)
 {
 	struct run *r = self;
 	struct ask a;
@@ -318,7 +324,7 @@ static int front_erase(void *self, const char *server, struct ck_error *err)
 
 	if (ret <= 0)
 		return ret;
-	if (r->cache.kind == TOKEN_CACHE_KEYRING)
+	if (r->minter || r->cache.kind == TOKEN_CACHE_KEYRING)
 		ret = token_cache_drop(&r->cache, &a.target, err);
 	else
 		ret = run_minter("erase", server, -1, 0, err);
@@ -326,11 +332,11 @@ static int front_erase(void *self, const char *server, struct ck_error *err)
 	return ret;
 }
 
-static int front_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
+static int run_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
 {
 	struct run *r = self;
 
-	if (r->cache.kind == TOKEN_CACHE_KEYRING)
+	if (r->minter || r->cache.kind == TOKEN_CACHE_KEYRING)
 		return token_cache_list(&r->cache, each, data, err);
 	return run_minter("list", NULL, -1, 0, err);
 }
@@ -341,8 +347,8 @@ static const struct backend front_backend = {
 	.close = run_close,
 	.store = run_store,
 	.get = front_get,
-	.erase = front_erase,
-	.list = front_list,
+	.erase = run_erase,
+	.list = run_list,
 };
 
 int token_front_main(const struct token_helper *h, int argc, char **argv)
@@ -417,34 +423,14 @@ out:
 	return ret;
 }
 
-static int mint_erase(void *self, const char *server, struct ck_error *err)
-{
-	struct run *r = self;
-	struct ask a;
-	int ret = ask_find(r, server, &a, err);
-
-	if (ret <= 0)
-		return ret;
-	ret = token_cache_drop(&r->cache, &a.target, err);
-	ask_release(&a);
-	return ret;
-}
-
-static int mint_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
-{
-	struct run *r = self;
-
-	return token_cache_list(&r->cache, each, data, err);
-}
-
 static const struct backend mint_backend = {
 	.name = "token-mint",
 	.open = mint_open,
 	.close = run_close,
 	.store = run_store,
 	.get = mint_get,
-	.erase = mint_erase,
-	.list = mint_list,
+	.erase = run_erase,
+	.list = run_list,
 };
 
 int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
