@@ -158,16 +158,17 @@ printf '[default]\ncredential_process = %s\n' "$TMP/process" >"$TMP/creds"
 		"$MOCK_PROCESS_KEY_ID"
 )
 
-# sso: the profile's section and its sso-session's.
+# sso: the profile's section and its sso-session's, which comes first.
 later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
 cat >"$HOME/.aws/config" <<EOF
-[profile dev]
-sso_session = corp
-sso_account_id = 123456789012
-sso_role_name = ECRPull
 [sso-session corp]
-sso_start_url = https://corp.awsapps.com/start
 sso_region = us-east-1
+sso_start_url = https://corp.awsapps.com/start
+
+[profile dev]
+sso_role_name = ECRPull
+sso_account_id = 123456789012
+sso_session = corp
 EOF
 : >"$HOME/.aws/credentials"
 mkdir -p "$HOME/.aws/sso/cache"
