@@ -11,9 +11,10 @@
  * "[profile NAME]" is split as botocore splits it (quotes allowed), as in
  * both SDKs.  Where the two SDKs differ, on a comment after a value, credkit
  * reads it as the AWS SDK for Go v2 does (which amazon-ecr-credential-helper
- * uses): " #" or " ;" ends the value.  A file is read whole into wiped
- * memory, parsed in place, and only the values of the one profile are
- * kept, as pointers into it.
+ * uses): " #" or " ;" ends the value.  A file is read from disk once per
+ * process, whole, into wiped memory (shared_file()); each look at a
+ * profile parses a copy of it in place and keeps only that profile's
+ * values, as pointers into the copy.
  *
  * Where the network sources go: aws_creds_local() stops with
  * AWS_CREDS_NEEDS_NETWORK for a profile that names one, and with
@@ -74,7 +75,7 @@ struct ini {
 	int sso_session;		/* look for "[sso-session NAME]" instead */
 	char path[PATH_MAX];		/* to open */
 	char shown[PATH_MAX];		/* as configured, for people */
-	struct secret data;		/* the file, NULs put in; wiped */
+	struct secret data;		/* a copy of the file, NULs put in; wiped */
 	int found;			/* the profile has a section */
 	const char *val[K_COUNT];	/* into data; NULL when not set */
 };
@@ -126,57 +127,124 @@ static int ini_locate(struct ini *f, const char *var, const char *dflt,
 	return 0;
 }
 
-/* Read the file into f->data; a missing file leaves it empty. */
-static int ini_read(struct ini *f, struct ck_error *err)
+/*
+ * Read the file at path whole into *data (released first) in wiped memory;
+ * a missing file leaves it empty (buf NULL).  Returns 0, or -1 with why
+ * (of size whysize) saying why it cannot be read, never quoting it.
+ */
+static int read_whole(const char *path, struct secret *data, char *why,
+		      size_t whysize)
 {
 	struct stat st;
 	size_t got = 0;
 	ssize_t n;
 	int fd, ret = -1;
 
-	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	secret_release(data);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return ck_error(err, CK_FAILED, "cannot read %s: %s", f->shown,
-				strerror(errno));
+		say(why, whysize, "%s", strerror(errno));
+		return -1;
 	}
 	if (fstat(fd, &st)) {
-		ck_error(err, CK_FAILED, "cannot read %s: %s", f->shown, strerror(errno));
+		say(why, whysize, "%s", strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		ck_error(err, CK_FAILED, "cannot read %s: not a regular file", f->shown);
+		say(why, whysize, "not a regular file");
 		goto out;
 	}
-	if (st.st_size > FILE_MAX || secret_alloc(&f->data, FILE_MAX)) {
-		ck_error(err, CK_FAILED, "cannot read %s: bigger than %d bytes",
-			 f->shown, FILE_MAX);
+	if (st.st_size > FILE_MAX || secret_alloc(data, FILE_MAX)) {
+		say(why, whysize, "bigger than %d bytes", FILE_MAX);
 		goto out;
 	}
-	while ((n = read(fd, f->data.buf + got, FILE_MAX + 1 - got)) != 0) {
+	while ((n = read(fd, data->buf + got, FILE_MAX + 1 - got)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			ck_error(err, CK_FAILED, "cannot read %s: %s", f->shown,
-				 strerror(errno));
+			say(why, whysize, "%s", strerror(errno));
 			goto out;
 		}
 		got += (size_t)n;
 		if (got > FILE_MAX) {
-			ck_error(err, CK_FAILED, "cannot read %s: bigger than %d bytes",
-				 f->shown, FILE_MAX);
+			say(why, whysize, "bigger than %d bytes", FILE_MAX);
 			goto out;
 		}
 	}
-	f->data.buf[got] = '\0';
-	f->data.len = got;
+	data->buf[got] = '\0';
+	data->len = got;
 	ret = 0;
 out:
 	if (ret)
-		secret_release(&f->data);
+		secret_release(data);
 	close(fd);
 	return ret;
+}
+
+/*
+ * The shared files this process has read, by path (see awscreds.h): each
+ * is read from disk at its first look, and every later look parses a copy
+ * of what was read then.  Wiped and freed by aws_files_forget(), at exit
+ * at the latest.
+ */
+struct shared_file {
+	struct shared_file *next;
+	char path[PATH_MAX];
+	int unreadable;			/* then why says why */
+	char why[128];
+	struct secret data;		/* buf NULL: no such file; wiped */
+};
+
+static struct shared_file *shared_files;
+
+void aws_files_forget(void)
+{
+	struct shared_file *e;
+
+	while ((e = shared_files)) {
+		shared_files = e->next;
+		secret_release(&e->data);
+		free(e);
+	}
+}
+
+/*
+ * The shared file at path as this process first read it, borrowed until
+ * aws_files_forget(); NULL when memory runs out (then nothing is kept).
+ */
+static const struct shared_file *shared_file(const char *path)
+{
+	static int forget_at_exit;
+	struct shared_file *e;
+
+	for (e = shared_files; e; e = e->next)
+		if (!strcmp(e->path, path))
+			return e;
+	if (strlen(path) >= sizeof(e->path) || !(e = calloc(1, sizeof(*e))))
+		return NULL;
+	memcpy(e->path, path, strlen(path) + 1);
+	e->unreadable = read_whole(path, &e->data, e->why, sizeof(e->why)) != 0;
+	if (!forget_at_exit)
+		forget_at_exit = !atexit(aws_files_forget);
+	e->next = shared_files;
+	shared_files = e;
+	return e;
+}
+
+/* Put a copy of the shared file f->path in f->data, to be parsed in place. */
+static int ini_read(struct ini *f, struct ck_error *err)
+{
+	const struct shared_file *e = shared_file(f->path);
+
+	if (!e)
+		return ck_error(err, CK_FAILED, "out of memory reading %s", f->shown);
+	if (e->unreadable)
+		return ck_error(err, CK_FAILED, "cannot read %s: %s", f->shown, e->why);
+	if (e->data.buf && secret_set(&f->data, e->data.buf, e->data.len))
+		return ck_error(err, CK_FAILED, "out of memory reading %s", f->shown);
+	return 0;
 }
 
 static char *trim(char *s, char *end)
@@ -881,25 +949,31 @@ out:
 	secure_free(raw);
 }
 
-/* A file's contents (a token file when as_token): a missing or unreadable one as such. */
+/*
+ * A file's contents: a shared file as this process read it, a token file
+ * (as_token) from disk; a missing or unreadable one as such.
+ */
 static void id_add_file(SHA256_CTX *c, const char *name, const char *path, int as_token)
 {
-	struct ini f = { 0 };
-	struct ck_error err = CK_ERROR_INIT;
+	const struct shared_file *e;
+	struct secret tok = SECRET_INIT;
+	char why[128];
 
 	if (!path)
 		return;
-	snprintf(f.shown, sizeof(f.shown), "%s", path);
-	if (snprintf(f.path, sizeof(f.path), "%s", path) >= (int)sizeof(f.path) ||
-	    ini_read(&f, &err)) {
+	if (!as_token) {
+		if (!(e = shared_file(path)) || e->unreadable)
+			id_add(c, "unreadable", path, strlen(path));
+		else
+			id_add(c, name, e->data.buf ? e->data.buf : "", e->data.len);
+		return;
+	}
+	if (read_whole(path, &tok, why, sizeof(why))) {
 		id_add(c, "unreadable", path, strlen(path));
 		return;
 	}
-	if (as_token)
-		id_add_token(c, name, f.data.buf ? f.data.buf : "", f.data.len);
-	else
-		id_add(c, name, f.data.buf ? f.data.buf : "", f.data.len);
-	ini_release(&f);
+	id_add_token(c, name, tok.buf ? tok.buf : "", tok.len);
+	secret_release(&tok);
 }
 
 void aws_identity_digest(const char *profile, unsigned char md[AWS_IDENTITY_DIGEST_LEN])

@@ -42,6 +42,17 @@
  * text holds a secret, a line of a file or the stdout of credential_process
  * (only the end of its stderr).  A missing file is no error; an unreadable
  * or malformed one is, with its path and line.
+ *
+ * Each shared file is read from disk once per process: the first function
+ * here that looks at a path reads it whole (or finds it missing or
+ * unreadable), and every later look, whatever the profile or key, parses
+ * a copy of those bytes, as a botocore session loads its files once.  Each
+ * program of a get (docker-credential-ecr-login, then its minter when it
+ * mints) thus opens each file once, and the minter's cache key
+ * (aws_identity_digest()) and the credentials it mints come from one
+ * version of the files, even when they are rewritten meanwhile.  The
+ * bytes are kept, in wiped memory, until aws_files_forget(), which also
+ * runs at exit.
  */
 #ifndef CREDKIT_AWSCREDS_H
 #define CREDKIT_AWSCREDS_H
@@ -156,6 +167,14 @@ int aws_creds_fill(struct aws_creds *out, const char *id, const char *secret,
  * here (the chain reports it when it mints).
  */
 void aws_identity_digest(const char *profile, unsigned char md[AWS_IDENTITY_DIGEST_LEN]);
+
+/*
+ * Wipe and free the shared files read so far (see the top of this file):
+ * the next look at each reads it from disk again.  Registered with atexit()
+ * when a file is first read; a program that runs on after its get, or
+ * rewrites the files and must see the new version (a test), calls it.
+ */
+void aws_files_forget(void);
 
 /* Wipe and free out's secrets and clear it; it may be reused. */
 void aws_creds_release(struct aws_creds *out);

@@ -8,7 +8,8 @@
  * fields separated by tabs; its head comment says what they mean.  A case
  * names a scenario folder next to the file, whose "credentials" and
  * "config" become the ~/.aws of a fresh $HOME in a temporary folder and
- * whose "env" lines are set, after every AWS_* variable is unset.  The
+ * whose "env" lines are set, after every AWS_* variable is unset and the
+ * shared files read so far are forgotten (aws_files_forget()).  The
  * credential_process scripts the cases run are written by this test into
  * that temporary folder ("@TMP@" in the data).
  *
@@ -149,6 +150,7 @@ static int scenario(const char *name, char *dir)
 	join(path, data_dir, name);
 	join(dir, path, "");
 	clear_env();
+	aws_files_forget();
 	join(home, tmp, "/home");
 	setenv("HOME", home, 1);
 	join(path, home, "/.aws/credentials");
@@ -340,7 +342,7 @@ static void check_contract(void)
 {
 	struct ck_error err = CK_ERROR_INIT;
 	struct aws_creds c = AWS_CREDS_INIT;
-	char dir[PATH_MAX], small[4];
+	char dir[PATH_MAX], path[PATH_MAX], small[4];
 
 	scenario("profiles", dir);
 	CHECK(aws_creds_local(NULL, &c, &err) == AWS_CREDS_FOUND &&
@@ -358,6 +360,20 @@ static void check_contract(void)
 	setenv("AWS_REGION", "ap-southeast-2", 1);
 	CHECK(aws_region(NULL, small, sizeof(small), &err) == -1 && !small[0] &&
 	      strstr(err.msg, "AWS_REGION"), "a region too long for buf: %s", err.msg);
+	clear_env();
+	/* The shared files are read once: a rewrite is seen after forgetting. */
+	scenario("profiles", dir);
+	join(path, getenv("HOME"), "/.aws/credentials");
+	CHECK(aws_creds_local("other", &c, &err) == AWS_CREDS_FOUND && !unlink(path) &&
+	      aws_creds_local("other", &c, &err) == AWS_CREDS_FOUND &&
+	      !strcmp(c.access_key_id, "AKIDOTHER"),
+	      "a file is read once per process: its first version stays (%s)", err.msg);
+	aws_files_forget();
+	aws_files_forget();
+	CHECK(aws_creds_local("other", &c, &err) == AWS_CREDS_ERROR &&
+	      strstr(err.msg, "AWS profile other"),
+	      "aws_files_forget(): the file is read again, and may be called twice: %s",
+	      err.msg);
 	clear_env();
 	scenario("missing", dir);
 	setenv("AWS_PROFILE", "other", 1);
@@ -464,6 +480,7 @@ static void check_identity(void)
 	unsetenv("AWS_ACCESS_KEY_ID");
 	join(tok, tmp, "/app-token");
 	write_app(tok);
+	aws_files_forget();
 	install(dir, "/token-a1", tok);
 	digest_of("app", a);
 	install(dir, "/token-a2", tok);
