@@ -658,7 +658,7 @@ static int compare_servers(const void *a, const void *b)
 static int find_aliases(struct run *r, const char *exact, struct aliases *a)
 {
 	a->exact = exact;
-	if (registry_key(exact, a->key, sizeof(a->key), NULL))
+	if (r->helper->own_spellings || registry_key(exact, a->key, sizeof(a->key), NULL))
 		return 0;
 	if (r->helper->backend->list(r->store, collect_alias, a, &r->err))
 		return -1;

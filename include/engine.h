@@ -20,6 +20,12 @@ struct helper {
 	const char *summary;	/* one line for --help */
 	const struct backend *backend;
 	const char *notes;	/* NULL, or lines for --help after the verbs */
+	/*
+	 * The backend reads every spelling of a registry itself (a token
+	 * helper's find()): the engine looks for no stored alias of a server
+	 * get or erase did not find.
+	 */
+	int own_spellings;
 };
 
 /* Run the helper on argv; returns the process exit status. */

@@ -275,7 +275,7 @@ part_identity() {
 }
 
 part_refresh() {
-	local t0
+	local t0 dual=123456789012.dkr-ecr.us-east-1.on.aws
 	env_keys
 	# 12 s: fresh for 6 s, then usable until 3 s before it expires; the
 	# margins leave room for a slow (sanitizer) build and whole seconds.
@@ -283,15 +283,23 @@ part_refresh() {
 	t0=$(now_ms)
 	t_get "a token of 12 s" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
 	t_get "is cached" "$REG" "$(pw 1 "$MOCK_ENV_KEY_ID")"
+	t_get "and answers the dual-stack name too" "$dual" "$(pw 1 "$MOCK_ENV_KEY_ID")"
 	t_calls "one call" 1
 	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (6300 - t) / 1000 }')"
 	t_get "past half its life it is refreshed" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
 	t_calls "two calls" 2
-
+	ecr list
+	t_eq "the new token answers for every host the old one did" "$OUT" \
+		"{\"https://$dual\":\"AWS\",\"https://$REG\":\"AWS\"}"
+	ecr erase "$dual"
+	ecr list
+	t_eq "and erasing one of them drops it" "$RC $OUT" "0 {}"
 	t0=$(now_ms)
+	t_get "so the next get mints" "$REG" "$(pw 3 "$MOCK_ENV_KEY_ID")"
+
 	aws_mock_set '{"ecr": {"fail": 500}}'
 	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (6300 - t) / 1000 }')"
-	t_get "a failed refresh uses the old token while valid" "$REG" "$(pw 2 "$MOCK_ENV_KEY_ID")"
+	t_get "a failed refresh uses the old token while valid" "$REG" "$(pw 3 "$MOCK_ENV_KEY_ID")"
 	case $ERR in
 	*"cannot refresh the token for $REG"*"using the cached one"*) t_ok "and says so on stderr" ;;
 	*) t_fail "and says so on stderr"; printf '#   stderr: %s\n' "$ERR" ;;
@@ -678,6 +686,11 @@ part_fallback() {
 		bash -c '! keyctl show @s 2>/dev/null | grep -q credkit-token:'
 	ecr list
 	t_eq "list: nothing" "$RC $OUT" "0 {}"
+	ecr get docker.io
+	t_eq "another host is not found, and nothing else is printed" "$RC $OUT" \
+		"1 credentials not found in native keychain"
+	ecr erase docker.io
+	t_eq "nor for its erase" "$RC $OUT" "0 "
 }
 
 part_proxy() {
@@ -1256,6 +1269,17 @@ part_failmem() {
 	wait
 	t_calls "6 parallel callers against throttling make one mint's 3 tries" 3
 	t_eq "and all 6 get its words" "$(grep -l ThrottlingException "$TMP"/out.* | wc -l)" 6
+
+	# Running out of one's own budget is not ECR's answer: not remembered
+	# for a caller of the same token with a whole budget.
+	printf '{"ecr": {"registries": {"%s": {"timeout_ms": 150}}}}\n' "$REG" >"$CREDKIT_CONFIG"
+	ecr erase "$REG"
+	aws_mock_reset
+	aws_mock_set '{"ecr": {"delay_ms": 400}}'
+	t_fails "a budget of 150 ms runs out" "within" "$REG"
+	ecr get 123456789012.dkr-ecr.us-east-1.on.aws
+	t_check "a caller with the whole budget right after mints ($OUT)" grep -q ecrpw- <<<"$OUT"
+	t_calls "two calls" 2
 }
 
 # as_uid UID HOME VERB INPUT [ENV...]: the copied helper in LOCK_COPY run

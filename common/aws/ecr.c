@@ -228,7 +228,10 @@ static int make_key(const struct ecr_registry *r, struct token_target *t,
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI",
 		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN",
 	};
+	/* The readable part is cut and its bytes made printable: whole here. */
+	const char *const own[] = { r->profile, r->role_arn };
 	unsigned char id[AWS_IDENTITY_DIGEST_LEN], md[SHA256_DIGEST_LENGTH];
 	char who[1400], hex[2 * SHA256_DIGEST_LENGTH + 1];
 	char identity[TOKEN_IDENTITY_MAX], scope[sizeof(r->region) + 8];
@@ -249,8 +252,9 @@ static int make_key(const struct ecr_registry *r, struct token_target *t,
 	aws_identity_digest(r->profile[0] ? r->profile : NULL, id);
 	SHA256_Init(&c);
 	SHA256_Update(&c, id, sizeof(id));
-	for (i = 0; i < sizeof(more) / sizeof(more[0]); i++) {
-		v = config_env(more[i]);
+	for (i = 0; i < sizeof(more) / sizeof(more[0]) + 2; i++) {
+		v = i < sizeof(more) / sizeof(more[0]) ? config_env(more[i])
+						       : own[i - sizeof(more) / sizeof(more[0])];
 		n = v ? strlen(v) + 1 : 0;	/* unset and "" differ */
 		SHA256_Update(&c, &n, sizeof(n));
 		SHA256_Update(&c, v ? v : "", n);

@@ -124,7 +124,13 @@ static int run_store(const struct token_cache *c, const char *verb, const char *
 		return 0;
 	if (ch->output.buf && strstr(ch->output.buf, "credentials not found"))
 		return 1;
-	/* Its stdout is its error message, and holds no secret. */
+	/*
+	 * Its stdout is its error message when it exits 1; killed midway
+	 * through a get, it may hold the token, which an error never shows.
+	 */
+	if (!WIFEXITED(ch->status) || (ch->output.buf && ch->output.buf[0] == '{'))
+		return ck_error(err, CK_UNAVAILABLE, "the token cache in %s failed: %.300s",
+				c->store, ch->diag[0] ? ch->diag : "no reason given");
 	return ck_error(err, CK_UNAVAILABLE, "the token cache in %s failed: %.300s",
 			c->store, ch->output.buf && *ch->output.buf ? ch->output.buf : ch->diag);
 }
@@ -336,21 +342,19 @@ int token_cache_put(struct token_cache *c, const struct token_target *target,
 		    const struct token *t, struct ck_error *err)
 {
 	struct cred entry = CRED_INIT;
-	struct token copy = TOKEN_INIT;
+	struct token hosts = TOKEN_INIT;
 	int ret;
 
 	/* Whose it is comes from the target, never from what the minter said. */
-	memcpy(&copy, t, offsetof(struct token, identity));
-	snprintf(copy.identity, sizeof(copy.identity), "%s", target->identity);
-	snprintf(copy.hosts, sizeof(copy.hosts), "%s", t->hosts);
-	token_add_host(&copy, target->host);
+	snprintf(hosts.hosts, sizeof(hosts.hosts), "%s", t->hosts);
+	if (token_add_host(&hosts, target->host) < 0)
+		return ck_error(err, CK_FAILED, "the token for %s answers for too many "
+				"hosts to name one more", target->host);
 	entry.server = (char *)target->key;
-	entry.username = copy.username;
-	ret = token_encode(&copy, &entry.secret);
-	/* copy borrowed t's secret: it is not copy's to wipe. */
-	copy.secret = (struct secret)SECRET_INIT;
-	if (ret)
-		return ck_error(err, CK_FAILED, "out of memory");
+	entry.username = (char *)t->username;
+	if (token_encode(t, target->identity, hosts.hosts, &entry.secret))
+		return ck_error(err, CK_FAILED, "cannot encode the token of %s (out of "
+				"memory, or a newline in its identity)", target->host);
 	ret = entry_put(c, &entry, t->expires, err);
 	secret_release(&entry.secret);
 	return ret;
@@ -383,8 +387,10 @@ int token_cache_drop(struct token_cache *c, const struct token_target *target,
 			 !(ret = entry_erase(c, k.key[i], err)))
 			ret = failure_drop(c, k.key[i], err);
 	}
-	/* A failure of this caller's may have no token beside it. */
-	if (!ret)
+	/* This caller's own token and failure, whatever hosts they name. */
+	if (!ret && token_is_key(target->key, c->ns))
+		ret = entry_erase(c, target->key, err);
+	if (!ret && token_is_key(target->key, c->ns))
 		ret = failure_drop(c, target->key, err);
 	token_release(&t);
 	keys_release(&k);
@@ -395,7 +401,7 @@ int token_cache_list(struct token_cache *c, backend_each_fn each, void *data,
 		     struct ck_error *err)
 {
 	struct keys k = { NULL };
-	struct token t = TOKEN_INIT, seen = TOKEN_INIT;
+	struct token t = TOKEN_INIT;
 	char host[TOKEN_HOST_MAX], url[TOKEN_HOST_MAX + 16];
 	const char *p;
 	size_t i, n;
@@ -413,8 +419,6 @@ int token_cache_list(struct token_cache *c, backend_each_fn each, void *data,
 				continue;
 			memcpy(host, p, n);
 			host[n] = '\0';
-			if (!token_add_host(&seen, host))
-				continue;	/* listed once, whoever's tokens */
 			snprintf(url, sizeof(url), "https://%s", host);
 			ret = each(url, t.username, data, err);
 		}

@@ -63,6 +63,15 @@ static int ask_find(struct run *r, const char *server, struct ask *a,
 		ask_release(a);
 		return found;
 	}
+	if (!a->target.host[0] || !a->target.key[0]) {
+		ask_release(a);
+		return ck_error(err, CK_FAILED, "%s found %s but named no host or cache key "
+				"for it", helper->name, server);
+	}
+	if (a->target.timeout_ms <= 0)
+		a->target.timeout_ms = TOKEN_TIMEOUT_MS;
+	if (a->target.fresh_percent <= 0 || a->target.fresh_percent > 100)
+		a->target.fresh_percent = TOKEN_FRESH_PERCENT;
 	if (fail)
 		a->target.fail_cache_ms = strtol(fail, NULL, 10) > 0 ? strtol(fail, NULL, 10) : 0;
 	return 1;
@@ -153,24 +162,58 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/*
- * Answer t for a's host; a host the record does not name yet is added to
- * it, if the lock can be had at once (list shows it; a busy lock only
- * delays that).
- */
-static int answer(struct run *r, struct ask *a, struct token *t, int have_lock,
-		  struct cred *out, struct ck_error *err)
+/* Whether two records hold one token (the same mint). */
+static int same_token(const struct token *a, const struct token *b)
 {
-	struct ck_error ignored = CK_ERROR_INIT;
+	return a->minted == b->minted && a->expires == b->expires &&
+	       a->secret.len == b->secret.len &&
+	       !memcmp(a->secret.buf, b->secret.buf, a->secret.len);
+}
+
+/*
+ * Note a's host in the cached record of t, when it does not name it yet,
+ * so that list shows it and erase finds it.  Under the lock (held, or had
+ * at once: a busy one only delays the note), on the record as it is then,
+ * so that a host another process noted, a refresh or an erase is never
+ * undone.
+ */
+static void note_host(struct run *r, struct ask *a, const struct token *t, int have_lock)
+{
+	struct ck_error why = CK_ERROR_INIT;
+	struct token now = TOKEN_INIT;
 	int lock = -1;
 
-	if (r->cache.kind != TOKEN_CACHE_NONE && !token_has_host(t, a->target.host) &&
-	    (have_lock || (lock = token_lock(helper->ns, &a->target, 0, &ignored)) >= 0) &&
-	    token_cache_put(&r->cache, &a->target, t, &ignored))
-		say("cannot note %s in the cached token: %s", a->target.host, ignored.msg);
+	if (r->cache.kind == TOKEN_CACHE_NONE || token_has_host(t, a->target.host))
+		return;
+	if (!have_lock && (lock = token_lock(helper->ns, &a->target, 0, &why)) < 0)
+		return;
+	if (token_cache_get(&r->cache, &a->target, &now, &why) > 0 && same_token(&now, t) &&
+	    token_cache_put(&r->cache, &a->target, &now, &why))
+		say("cannot note %s in the cached token: %s", a->target.host, why.msg);
+	token_release(&now);
 	if (lock >= 0)
 		close(lock);
+}
+
+/* Answer t, a cached token, for a's host. */
+static int answer(struct run *r, struct ask *a, const struct token *t, int have_lock,
+		  struct cred *out, struct ck_error *err)
+{
+	note_host(r, a, t, have_lock);
 	return token_answer(t, out, err);
+}
+
+/* Answer old, still usable, because a refresh failed for why. */
+static int answer_old(struct run *r, struct ask *a, const struct token *old,
+		      int have_lock, const char *why, struct cred *out, struct ck_error *err)
+{
+	char when[64];
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&old->expires));
+	say("cannot refresh the token for %s (%s); using the cached one, valid until %s",
+	    a->target.host, why, when);
+	ck_error_clear(err);
+	return answer(r, a, old, have_lock, out, err);
 }
 
 /* --- the front ------------------------------------------------------------ */
@@ -259,6 +302,7 @@ static int front_get(void *self, const char *server, struct cred *out,
 	struct run *r = self;
 	struct ask a;
 	struct token t = TOKEN_INIT;
+	struct ck_error failed = CK_ERROR_INIT;
 	long deadline = ck_now_ms();
 	int found, lock = -1, ret = -1;
 	time_t now = time(NULL);
@@ -278,8 +322,12 @@ static int front_get(void *self, const char *server, struct cred *out,
 		goto out;
 	}
 	if (found > 0 && token_usable(&t, now)) {
-		/* Past its fresh point: refresh, unless another process is at it. */
-		lock = remembered(r, &a, err) ? -2 : token_lock(helper->ns, &a.target, 0, err);
+		/* Past its fresh point: refresh, unless it just failed or another is at it. */
+		if (remembered(r, &a, &failed)) {
+			ret = answer_old(r, &a, &t, 0, failed.msg, out, err);
+			goto out;
+		}
+		lock = token_lock(helper->ns, &a.target, 0, err);
 		if (lock == -2 || lock == -1) {
 			ck_error_clear(err);
 			ret = answer(r, &a, &t, 0, out, err);
@@ -289,6 +337,8 @@ static int front_get(void *self, const char *server, struct cred *out,
 		if (remembered(r, &a, err))
 			goto out;
 		lock = token_lock(helper->ns, &a.target, ck_ms_left(deadline), err);
+		if (lock == -2)
+			goto out;
 		if (lock >= 0 && token_cache_get(&r->cache, &a.target, &t, err) > 0 &&
 		    token_fresh(&t, a.target.fresh_percent, time(NULL))) {
 			/* Whoever held the lock minted it for us. */
@@ -298,10 +348,9 @@ static int front_get(void *self, const char *server, struct cred *out,
 		if (lock >= 0 && remembered(r, &a, err))
 			goto out;	/* or failed, and we take its answer */
 	}
-	if (lock == -3)
-		ck_error_clear(err);	/* the minter mints without, saying so */
-	else if (lock < 0)
-		goto out;
+	/* No lock to be had (-3, or -1 past the usable token): the minter mints
+	 * without one, saying so. */
+	ck_error_clear(err);
 	token_release(&t);
 	ret = run_minter("get", server, lock, deadline, err);
 out:
@@ -358,6 +407,7 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 		.summary = h->summary,
 		.backend = &front_backend,
 		.notes = h->notes,
+		.own_spellings = 1,
 	};
 
 	helper = h;
@@ -366,6 +416,24 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 
 /* --- the minting program --------------------------------------------------- */
 
+/*
+ * Check what mint() gave: times that make sense (minted now when it did
+ * not say), and no newline where the record cannot hold one.  0, or -1
+ * with err.
+ */
+static int minted_ok(const struct ask *a, struct token *t, struct ck_error *err)
+{
+	time_t now = time(NULL);
+
+	if (!t->minted)
+		t->minted = now;
+	if (t->expires <= now || t->minted > now + 60)
+		return ck_error(err, CK_FAILED, "the token minted for %s is already expired "
+				"(it expires at %lld, the time is %lld)", a->target.host,
+				(long long)t->expires, (long long)now);
+	return 0;
+}
+
 static int mint_get(void *self, const char *server, struct cred *out,
 		    struct ck_error *err)
 {
@@ -373,7 +441,6 @@ static int mint_get(void *self, const char *server, struct cred *out,
 	struct ask a;
 	struct token old = TOKEN_INIT, t = TOKEN_INIT;
 	struct ck_error why = CK_ERROR_INIT;
-	char when[64];
 	long deadline;
 	int found, ret = -1;
 
@@ -384,38 +451,53 @@ static int mint_get(void *self, const char *server, struct cred *out,
 	deadline = ck_now_ms() + a.target.timeout_ms;
 	if (r->deadline > 0 && r->deadline < deadline)
 		deadline = r->deadline;
-	if (r->lock < 0 &&
-	    (r->lock = token_lock(helper->ns, &a.target, ck_ms_left(deadline), err)) == -3) {
-		say("minting without a lock: %s", err->msg);
-		ck_error_clear(err);
-	} else if (r->lock < 0) {
-		r->lock = -1;
-		goto out;
-	}
-	if (r->cache.kind == TOKEN_CACHE_NONE)
+	if (r->cache.kind == TOKEN_CACHE_NONE) {
+		/* Nothing to share with other callers: no lock to wait for. */
 		say("tokens are not cached: %s", r->cache.why);
-	else if (token_cache_get(&r->cache, &a.target, &old, &why) > 0 &&
-		 token_fresh(&old, a.target.fresh_percent, time(NULL))) {
-		ret = answer(r, &a, &old, 1, out, err);	/* minted while we waited */
+	} else if (r->lock < 0) {
+		r->lock = token_lock(helper->ns, &a.target, ck_ms_left(deadline), err);
+		if (r->lock == -2) {
+			/* Still minting elsewhere: a usable token, else the wait's error. */
+			r->lock = -1;
+			if (token_cache_get(&r->cache, &a.target, &old, &why) <= 0)
+				goto out;
+			if (token_fresh(&old, a.target.fresh_percent, time(NULL))) {
+				ck_error_clear(err);
+				ret = answer(r, &a, &old, 0, out, err);
+			}
+			else if (token_usable(&old, time(NULL)))
+				ret = answer_old(r, &a, &old, 0, err->msg, out, err);
+			goto out;
+		}
+		if (r->lock < 0) {
+			say("minting without a lock: %s", err->msg);
+			ck_error_clear(err);
+			r->lock = -1;
+		}
+	}
+	if (token_cache_get(&r->cache, &a.target, &old, &why) > 0 &&
+	    token_fresh(&old, a.target.fresh_percent, time(NULL))) {
+		ret = answer(r, &a, &old, r->lock >= 0, out, err);	/* minted while we waited */
 		goto out;
 	}
 
 	if (remembered(r, &a, err)) {
 		/* Failed while we waited: that answer, not another call. */
-	} else if (mint_fn(&a.target, a.own, deadline, &t, err) == 0) {
-		if (token_cache_put(&r->cache, &a.target, &t, &why))
+	} else if (mint_fn(&a.target, a.own, deadline, &t, err) == 0 &&
+		   minted_ok(&a, &t, err) == 0) {
+		/* The hosts the old token answered for are the new one's too. */
+		snprintf(t.hosts, sizeof(t.hosts), "%s", old.secret.buf ? old.hosts : "");
+		if (r->cache.kind != TOKEN_CACHE_NONE &&
+		    token_cache_put(&r->cache, &a.target, &t, &why))
 			say("the token for %s is not cached: %s", a.target.host, why.msg);
 		ret = token_answer(&t, out, err);
-	} else if (token_cache_put_failure(&r->cache, &a.target, err, &why)) {
+	} else if (ck_now_ms() < deadline &&
+		   token_cache_put_failure(&r->cache, &a.target, err, &why)) {
+		/* A mint that ran out of time is this caller's, never remembered. */
 		say("the failure for %s is not remembered: %s", a.target.host, why.msg);
 	}
-	if (ret && old.secret.buf && token_usable(&old, time(NULL))) {
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&old.expires));
-		say("cannot refresh the token for %s (%s); using the cached one, valid "
-		    "until %s", a.target.host, err->msg, when);
-		ck_error_clear(err);
-		ret = answer(r, &a, &old, 1, out, err);
-	}
+	if (ret && old.secret.buf && token_usable(&old, time(NULL)))
+		ret = answer_old(r, &a, &old, r->lock >= 0, err->msg, out, err);
 out:
 	token_release(&old);
 	token_release(&t);
@@ -441,6 +523,7 @@ int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
 		.name = name,
 		.summary = "Mints a token (run by its helper's front program).",
 		.backend = &mint_backend,
+		.own_spellings = 1,
 	};
 
 	snprintf(name, sizeof(name), "%s-mint", h->name);

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "tokens/cache.h"
 
@@ -114,12 +115,17 @@ static void on_alarm(int sig)
 	(void)sig;	/* only to interrupt flock() */
 }
 
-/* flock(fd, LOCK_EX) for at most wait_ms; 0, or -1 with errno (EINTR: time). */
+/*
+ * flock(fd, LOCK_EX) for at most wait_ms; 0, or -1 with errno (EINTR: time).
+ * The timer repeats every 10 ms, so that an alarm that comes before the
+ * flock() starts only costs one more turn, never an unbounded wait.
+ */
 static int flock_bounded(int fd, long wait_ms)
 {
 	struct sigaction sa = { .sa_handler = on_alarm }, old;
-	struct itimerval t = { { 0, 0 }, { wait_ms / 1000, (wait_ms % 1000) * 1000 } };
+	struct itimerval tick = { { 0, 10000 }, { 0, 10000 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+	long deadline = ck_now_ms() + wait_ms;
 	int ret, e;
 
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -132,9 +138,11 @@ static int flock_bounded(int fd, long wait_ms)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, &old))
 		return -1;
-	setitimer(ITIMER_REAL, &t, NULL);
-	ret = flock(fd, LOCK_EX);
-	e = errno;
+	setitimer(ITIMER_REAL, &tick, NULL);
+	do
+		ret = flock(fd, LOCK_EX);
+	while (ret && errno == EINTR && ck_now_ms() < deadline);
+	e = ret ? errno : 0;
 	setitimer(ITIMER_REAL, &off, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	errno = e;

@@ -48,7 +48,9 @@ int token_has_host(const struct token *t, const char *host)
 	size_t n = strlen(host);
 	const char *p;
 
-	for (p = t->hosts; (p = strstr(p, host)); p += n)
+	if (!n)
+		return 0;
+	for (p = t->hosts; (p = strstr(p, host)); p++)
 		if ((p == t->hosts || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
 			return 1;
 	return 0;
@@ -58,20 +60,22 @@ int token_add_host(struct token *t, const char *host)
 {
 	size_t len = strlen(t->hosts);
 
-	if (!*host || strchr(host, ' ') || strchr(host, '\n') || token_has_host(t, host) ||
-	    len + 1 + strlen(host) >= sizeof(t->hosts))
+	if (!*host || strchr(host, ' ') || strchr(host, '\n') || token_has_host(t, host))
 		return 0;
+	if (len + 1 + strlen(host) >= sizeof(t->hosts))
+		return -1;
 	snprintf(t->hosts + len, sizeof(t->hosts) - len, "%s%s", len ? " " : "", host);
 	return 1;
 }
 
-int token_encode(const struct token *t, struct secret *s)
+int token_encode(const struct token *t, const char *identity, const char *host_list,
+		 struct secret *s)
 {
 	char numbers[sizeof(RECORD_MAGIC) + NUMBERS_MAX];
-	size_t id = strlen(t->identity), hosts = strlen(t->hosts), n;
+	size_t id = strlen(identity), hosts = strlen(host_list), n;
 	char *p;
 
-	if (strchr(t->identity, '\n') || strchr(t->hosts, '\n'))
+	if (strchr(identity, '\n') || strchr(host_list, '\n'))
 		return -1;
 	n = (size_t)snprintf(numbers, sizeof(numbers), RECORD_MAGIC "%lld %lld\n",
 			     (long long)t->minted, (long long)t->expires);
@@ -80,10 +84,10 @@ int token_encode(const struct token *t, struct secret *s)
 	p = s->buf;
 	memcpy(p, numbers, n);
 	p += n;
-	memcpy(p, t->identity, id);
+	memcpy(p, identity, id);
 	p += id;
 	*p++ = '\n';
-	memcpy(p, t->hosts, hosts);
+	memcpy(p, host_list, hosts);
 	p += hosts;
 	*p++ = '\n';
 	memcpy(p, t->secret.buf, t->secret.len);

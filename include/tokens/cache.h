@@ -83,12 +83,17 @@ int token_cache_put(struct token_cache *c, const struct token_target *target,
 
 /*
  * Drop every entry of the namespace that answered for target's host, any
- * identity, with their failure records, and target's own failure record.
+ * identity, with their failure records, and target's own entry and failure
+ * record whatever hosts they name.
  */
 int token_cache_drop(struct token_cache *c, const struct token_target *target,
 		     struct ck_error *err);
 
-/* Call each("https://HOST", username) for every host of every entry, once. */
+/*
+ * Call each("https://HOST", username) for every host of every entry (a
+ * host cached for two identities comes twice; the protocol's list, a JSON
+ * object, keeps it once).
+ */
 int token_cache_list(struct token_cache *c, backend_each_fn each, void *data,
 		     struct ck_error *err);
 

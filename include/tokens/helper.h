@@ -54,6 +54,10 @@
  */
 #define TOKEN_FAIL_CACHE_ENV	"CREDKIT_TOKEN_FAIL_CACHE_MS"
 
+/* What a target gets where find() leaves timeout_ms or fresh_percent 0. */
+#define TOKEN_TIMEOUT_MS	9000
+#define TOKEN_FRESH_PERCENT	50
+
 struct token_helper {
 	const char *name;		/* "ecr-login": docker-credential-ecr-login */
 	const char *ns;			/* "ecr": the cache's namespace (cache.h) */
@@ -66,8 +70,8 @@ struct token_helper {
 	 * Whether server is a registry of this helper: 1 with target (and own,
 	 * the helper's own view of it) filled, 0 when it is not, -1 with err
 	 * (bad settings).  Network-free and cheap: the front runs it on every
-	 * get.  target->key must tell apart any two callers whose tokens may
-	 * differ (token_target_key()).
+	 * get.  target->host must be set, and target->key tell apart any two
+	 * callers whose tokens may differ (token_target_key()).
 	 */
 	int (*find)(const char *server, const struct config *cfg,
 		    struct token_target *target, void *own, struct ck_error *err);
@@ -75,9 +79,12 @@ struct token_helper {
 
 /*
  * Mint a token for target (own as find() filled it) by deadline
- * (ck_now_ms() ms): 0 with t's username, secret and times filled, or -1
- * with err (CK_UNAVAILABLE: cannot reach or failed; CK_FAILED: refused;
- * CK_NO_CREDENTIALS: nothing to mint with).
+ * (ck_now_ms() ms): 0 with t's username, secret and expiry filled (minted
+ * is now when left 0), or -1 with err (CK_UNAVAILABLE: cannot reach or
+ * failed; CK_FAILED: refused; CK_NO_CREDENTIALS: nothing to mint with).
+ * A failure is remembered for the target's fail_cache_ms unless the
+ * deadline had passed: running out of time is the caller's, not the
+ * service's answer.
  */
 typedef int (*token_mint_fn)(const struct token_target *target, const void *own,
 			     long deadline, struct token *t, struct ck_error *err);

@@ -72,7 +72,10 @@ int token_usable(const struct token *t, time_t now);
 /* Whether host is among the hosts t answered for. */
 int token_has_host(const struct token *t, const char *host);
 
-/* Add host to those t answered for: 1 added, 0 already there or no room. */
+/*
+ * Add host to those t answered for: 1 added, 0 already there (or not a
+ * host), -1 no room left (TOKEN_HOSTS_MAX).
+ */
 int token_add_host(struct token *t, const char *host);
 
 /*
@@ -81,11 +84,13 @@ int token_add_host(struct token *t, const char *host);
  *
  *   "credkit-token 1 MINTED EXPIRES\nIDENTITY\nHOSTS\nSECRET"
  *
- * token_encode() fills s (0, or -1 when memory runs out or a field holds a
- * newline); token_decode() fills t from an entry (0, or -1 when it is not
- * such a record, which a caller treats as no entry).
+ * token_encode() fills s from t's times and secret, with identity and
+ * hosts as given (0, or -1 when memory runs out or they hold a newline);
+ * token_decode() fills t from an entry (0, or -1 when it is not such a
+ * record, which a caller treats as no entry).
  */
-int token_encode(const struct token *t, struct secret *s);
+int token_encode(const struct token *t, const char *identity, const char *hosts,
+		 struct secret *s);
 int token_decode(const char *username, const struct secret *s, struct token *t);
 
 #endif
