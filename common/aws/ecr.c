@@ -228,27 +228,31 @@ static int make_key(const struct ecr_registry *r, struct token_target *t,
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI",
 		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_ROLE_ARN",
 	};
 	/* The readable part is cut and its bytes made printable: whole here. */
-	const char *const own[] = { r->profile, r->role_arn };
+	const char *own[] = { NULL, r->role_arn };
 	unsigned char id[AWS_IDENTITY_DIGEST_LEN], md[SHA256_DIGEST_LENGTH];
 	char who[1400], hex[2 * SHA256_DIGEST_LENGTH + 1];
 	char identity[TOKEN_IDENTITY_MAX], scope[sizeof(r->region) + 8];
-	const char *v;
+	const char *v, *what;
 	SHA256_CTX c;
 	uint64_t n;
 	size_t i;
 
-	if (r->profile[0])
-		snprintf(who, sizeof(who), "profile=%s", r->profile);
-	else if (config_env("AWS_ACCESS_KEY_ID") && config_env("AWS_SECRET_ACCESS_KEY"))
-		snprintf(who, sizeof(who), "key=%.128s", config_env("AWS_ACCESS_KEY_ID"));
-	else if (config_env("AWS_WEB_IDENTITY_TOKEN_FILE") && config_env("AWS_ROLE_ARN"))
-		snprintf(who, sizeof(who), "web-identity=%.1200s", config_env("AWS_ROLE_ARN"));
-	else
-		snprintf(who, sizeof(who), "profile=%.128s",
-			 config_env("AWS_PROFILE") ? config_env("AWS_PROFILE") : "default");
+	if (r->profile[0]) {
+		what = "profile";
+		own[0] = r->profile;
+	} else if (config_env("AWS_ACCESS_KEY_ID") && config_env("AWS_SECRET_ACCESS_KEY")) {
+		what = "key";
+		own[0] = config_env("AWS_ACCESS_KEY_ID");
+	} else if (config_env("AWS_WEB_IDENTITY_TOKEN_FILE") && config_env("AWS_ROLE_ARN")) {
+		what = "web-identity";
+		own[0] = config_env("AWS_ROLE_ARN");
+	} else {
+		what = "profile";
+		own[0] = config_env("AWS_PROFILE") ? config_env("AWS_PROFILE") : "default";
+	}
+	snprintf(who, sizeof(who), "%s=%.1200s", what, own[0]);
 	aws_identity_digest(r->profile[0] ? r->profile : NULL, id);
 	SHA256_Init(&c);
 	SHA256_Update(&c, id, sizeof(id));
