@@ -46,6 +46,7 @@ struct run {
 	void *store;	/* the backend's handle, opened on first use */
 	struct input in;
 	struct ck_error err;
+	int online;	/* doctor --online */
 };
 
 void cred_release(struct cred *c)
@@ -830,6 +831,12 @@ static int cmd_doctor(struct run *r)
 	} else {
 		printf("  usable, %zu entr%s\n", n, n == 1 ? "y" : "ies");
 	}
+	if (r->helper->doctor) {
+		if (r->helper->doctor(r->store, r->online, &r->err))
+			ret = -1;
+	} else if (r->online) {
+		printf("\n(no online checks for docker-credential-%s)\n", r->helper->name);
+	}
 	if (first.kind != CK_OK)	/* a bad setting is the first thing to fix */
 		r->err = first;
 	return ret;
@@ -881,6 +888,12 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 	/* JSON values may hold secrets: wipe every block jansson frees. */
 	json_set_alloc_funcs(malloc, secure_free);
 
+	/* doctor alone takes an option: --online, the only verb that may
+	 * reach the network of its own accord. */
+	if (argc == 3 && !strcmp(argv[1], "doctor") && !strcmp(argv[2], "--online")) {
+		r.online = 1;
+		argc = 2;
+	}
 	if (argc != 2) {
 		usage(stdout, h);
 		return 1;

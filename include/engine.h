@@ -26,6 +26,13 @@ struct helper {
 	 * get or erase did not find.
 	 */
 	int own_spellings;
+	/*
+	 * NULL, or what doctor prints on stdout after the stores: self is the
+	 * backend's handle (NULL when it could not be opened), online set by
+	 * `doctor --online`.  Never a secret.  0, or -1 with err when what it
+	 * checks is not usable.
+	 */
+	int (*doctor)(void *self, int online, struct ck_error *err);
 };
 
 /* Run the helper on argv; returns the process exit status. */

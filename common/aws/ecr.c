@@ -8,8 +8,6 @@
  * docker-credential-ecr-login runs on every get.
  */
 #include <jansson.h>
-#define OPENSSL_SUPPRESS_DEPRECATED	/* SHA-256 alone: no EVP, no providers */
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +17,7 @@
 #include "aws/ecr.h"
 #include "aws/partition.h"
 #include "registry.h"
+#include "tokens/identity.h"
 
 /*
  * Private ECR, every partition, FIPS and dual-stack ("dkr-ecr") names: the
@@ -229,43 +228,34 @@ static int make_key(const struct ecr_registry *r, struct token_target *t,
 		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
 	};
-	/* The readable part is cut and its bytes made printable: whole here. */
-	const char *own[] = { NULL, r->role_arn };
-	unsigned char id[AWS_IDENTITY_DIGEST_LEN], md[SHA256_DIGEST_LENGTH];
-	char who[1400], hex[2 * SHA256_DIGEST_LENGTH + 1];
+	unsigned char principal[AWS_IDENTITY_DIGEST_LEN];
+	char who[1400], hex[TOKEN_ID_HEX];
 	char identity[TOKEN_IDENTITY_MAX], scope[sizeof(r->region) + 8];
-	const char *v, *what;
-	SHA256_CTX c;
-	uint64_t n;
-	size_t i;
+	const char *what, *name;
+	struct token_id id;
 
 	if (r->profile[0]) {
 		what = "profile";
-		own[0] = r->profile;
+		name = r->profile;
 	} else if (config_env("AWS_ACCESS_KEY_ID") && config_env("AWS_SECRET_ACCESS_KEY")) {
 		what = "key";
-		own[0] = config_env("AWS_ACCESS_KEY_ID");
+		name = config_env("AWS_ACCESS_KEY_ID");
 	} else if (config_env("AWS_WEB_IDENTITY_TOKEN_FILE") && config_env("AWS_ROLE_ARN")) {
 		what = "web-identity";
-		own[0] = config_env("AWS_ROLE_ARN");
+		name = config_env("AWS_ROLE_ARN");
 	} else {
 		what = "profile";
-		own[0] = config_env("AWS_PROFILE") ? config_env("AWS_PROFILE") : "default";
+		name = config_env("AWS_PROFILE") ? config_env("AWS_PROFILE") : "default";
 	}
-	snprintf(who, sizeof(who), "%s=%.1200s", what, own[0]);
-	aws_identity_digest(r->profile[0] ? r->profile : NULL, id);
-	SHA256_Init(&c);
-	SHA256_Update(&c, id, sizeof(id));
-	for (i = 0; i < sizeof(more) / sizeof(more[0]) + 2; i++) {
-		v = i < sizeof(more) / sizeof(more[0]) ? config_env(more[i])
-						       : own[i - sizeof(more) / sizeof(more[0])];
-		n = v ? strlen(v) + 1 : 0;	/* unset and "" differ */
-		SHA256_Update(&c, &n, sizeof(n));
-		SHA256_Update(&c, v ? v : "", n);
-	}
-	SHA256_Final(md, &c);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	snprintf(who, sizeof(who), "%s=%.1200s", what, name);
+	aws_identity_digest(r->profile[0] ? r->profile : NULL, principal);
+	token_id_start(&id);
+	token_id_add(&id, "principal", principal, sizeof(principal));
+	token_id_env(&id, more, sizeof(more) / sizeof(more[0]));
+	/* The readable part is cut and its bytes made printable: whole here. */
+	token_id_string(&id, what, name);
+	token_id_string(&id, "role", r->role_arn);
+	token_id_end(&id, hex);
 	snprintf(identity, sizeof(identity), "%s%s%s #%s", who,
 		 r->role_arn[0] ? " role=" : "", r->role_arn, hex);
 	if (r->public)

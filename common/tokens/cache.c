@@ -16,14 +16,12 @@
 #include <sys/wait.h>
 #include <time.h>
 
-#include "child.h"
 #include "config.h"
+#include "stores/client.h"
 #include "stores/keyctl.h"
 #include "stores/store.h"
 #include "tokens/cache.h"
 
-#define STORE_TIMEOUT_MS	5000
-#define STORE_OUTPUT_MAX	(1024 * 1024)
 
 /*
  * A failure record is the entry "KEY !failed" (a key's identity holds no
@@ -99,131 +97,33 @@ void token_cache_close(struct token_cache *c)
 
 /* --- the store's helper ------------------------------------------------ */
 
-/*
- * Run the store's helper with verb, input[len] on its stdin, its stdout
- * in ch->output.  Returns 0 when it exited 0, 1 when it said "not found",
- * or -1 with err.
- */
-static int run_store(const struct token_cache *c, const char *verb, const char *input,
-		     size_t len, struct child *ch, struct ck_error *err)
-{
-	char path[4096];
-	char *argv[] = { path, (char *)verb, NULL };
-
-	store_helper_path(c->store, path, sizeof(path));
-	ch->argv = argv;
-	ch->input = input;
-	ch->input_len = len;
-	ch->want_output = 1;
-	ch->output_max = STORE_OUTPUT_MAX;
-	ch->quiet = 1;
-	ch->timeout_ms = STORE_TIMEOUT_MS;
-	if (child_run(ch, err))
-		return -1;
-	if (WIFEXITED(ch->status) && WEXITSTATUS(ch->status) == 0)
-		return 0;
-	if (ch->output.buf && strstr(ch->output.buf, "credentials not found"))
-		return 1;
-	/*
-	 * Its stdout is its error message when it exits 1; killed midway
-	 * through a get, it may hold the token, which an error never shows.
-	 */
-	if (!WIFEXITED(ch->status) || (ch->output.buf && ch->output.buf[0] == '{'))
-		return ck_error(err, CK_UNAVAILABLE, "the token cache in %s failed: %.300s",
-				c->store, ch->diag[0] ? ch->diag : "no reason given");
-	return ck_error(err, CK_UNAVAILABLE, "the token cache in %s failed: %.300s",
-			c->store, ch->output.buf && *ch->output.buf ? ch->output.buf : ch->diag);
-}
-
-static int store_get(const struct token_cache *c, const char *key, struct cred *out,
-		     struct ck_error *err)
-{
-	struct child ch = CHILD_INIT;
-	json_t *doc = NULL;
-	const char *user, *secret;
-	int ret;
-
-	ret = run_store(c, "get", key, strlen(key), &ch, err);
-	if (ret)
-		goto out;
-	doc = json_loadb(ch.output.buf, ch.output.len, 0, NULL);
-	user = json_string_value(json_object_get(doc, "Username"));
-	secret = json_string_value(json_object_get(doc, "Secret"));
-	ret = 1;	/* not an entry of ours: none */
-	if (user && secret) {
-		if (!(out->username = strdup(user)) ||
-		    secret_set(&out->secret, secret, strlen(secret)))
-			ret = ck_error(err, CK_FAILED, "out of memory");
-		else
-			ret = 0;
-	}
-out:
-	json_decref(doc);
-	child_release(&ch);
-	if (ret == 1)
-		return ck_error(err, CK_NOT_FOUND, NULL);
-	return ret;
-}
-
-static int store_put(const struct token_cache *c, const struct cred *entry,
-		     struct ck_error *err)
-{
-	struct child ch = CHILD_INIT;
-	json_t *doc;
-	char *text = NULL;
-	int ret = -1;
-
-	doc = json_pack("{s:s, s:s, s:s%}", "ServerURL", entry->server, "Username",
-			entry->username, "Secret", entry->secret.buf, entry->secret.len);
-	text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-	if (!text)
-		ck_error(err, CK_FAILED, "cannot encode the token as JSON");
-	else if (run_store(c, "store", text, strlen(text), &ch, err) == 0)
-		ret = 0;
-	else if (err->kind == CK_OK)
-		ck_error(err, CK_FAILED, "%s did not keep the token", c->store);
-	if (text)
-		secure_free(text);
-	json_decref(doc);
-	child_release(&ch);
-	return ret;
-}
-
-static int store_erase(const struct token_cache *c, const char *key, struct ck_error *err)
-{
-	struct child ch = CHILD_INIT;
-	int ret = run_store(c, "erase", key, strlen(key), &ch, err);
-
-	child_release(&ch);
-	return ret < 0 ? -1 : 0;
-}
-
 /* each(key, username) for every entry of our namespace the store lists. */
+struct ours {
+	const char *ns;
+	backend_each_fn each;
+	void *data;
+};
+
+static int keep_ours(const char *server, const char *username, void *data,
+		     struct ck_error *err)
+{
+	struct ours *o = data;
+
+	return token_is_key(server, o->ns) ? o->each(server, username, o->data, err) : 0;
+}
+
 static int store_list(const struct token_cache *c, backend_each_fn each, void *data,
 		      struct ck_error *err)
 {
-	struct child ch = CHILD_INIT;
-	json_t *doc = NULL, *v;
-	const char *key;
+	struct ours o = { c->ns, each, data };
 	int ret;
 
 	/* Only then does the store's list show token entries, and only ours. */
 	if (setenv(TOKEN_LIST_ENV, c->ns, 1))
 		return ck_error(err, CK_FAILED, "out of memory");
-	ret = run_store(c, "list", NULL, 0, &ch, err);
+	ret = store_client_list(c->store, keep_ours, &o, err);
 	unsetenv(TOKEN_LIST_ENV);
-	if (ret)
-		goto out;
-	doc = json_loadb(ch.output.buf, ch.output.len, 0, NULL);
-	json_object_foreach(doc, key, v)
-		if (token_is_key(key, c->ns) &&
-		    (ret = each(key, json_string_value(v) ? json_string_value(v) : "", data,
-				err)))
-			break;
-out:
-	json_decref(doc);
-	child_release(&ch);
-	return ret < 0 ? -1 : 0;
+	return ret;
 }
 
 /* --- entries, whichever the cache ----------------------------------------- */
@@ -235,7 +135,7 @@ static int entry_get(const struct token_cache *c, const char *key, struct cred *
 	if (c->kind == TOKEN_CACHE_KEYRING)
 		return keyctl_backend.get(c->ring, key, out, err);
 	if (c->kind == TOKEN_CACHE_STORE)
-		return store_get(c, key, out, err);
+		return store_client_get(c->store, key, out, err);
 	return ck_error(err, CK_NOT_FOUND, NULL);
 }
 
@@ -245,7 +145,7 @@ static int entry_put(const struct token_cache *c, const struct cred *entry,
 	if (c->kind == TOKEN_CACHE_KEYRING)
 		return keyctl_store_expiring(c->ring, entry, expires, err);
 	if (c->kind == TOKEN_CACHE_STORE)
-		return store_put(c, entry, err);
+		return store_client_store(c->store, entry, err);
 	return 0;
 }
 
@@ -254,7 +154,7 @@ static int entry_erase(const struct token_cache *c, const char *key, struct ck_e
 	if (c->kind == TOKEN_CACHE_KEYRING)
 		return keyctl_backend.erase(c->ring, key, err);
 	if (c->kind == TOKEN_CACHE_STORE)
-		return store_erase(c, key, err);
+		return store_client_erase(c->store, key, err);
 	return 0;
 }
 

@@ -30,6 +30,7 @@ struct run {
 	int minter;		/* this is the minting program, not the front */
 	int lock;		/* handed over by the front, or -1 */
 	long deadline;		/* handed over too (ck_now_ms()), or 0 */
+	int asked;		/* the front asked direct(TOKEN_BEFORE) already */
 };
 
 /* One get's view of its server: what find() said, and the helper's own. */
@@ -109,6 +110,7 @@ static void *run_open(int minter, struct ck_error *err)
 		if (fd && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0)
 			r->lock = (int)fd;
 		r->deadline = take_handed(TOKEN_DEADLINE_ENV, 1, LONG_MAX);
+		r->asked = take_handed(TOKEN_ASKED_ENV, 1, 1) == 1;
 	}
 	if (config_load(&r->cfg, err)) {
 		free(r);
@@ -139,13 +141,29 @@ static void run_close(void *self)
 	free(r);
 }
 
-/* Tokens are minted, never typed in: docker login must not fail. */
+/*
+ * A login: the helper's, if it keeps logins (its store()), else accepted
+ * and ignored, so that docker login never fails: tokens are minted, not
+ * typed in.  A kept login wins from now on: the host's cached tokens go.
+ */
 static int run_store(void *self, const struct cred *c, struct ck_error *err)
 {
-	(void)self;
-	(void)c;
-	(void)err;
-	return 0;
+	struct run *r = self;
+	struct ask a;
+	int ret;
+
+	if (!helper->store)
+		return 0;
+	ret = ask_find(r, c->server, &a, err);
+	if (ret <= 0)
+		return ret ? -1 : ck_error(err, CK_BAD_INPUT, "%s is not a registry of "
+					   "docker-credential-%s: it keeps no login for it",
+					   c->server, helper->name);
+	ret = helper->store(c, &a.target, a.own, err);
+	if (!ret && r->cache.kind != TOKEN_CACHE_NONE)
+		ret = token_cache_drop(&r->cache, &a.target, err);
+	ask_release(&a);
+	return ret;
 }
 
 /* A line on stderr, named after the helper (never a secret). */
@@ -216,6 +234,45 @@ static int answer_old(struct run *r, struct ask *a, const struct token *old,
 	return answer(r, a, old, have_lock, out, err);
 }
 
+/* Whether err says no credential was found (the not-found text follows). */
+static int no_credential(const struct ck_error *err)
+{
+	return err->kind == CK_NOT_FOUND || err->kind == CK_NO_CREDENTIALS;
+}
+
+/* The helper's own credentials in phase: 1 answered, 0 go on, -1 with err. */
+static int ask_direct(enum token_phase phase, const struct ask *a, struct cred *out,
+		      struct ck_error *err)
+{
+	if (!helper->direct)
+		return 0;
+	return helper->direct(phase, &a->target, a->own, out, err);
+}
+
+/*
+ * After a mint (or a remembered one) that found no credential: the
+ * helper's sources after it, else the not-found text.  ret and err as the
+ * mint left them; returns what the get returns.
+ */
+static int after_mint(const struct ask *a, int ret, struct cred *out, struct ck_error *err)
+{
+	struct ck_error why = CK_ERROR_INIT;
+	int found;
+
+	if (!ret || !no_credential(err) || !helper->direct)
+		return ret;
+	found = ask_direct(TOKEN_AFTER, a, out, &why);
+	if (found > 0) {
+		ck_error_clear(err);
+		return 0;
+	}
+	if (found < 0 && why.kind != CK_NOT_FOUND)
+		*err = why;
+	else
+		ck_error(err, CK_NOT_FOUND, NULL);
+	return -1;
+}
+
 /* --- the front ------------------------------------------------------------ */
 
 /*
@@ -252,7 +309,7 @@ static int minter_path(char *buf, size_t size, struct ck_error *err)
  * handed over.  Returns only on failure, -1 with err.
  */
 static int run_minter(const char *verb, const char *server, int lock_fd, long deadline,
-		      struct ck_error *err)
+		      int asked, struct ck_error *err)
 {
 	char path[PATH_MAX + 64], name[64], fd_text[16], ms_text[24];
 	char *argv[] = { name, (char *)verb, NULL };
@@ -284,6 +341,8 @@ static int run_minter(const char *verb, const char *server, int lock_fd, long de
 			return ck_error(err, CK_FAILED, "cannot hand the deadline over: %s",
 					strerror(errno));
 	}
+	if (asked && setenv(TOKEN_ASKED_ENV, "1", 1))
+		return ck_error(err, CK_FAILED, "out of memory");
 	fflush(stdout);
 	execv(path, argv);
 	return ck_error(err, CK_FAILED, "cannot run %s: %s (is credkit's %s installed whole? "
@@ -312,8 +371,12 @@ static int front_get(void *self, const char *server, struct cred *out,
 		return found ? -1 : ck_error(err, CK_NOT_FOUND, NULL);
 	/* One budget from here to the answer: lock wait, credentials, mint. */
 	deadline += a.target.timeout_ms;
+	if ((found = ask_direct(TOKEN_BEFORE, &a, out, err))) {
+		ret = found > 0 ? 0 : -1;
+		goto out;
+	}
 	if (r->cache.kind != TOKEN_CACHE_KEYRING) {
-		ret = run_minter("get", server, -1, deadline, err);
+		ret = run_minter("get", server, -1, deadline, 1, err);
 		goto out;
 	}
 	found = token_cache_get(&r->cache, &a.target, &t, err);
@@ -334,8 +397,10 @@ static int front_get(void *self, const char *server, struct cred *out,
 			goto out;
 		}
 	} else {
-		if (remembered(r, &a, err))
+		if (remembered(r, &a, err)) {
+			ret = after_mint(&a, -1, out, err);
 			goto out;
+		}
 		lock = token_lock(helper->ns, &a.target, ck_ms_left(deadline), err);
 		if (lock == -2)
 			goto out;
@@ -345,14 +410,17 @@ static int front_get(void *self, const char *server, struct cred *out,
 			ret = answer(r, &a, &t, 1, out, err);
 			goto out;
 		}
-		if (lock >= 0 && remembered(r, &a, err))
-			goto out;	/* or failed, and we take its answer */
+		if (lock >= 0 && remembered(r, &a, err)) {
+			/* Or failed, and we take its answer. */
+			ret = after_mint(&a, -1, out, err);
+			goto out;
+		}
 	}
 	/* No lock to be had (-3, or -1 past the usable token): the minter mints
 	 * without one, saying so. */
 	ck_error_clear(err);
 	token_release(&t);
-	ret = run_minter("get", server, lock, deadline, err);
+	ret = run_minter("get", server, lock, deadline, 1, err);
 out:
 	if (lock >= 0)
 		close(lock);
@@ -376,7 +444,9 @@ static int run_erase(void *self, const char *server, struct ck_error *err)
 	if (r->minter || r->cache.kind == TOKEN_CACHE_KEYRING)
 		ret = token_cache_drop(&r->cache, &a.target, err);
 	else
-		ret = run_minter("erase", server, -1, 0, err);
+		ret = run_minter("erase", server, -1, 0, 0, err);
+	if (!ret && helper->erase)
+		ret = helper->erase(&a.target, a.own, err);
 	ask_release(&a);
 	return ret;
 }
@@ -385,9 +455,11 @@ static int run_list(void *self, backend_each_fn each, void *data, struct ck_erro
 {
 	struct run *r = self;
 
-	if (r->minter || r->cache.kind == TOKEN_CACHE_KEYRING)
-		return token_cache_list(&r->cache, each, data, err);
-	return run_minter("list", NULL, -1, 0, err);
+	if (!r->minter && r->cache.kind != TOKEN_CACHE_KEYRING)
+		return run_minter("list", NULL, -1, 0, 0, err);
+	if (helper->list && helper->list(&r->cfg, each, data, err))
+		return -1;
+	return token_cache_list(&r->cache, each, data, err);
 }
 
 static const struct backend front_backend = {
@@ -400,6 +472,15 @@ static const struct backend front_backend = {
 	.list = run_list,
 };
 
+static int run_doctor(void *self, int online, struct ck_error *err)
+{
+	struct run *r = self;
+
+	if (!r)
+		return ck_error(err, CK_FAILED, "the settings cannot be read");
+	return helper->doctor(&r->cfg, online, err);
+}
+
 int token_front_main(const struct token_helper *h, int argc, char **argv)
 {
 	const struct helper cli = {
@@ -408,6 +489,7 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 		.backend = &front_backend,
 		.notes = h->notes,
 		.own_spellings = 1,
+		.doctor = h->doctor ? run_doctor : NULL,
 	};
 
 	helper = h;
@@ -451,6 +533,10 @@ static int mint_get(void *self, const char *server, struct cred *out,
 	deadline = ck_now_ms() + a.target.timeout_ms;
 	if (r->deadline > 0 && r->deadline < deadline)
 		deadline = r->deadline;
+	if (!r->asked && (found = ask_direct(TOKEN_BEFORE, &a, out, err))) {
+		ret = found > 0 ? 0 : -1;
+		goto out;
+	}
 	if (r->cache.kind == TOKEN_CACHE_NONE) {
 		/* Nothing to share with other callers: no lock to wait for. */
 		say("tokens are not cached: %s", r->cache.why);
@@ -498,6 +584,7 @@ static int mint_get(void *self, const char *server, struct cred *out,
 	}
 	if (ret && old.secret.buf && token_usable(&old, time(NULL)))
 		ret = answer_old(r, &a, &old, r->lock >= 0, err->msg, out, err);
+	ret = after_mint(&a, ret, out, err);
 out:
 	token_release(&old);
 	token_release(&t);
@@ -524,6 +611,7 @@ int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
 		.summary = "Mints a token (run by its helper's front program).",
 		.backend = &mint_backend,
 		.own_spellings = 1,
+		.doctor = h->doctor ? run_doctor : NULL,
 	};
 
 	snprintf(name, sizeof(name), "%s-mint", h->name);

@@ -31,9 +31,10 @@
  *  - store (accepted and ignored: tokens are minted, not typed in), erase
  *    (drops the cached token of a host) and list (the hosts cached).
  *
- * What a token helper writes itself: a struct token_helper (its names and
- * find()), a front main() calling token_front_main(), and a minter main()
- * calling token_mint_main() with its mint().
+ * What a token helper writes itself: a struct token_helper (its names,
+ * find(), and where it has credentials of its own, direct(), store(),
+ * erase() and list()), a front main() calling token_front_main(), and a
+ * minter main() calling token_mint_main() with its mint().
  */
 #ifndef CREDKIT_TOKEN_HELPER_H
 #define CREDKIT_TOKEN_HELPER_H
@@ -44,15 +45,25 @@
 #include "tokens/cache.h"
 #include "tokens/token.h"
 
-/* How a front hands the minter its lock and its deadline (ck_now_ms()). */
+/*
+ * How a front hands the minter its lock, its deadline (ck_now_ms()) and
+ * that it asked direct(TOKEN_BEFORE) already.
+ */
 #define TOKEN_LOCK_FD_ENV	"CREDKIT_TOKEN_LOCK_FD"
 #define TOKEN_DEADLINE_ENV	"CREDKIT_TOKEN_DEADLINE_MS"
+#define TOKEN_ASKED_ENV		"CREDKIT_TOKEN_ASKED"
 
 /*
  * For tests, which ask again at once after a failure on purpose: how long
  * a failed mint is remembered, in ms, over what find() said (0: not).
  */
 #define TOKEN_FAIL_CACHE_ENV	"CREDKIT_TOKEN_FAIL_CACHE_MS"
+
+/* When a helper's direct() is asked (see struct token_helper). */
+enum token_phase {
+	TOKEN_BEFORE,		/* before the cache, on every get */
+	TOKEN_AFTER,		/* after the mint found no credential */
+};
 
 /* What a target gets where find() leaves timeout_ms or fresh_percent 0. */
 #define TOKEN_TIMEOUT_MS	9000
@@ -75,6 +86,41 @@ struct token_helper {
 	 */
 	int (*find)(const char *server, const struct config *cfg,
 		    struct token_target *target, void *own, struct ck_error *err);
+
+	/*
+	 * Optional (NULL: none).  Credentials the helper answers itself,
+	 * beside the cache: sources cheaper than a cache read, or that must
+	 * win over a cached token (a login kept by docker login, a variable).
+	 * TOKEN_BEFORE is asked on every get before the cache; TOKEN_AFTER
+	 * when the mint (or a remembered mint) found no credential
+	 * (CK_NOT_FOUND or CK_NO_CREDENTIALS), in the program that knows it.
+	 * Returns 1 with out filled, 0 to go on, or -1 with err (CK_NOT_FOUND:
+	 * the protocol's not-found text, and neither cache nor mint is asked).
+	 */
+	int (*direct)(enum token_phase phase, const struct token_target *target,
+		      const void *own, struct cred *out, struct ck_error *err);
+
+	/*
+	 * Optional: what store, erase and list do beside the cache.  store
+	 * gets a login for one of the helper's registries (NULL: a login is
+	 * accepted and ignored: tokens are minted, not typed in); erase runs
+	 * after the cache dropped the host's tokens; list adds the helper's
+	 * own entries to the cached hosts.  0, or -1 with err.
+	 */
+	int (*store)(const struct cred *c, const struct token_target *target,
+		     const void *own, struct ck_error *err);
+	int (*erase)(const struct token_target *target, const void *own,
+		     struct ck_error *err);
+	int (*list)(const struct config *cfg, backend_each_fn each, void *data,
+		    struct ck_error *err);
+
+	/*
+	 * Optional: what doctor prints on stdout after the stores (see struct helper):
+	 * for each registry the helper knows from cfg, where its credentials
+	 * would come from and why, never a secret; online: the checks that
+	 * need the network.  0, or -1 with err.
+	 */
+	int (*doctor)(const struct config *cfg, int online, struct ck_error *err);
 };
 
 /*
