@@ -23,6 +23,7 @@
 /* The helper this program is, and its mint() in the minting program. */
 static const struct token_helper *helper;
 static token_mint_fn mint_fn;
+static token_online_fn online_fn;
 
 struct run {
 	struct config cfg;
@@ -312,13 +313,15 @@ static int run_minter(const char *verb, const char *server, int lock_fd, long de
 		      int asked, struct ck_error *err)
 {
 	char path[PATH_MAX + 64], name[64], fd_text[16], ms_text[24];
-	char *argv[] = { name, (char *)verb, NULL };
+	char *argv[] = { name, (char *)verb, NULL, NULL };
 	size_t len = server ? strlen(server) : 0;
 	int p[2];
 
 	if (minter_path(path, sizeof(path), err))
 		return -1;
 	snprintf(name, sizeof(name), "docker-credential-%s-mint", helper->name);
+	if (!strcmp(verb, "doctor"))
+		argv[2] = "--online";
 	/* A server is at most REGISTRY_INPUT_MAX bytes: the pipe holds it. */
 	if (pipe(p))
 		return ck_error(err, CK_FAILED, "cannot make a pipe: %s", strerror(errno));
@@ -475,10 +478,14 @@ static const struct backend front_backend = {
 static int run_doctor(void *self, int online, struct ck_error *err)
 {
 	struct run *r = self;
+	int ret;
 
 	if (!r)
 		return ck_error(err, CK_FAILED, "the settings cannot be read");
-	return helper->doctor(&r->cfg, online, err);
+	ret = helper->doctor ? helper->doctor(&r->cfg, online, err) : 0;
+	if (online && online_fn && online_fn(&r->cfg, err))
+		ret = -1;
+	return ret;
 }
 
 int token_front_main(const struct token_helper *h, int argc, char **argv)
@@ -491,8 +498,15 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 		.own_spellings = 1,
 		.doctor = h->doctor ? run_doctor : NULL,
 	};
+	struct ck_error err = CK_ERROR_INIT;
 
 	helper = h;
+	/* The checks that need the network are the minting program's. */
+	if (argc == 3 && !strcmp(argv[1], "doctor") && !strcmp(argv[2], "--online")) {
+		run_minter("doctor", NULL, -1, 0, 0, &err);
+		printf("%s\n", err.msg);
+		return 1;
+	}
 	return credkit_main(&cli, argc, argv);
 }
 
@@ -602,8 +616,8 @@ static const struct backend mint_backend = {
 	.list = run_list,
 };
 
-int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
-		    char **argv)
+int token_mint_main(const struct token_helper *h, token_mint_fn mint,
+		    token_online_fn online, int argc, char **argv)
 {
 	char name[64];
 	const struct helper cli = {
@@ -611,11 +625,12 @@ int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
 		.summary = "Mints a token (run by its helper's front program).",
 		.backend = &mint_backend,
 		.own_spellings = 1,
-		.doctor = h->doctor ? run_doctor : NULL,
+		.doctor = h->doctor || online ? run_doctor : NULL,
 	};
 
 	snprintf(name, sizeof(name), "%s-mint", h->name);
 	helper = h;
 	mint_fn = mint;
+	online_fn = online;
 	return credkit_main(&cli, argc, argv);
 }

@@ -135,9 +135,17 @@ struct token_helper {
 typedef int (*token_mint_fn)(const struct token_target *target, const void *own,
 			     long deadline, struct token *t, struct ck_error *err);
 
+/*
+ * The checks of `doctor --online`, after doctor's own (NULL: none): the
+ * minting program's alone, since they need the network (the front runs
+ * the minting program for them).  Prints on stdout, never a secret; 0, or
+ * -1 with err.
+ */
+typedef int (*token_online_fn)(const struct config *cfg, struct ck_error *err);
+
 /* The front's main() and the minting program's; they return the exit status. */
 int token_front_main(const struct token_helper *h, int argc, char **argv);
-int token_mint_main(const struct token_helper *h, token_mint_fn mint, int argc,
-		    char **argv);
+int token_mint_main(const struct token_helper *h, token_mint_fn mint,
+		    token_online_fn online, int argc, char **argv);
 
 #endif

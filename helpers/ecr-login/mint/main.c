@@ -37,5 +37,5 @@ static int mint(const struct token_target *target, const void *own, long deadlin
 
 int main(int argc, char **argv)
 {
-	return token_mint_main(&ecr_tokens, mint, argc, argv);
+	return token_mint_main(&ecr_tokens, mint, NULL, argc, argv);
 }
