@@ -71,14 +71,9 @@ ghcr() {
 # t_get NAME SERVER USER SECRET: get answers USER and SECRET for SERVER.
 t_get() {
 	ghcr get "$2"
-	local want
-	want=$(printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$2" "$3" "$4")
-	if [ "$RC" -eq 0 ] && [ "$OUT" = "$want" ]; then
-		t_ok "$1"
-	else
-		t_fail "$1"
-		printf '#   rc %s, out: %s\n#   want: %s\n#   stderr: %s\n' "$RC" "$OUT" "$want" "$ERR"
-	fi
+	t_eq "$1" "$RC $OUT" \
+		"0 $(printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$2" "$3" "$4")"
+	[ "$RC" -eq 0 ] || printf '#   stderr: %s\n' "$ERR"
 }
 
 # t_nf NAME SERVER: get answers the not-found text, exit 1.
@@ -512,24 +507,26 @@ run_part() {
 	"part_$part"
 }
 
-if [ $# -eq 1 ]; then
+# main [PART]: every part, each in a session keyring of its own; or PART,
+# already in one.
+main() {
+	local part tool
 	t_tmpdir
-	run_part "$1"
+	if [ $# -eq 1 ]; then
+		run_part "$1"
+		t_done
+		return
+	fi
+	printf '# testing %s\n' "$HELPER"
+	[ -x "$HELPER" ] || { t_fail "$HELPER is built"; return 1; }
+	for tool in gh keyctl strace; do
+		command -v "$tool" >/dev/null || { t_fail "$tool is installed (tests/deps.sh)"; return 1; }
+	done
+	for part in ${PARTS_WANTED:-$PARTS}; do
+		keyctl session - bash "$SELF" "$part" \
+			2> >(grep -v '^Joined session keyring:' >&2) || T_FAILED=$((T_FAILED + 1))
+	done
 	t_done
-	exit
-fi
+}
 
-t_tmpdir
-echo "# helper: $HELPER"
-if [ ! -x "$HELPER" ]; then
-	t_fail "$HELPER is built"
-	exit 1
-fi
-for tool in gh keyctl strace; do
-	command -v "$tool" >/dev/null || { t_fail "$tool is installed (tests/deps.sh)"; exit 1; }
-done
-for part in ${PARTS_WANTED:-$PARTS}; do
-	keyctl session - bash "$SELF" "$part" 2> >(grep -v '^Joined session keyring:' >&2) ||
-		T_FAILED=$((T_FAILED + 1))
-done
-t_done
+main "$@"

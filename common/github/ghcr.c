@@ -284,10 +284,7 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 	h->gh_cache_seconds = GHCR_GH_CACHE_SECONDS;
 	if (registry_parse(server, &ref, NULL))	/* a path is the client's business */
 		return 0;
-	if (ref.port)
-		snprintf(h->host, sizeof(h->host), "%s:%u", ref.host, ref.port);
-	else
-		snprintf(h->host, sizeof(h->host), "%s", ref.host);
+	registry_host_port(&ref, h->host, sizeof(h->host));
 	if (ghcr && !json_is_object(ghcr))
 		return ck_error(err, CK_BAD_INPUT, "%s: \"ghcr\" must be an object", path);
 	if (ghcr && (hosts = json_object_get(ghcr, "hosts")) && !json_is_object(hosts))
