@@ -26,7 +26,8 @@
 #   bounds    a gh that sleeps is stopped at gh_timeout_ms; one that fails
 #             or prints nothing: its words in one line, then "not found"
 #   flight    32 parallel cold gets run gh once and all get its token; a
-#             cached get runs nothing and loads no libcurl or OpenSSL
+#             failing gh too, its failure remembered; a cached get runs
+#             nothing and loads no libcurl or OpenSSL
 #   cache     gh's token is used for gh_cache_seconds, then gh runs again;
 #             0 runs gh on every get and caches nothing; another gh folder
 #             is another identity; erase drops gh's cached token
@@ -350,6 +351,20 @@ part_flight() {
 	unset STUB_SLEEP
 	t_get "a cached get" https://ghcr.io/v2/ x-access-token "$STUB_TOKEN_DEFAULT"
 	t_eq "runs nothing" "$(runs)" 1
+	# A failing gh, remembered for 5 s (the default): run once for 32 too.
+	(
+		unset CREDKIT_TOKEN_FAIL_CACHE_MS
+		export GH_CONFIG_DIR=$TMP/failing-gh STUB_EXIT=1 STUB_SLEEP=0.3
+		: >"$STUB_LOG"
+		for i in $(seq 32); do
+			printf ghcr.io | timeout 30 "$HELPER" get >"$TMP/out.$i" 2>"$TMP/err.$i" &
+		done
+		wait
+		t_eq "32 parallel gets with a failing gh run it once" "$(runs)" 1
+		t_eq "and all 32 answer not found" \
+			"$(cat "$TMP"/out.* | sort | uniq -c | sed 's/^ *//')" "32 $NF"
+		t_eq "one line on stderr in all" "$(cat "$TMP"/err.* | grep -c 'stub gh: failing')" 1
+	)
 	libs=$(printf ghcr.io | LD_DEBUG=libs "$HELPER" get 2>&1 >/dev/null)
 	if grep -q 'libcurl\|libcrypto\|libssl\|libglib' <<<"$libs"; then
 		t_fail "a cached get loads no libcurl, OpenSSL or GLib"
