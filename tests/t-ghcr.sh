@@ -247,6 +247,10 @@ part_gh() {
 	t_eq "quietly" "$ERR" ""
 	t_get "a settings host takes its GitHub host's" containers.ghe.example.com \
 		x-access-token "$GH_GHE"
+	mkdir -p "$TMP/dir-first/gh"
+	OUT=$(printf ghcr.io | PATH="$TMP/dir-first:$PATH" timeout 30 "$HELPER" get 2>"$TMP/err")
+	t_eq "a folder named gh earlier on PATH is passed over" "$OUT" \
+		"{\"ServerURL\":\"ghcr.io\",\"Username\":\"x-access-token\",\"Secret\":\"$GH_DOTCOM\"}"
 	t_nf "logged out of octo.ghe.com: not found" containers.octo.ghe.com
 	t_err "gh's words and what to do, in one line" \
 		"gh auth token --hostname octo.ghe.com. failed \(exit 1\): no oauth token.*gh auth login --hostname octo.ghe.com.*read:packages"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "github/ghcr.h"
@@ -203,13 +204,15 @@ static int api_like(const char *s, size_t max)
 static void find_gh(struct ghcr_host *h)
 {
 	const char *path = getenv("PATH");
+	struct stat st;
 	size_t len;
 
 	h->gh[0] = '\0';
 	while (path && *path) {
 		len = strcspn(path, ":");
 		if (len && snprintf(h->gh, sizeof(h->gh), "%.*s/gh", (int)len, path) <
-		    (int)sizeof(h->gh) && access(h->gh, X_OK) == 0)
+		    (int)sizeof(h->gh) && stat(h->gh, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(h->gh, X_OK) == 0)
 			return;
 		h->gh[0] = '\0';
 		path += len + (path[len] == ':');
