@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# bench/ghcr.sh - docker-credential-ghcr's get for ghcr.io against what the
+# gh-based shell helpers do on every get (run `gh auth token --hostname
+# github.com` and print the JSON), with the real gh reading a hand-written
+# hosts.yml in a temporary GH_CONFIG_DIR (no network, no keyring):
+#
+#   cached get   credkit's gh token in the kernel keyring (the default
+#                sources: the store for passwords, docker-credential-keyctl
+#                in a session keyring here, is asked first and has nothing),
+#                against the shell helper, in one hyperfine run: the ratio;
+#                beside them gh auth token alone and an empty static program
+#   no store     the cached get with "sources": ["env", "file", "gh"]: what
+#                asking the store for passwords on every get costs
+#   cold get     no cached token (erase before each run): the front, the
+#                lock, the minter, gh; its cost over gh's own
+#   sizes        of the front and its minter
+#
+# Each command gets its stdin from bench/feed, a static exec-with-redirect
+# (`sh -c` alone costs more than a cached get).
+#
+#   bench/ghcr.sh [RUNS]
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin=${CREDKIT_BIN:-$root/bin}
+runs=${1:-200}
+front=$bin/docker-credential-ghcr
+mint=$(dirname "$bin")/libexec/credkit/docker-credential-ghcr-mint
+[ -x "$mint" ] || mint=$root/libexec/credkit/docker-credential-ghcr-mint
+for tool in hyperfine keyctl gh cc "$front" "$mint" "$bin/docker-credential-keyctl"; do
+	command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
+done
+
+if [ -z "${CREDKIT_BENCH_INSIDE:-}" ]; then
+	export CREDKIT_BENCH_INSIDE=1
+	exec keyctl session - "$0" "$@" 2> >(grep -v 'session keyring' >&2)
+fi
+
+# shellcheck source=tests/lib.sh
+. "$root/tests/lib.sh"
+t_tmpdir
+dir=$TMP
+unset GH_TOKEN GITHUB_TOKEN GH_ENTERPRISE_TOKEN GITHUB_ENTERPRISE_TOKEN GH_HOST \
+	GITHUB_ACTOR DBUS_SESSION_BUS_ADDRESS
+export HOME=$dir/home XDG_RUNTIME_DIR=$dir/run XDG_CONFIG_HOME=$dir/home/.config \
+	GH_CONFIG_DIR=$dir/gh CREDKIT_CONFIG=$dir/none.json CREDKIT_KEYRING=session \
+	CREDKIT_STORE=keyctl GH_NO_UPDATE_NOTIFIER=1 GH_PROMPT_DISABLED=1
+mkdir -p "$HOME" && mkdir -m 700 "$XDG_RUNTIME_DIR" "$GH_CONFIG_DIR"
+
+# A made-up OAuth token where `gh auth login` keeps one without a keyring.
+token=gho_$(/usr/bin/python3 -c 'import secrets, string
+print("".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(36)))')
+(umask 077 && printf 'github.com:\n    oauth_token: %s\n    user: octocat\n    git_protocol: https\n' \
+	"$token" >"$GH_CONFIG_DIR/hosts.yml")
+printf '{"ghcr": {"sources": ["env", "file", "gh"]}}\n' >"$dir/no-store.json"
+printf 'ghcr.io\n' >"$dir/server"
+cc -O2 -static -o "$dir/feed" "$root/bench/feed.c"
+printf 'int main(void) { return 0; }\n' >"$dir/empty.c"
+cc -O2 -static -o "$dir/empty-static" "$dir/empty.c"
+
+# What the gh-based shell helpers do on get.
+cat >"$dir/docker-credential-gh-shell" <<'EOF'
+#!/bin/sh
+read -r server
+token=$(gh auth token --hostname github.com) || exit 1
+printf '{"ServerURL":"%s","Username":"x-access-token","Secret":"%s"}\n' "$server" "$token"
+EOF
+chmod +x "$dir/docker-credential-gh-shell"
+
+ours="$dir/feed $dir/server $front get"
+shell="$dir/feed $dir/server $dir/docker-credential-gh-shell get"
+gh_alone="$dir/feed $dir/server $(command -v gh) auth token --hostname github.com"
+
+# Warm credkit's cache, and check both answer the token.
+$ours >"$dir/ours.json"
+$shell >"$dir/shell.json"
+for f in ours shell; do
+	grep -qF "\"Secret\":\"$token\"" "$dir/$f.json" || {
+		echo "bench: the $f warm-up get did not answer the token:" >&2
+		sed "s/$token/<token>/g" "$dir/$f.json" >&2
+		exit 1
+	}
+done
+
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$dir/cached.json" \
+	-n "credkit cached get" "$ours" -n "shell helper" "$shell" \
+	-n "gh auth token" "$gh_alone" \
+	-n "empty static program" "$dir/feed $dir/server $dir/empty-static" \
+	>"$dir/cached.log" 2>&1 || { cat "$dir/cached.log" >&2; exit 1; }
+
+CREDKIT_CONFIG=$dir/no-store.json $ours >/dev/null
+CREDKIT_CONFIG=$dir/no-store.json hyperfine -N --warmup 20 --runs "$runs" \
+	--export-json "$dir/no-store.json.out" -n "credkit cached get, no store" "$ours" \
+	>"$dir/no-store.log" 2>&1 || { cat "$dir/no-store.log" >&2; exit 1; }
+
+hyperfine -N --warmup 2 --runs 30 --export-json "$dir/cold.json" \
+	--prepare "$dir/feed $dir/server $front erase" -n "credkit cold get" "$ours" \
+	--prepare true -n "gh auth token" "$gh_alone" \
+	>"$dir/cold.log" 2>&1 || { cat "$dir/cold.log" >&2; exit 1; }
+
+/usr/bin/python3 - "$dir/cached.json" "$dir/no-store.json.out" "$dir/cold.json" <<'PY'
+import json, sys
+def load(p):
+    return {r["command"]: r for r in json.load(open(p))["results"]}
+cached, nostore, cold = (load(p) for p in sys.argv[1:4])
+ms = lambda r: r["mean"] * 1e3
+o = ms(cached["credkit cached get"])
+rows = [("credkit, cached", o),
+        ("credkit, cached, store not asked", ms(nostore["credkit cached get, no store"])),
+        ("shell helper (gh auth token)", ms(cached["shell helper"])),
+        ("gh auth token alone", ms(cached["gh auth token"])),
+        ("empty static program", ms(cached["empty static program"])),
+        ("credkit, cold (runs gh)", ms(cold["credkit cold get"]))]
+print("| get                              | mean      | / credkit cached |")
+print("|----------------------------------|-----------|------------------|")
+for name, t in rows:
+    print(f"| {name:32} | {t:6.2f} ms | {t / o:15.2f}x |")
+g = ms(cold["gh auth token"])
+c = ms(cold["credkit cold get"])
+sh = ms(cached["shell helper"])
+print(f"\ncached get: the shell helper takes {sh / o:.1f}x credkit's time")
+print(f"cold get: {c:.2f} ms, gh auth token alone {g:.2f} ms in the same run: "
+      f"credkit adds {c - g:.2f} ms ({c / g:.2f}x)")
+PY
+printf 'sizes: front %s bytes, minter %s bytes\n' \
+	"$(stat -c %s "$front")" "$(stat -c %s "$mint")"
