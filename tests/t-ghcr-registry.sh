@@ -153,6 +153,9 @@ gh_logged_out() {
 		"$GOOD" >"$GH_CONFIG_DIR/hosts.yml")
 }
 
+# gh_runs: how many times gh ran since $GH_RUNS was emptied.
+gh_runs() { grep -c . "$GH_RUNS"; }
+
 # ghcr VERB [INPUT]: the helper itself; OUT its stdout, ERR its stderr, RC
 # its status.  Neither token may ever be on its stderr.
 ghcr() {
@@ -432,10 +435,13 @@ case_gh() {
 	reset
 	gh_logged_in "$GOOD"
 	t_check "gh reads the hand-written hosts.yml, offline" \
-		test "$(timeout "$T" gh auth token --hostname "$GHE" 2>/dev/null)" = "$GOOD"
+		test "$(timeout "$T" "$GH_REAL" auth token --hostname "$GHE" 2>/dev/null)" = "$GOOD"
+	: >"$GH_RUNS"
 	t_answer "gh" "x-access-token good"
 	t_pushes "gh" gh
 	t_get_login "gh" x-access-token
+	t_eq "gh: run once, skopeo's and podman's gets answered from the cache" \
+		"$(gh_runs)" 1
 	# gh's hosts.yml is part of what the cached token is kept under: a
 	# login rewritten in place is seen at once, and so is another folder.
 	gh_rewrite "$BAD"
@@ -448,11 +454,28 @@ case_gh() {
 
 	reset
 	t_answer "gh logged out" "not found"
+	t_check "gh logged out: one line on stderr" test "$(printf '%s\n' "$ERR" | grep -c .)" -eq 1
 	t_refused "gh logged out"
+	# With failures remembered (their default): `gh auth login` rewriting
+	# hosts.yml is seen by the very next pull.
+	unset CREDKIT_TOKEN_FAIL_CACHE_MS
+	gh_logged_out
+	: >"$GH_RUNS"
+	t_answer "gh logged out, failure remembered" "not found"
+	t_answer "gh logged out, asked again" "not found"
+	t_eq "gh logged out: its failure is remembered" "$(gh_runs)" 1
+	gh_rewrite "$GOOD"
+	t_answer "gh logged in after a remembered failure" "x-access-token good"
+	t_pulls "gh logged in after a remembered failure"
+	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
+
+	reset
 	settings '"gh_cache_seconds": 0'
 	gh_logged_in "$GOOD"
+	: >"$GH_RUNS"
 	t_answer "gh, never cached" "x-access-token good"
 	t_pulls "gh, never cached"
+	t_check "gh, never cached: gh runs on every get" test "$(gh_runs)" -ge 2
 }
 
 # Each pair of sources both ways: the first in the order answers, whether
@@ -551,6 +574,12 @@ main() {
 	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
 	unset DBUS_SESSION_BUS_ADDRESS REGISTRY_AUTH_FILE
 	mkdir -p "$HOME" "$DOCKER_CONFIG" && mkdir -m 700 "$XDG_RUNTIME_DIR"
+	# The real gh, behind a line that counts its runs.
+	GH_REAL=$(command -v gh) GH_RUNS=$TMP/gh-runs
+	mkdir "$TMP/gh-bin" && : >"$GH_RUNS"
+	printf '#!/bin/sh\necho run >>"%s"\nexec "%s" "$@"\n' "$GH_RUNS" "$GH_REAL" \
+		>"$TMP/gh-bin/gh" && chmod +x "$TMP/gh-bin/gh"
+	PATH=$TMP/gh-bin:$PATH
 	t_eq "docker-credential-ghcr resolves to the one under test" \
 		"$(command -v docker-credential-ghcr)" "$HELPER"
 
