@@ -14,7 +14,9 @@
 #                asking the store for passwords on every get costs
 #   cold get     no cached token (erase before each run): the front, the
 #                lock, the minter, gh; its cost over gh's own
-#   sizes        of the front and its minter
+#   32 at once   32 parallel cold gets: how many times gh runs (through a
+#                counting wrapper in front of the real gh)
+#   sizes        of the front and its minter, as built and stripped
 #
 # Each command gets its stdin from bench/feed, a static exec-with-redirect
 # (`sh -c` alone costs more than a cached get).
@@ -27,7 +29,7 @@ runs=${1:-200}
 front=$bin/docker-credential-ghcr
 mint=$(dirname "$bin")/libexec/credkit/docker-credential-ghcr-mint
 [ -x "$mint" ] || mint=$root/libexec/credkit/docker-credential-ghcr-mint
-for tool in hyperfine keyctl gh cc "$front" "$mint" "$bin/docker-credential-keyctl"; do
+for tool in hyperfine keyctl gh cc strip "$front" "$mint" "$bin/docker-credential-keyctl"; do
 	command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
 done
 
@@ -122,5 +124,25 @@ print(f"\ncached get: the shell helper takes {sh / o:.1f}x credkit's time")
 print(f"cold get: {c:.2f} ms, gh auth token alone {g:.2f} ms in the same run: "
       f"credkit adds {c - g:.2f} ms ({c / g:.2f}x)")
 PY
-printf 'sizes: front %s bytes, minter %s bytes\n' \
-	"$(stat -c %s "$front")" "$(stat -c %s "$mint")"
+
+# 32 cold gets at once, gh behind a wrapper that counts its runs.
+mkdir "$dir/gh-bin"
+printf '#!/bin/sh\necho run >>"%s"\nexec "%s" "$@"\n' "$dir/gh-runs" "$(command -v gh)" \
+	>"$dir/gh-bin/gh"
+chmod +x "$dir/gh-bin/gh"
+"$dir/feed" "$dir/server" "$front" erase
+: >"$dir/gh-runs"
+pids=()
+for _ in $(seq 32); do
+	PATH=$dir/gh-bin:$PATH $ours >"$dir/par.$_" 2>&1 &
+	pids+=($!)
+done
+wait "${pids[@]}"
+answered=$(grep -lF "\"Secret\":\"$token\"" "$dir"/par.* | wc -l)
+echo "32 parallel cold gets: gh ran $(grep -c . "$dir/gh-runs") time(s), $answered answered the token"
+
+strip -o "$dir/front.stripped" "$front"
+strip -o "$dir/mint.stripped" "$mint"
+printf 'sizes: front %s bytes (%s stripped), minter %s bytes (%s stripped)\n' \
+	"$(stat -c %s "$front")" "$(stat -c %s "$dir/front.stripped")" \
+	"$(stat -c %s "$mint")" "$(stat -c %s "$dir/mint.stripped")"
