@@ -19,16 +19,21 @@
 #             a refused login keeps nothing; podman login / logout too
 #   env       GH_ENTERPRISE_TOKEN, then GITHUB_ENTERPRISE_TOKEN (gh's order
 #             for an Enterprise host; GH_TOKEN is github.com's); GITHUB_ACTOR
-#             is the username the registry sees
+#             is the username the registry sees; a github_pat_ token is
+#             handed over with one line on stderr
 #   file      token_file, global or per host; group-readable: refused with a
 #             line on stderr, and the next source answers
-#   gh        the real gh reading a hand-written hosts.yml in GH_CONFIG_DIR;
-#             a rewritten hosts.yml is seen at once; logged out falls through
+#   gh        the real gh (behind a wrapper that counts its runs) reading a
+#             hand-written hosts.yml in GH_CONFIG_DIR: run once for a push
+#             and its pulls, and once for 8 parallel skopeo pulls; a
+#             rewritten hosts.yml is seen at once, even after a remembered
+#             failure; gh_cache_seconds 0 runs it on every get
 #   order     store over env over file over gh, each pair both ways, a cached
 #             gh token never over env, sources set globally and per host
 #
-# Each source is checked with skopeo pushing and inspecting, and with podman
-# login --get-login; skopeo and podman ask with the bare host.  The script
+# Each source is checked with skopeo pushing and inspecting, with podman
+# login --get-login (skopeo and podman ask with the bare host), and with
+# doctor, which must name it and never show a token.  The script
 # re-runs itself inside `keyctl session` (CREDKIT_KEYRING=session,
 # CREDKIT_STORE=keyctl), with its own HOME, DOCKER_CONFIG, GH_CONFIG_DIR
 # and settings file, and no daemon (the docker CLI logs in by itself).
@@ -253,6 +258,20 @@ t_get_login() {
 	[ "$got" = "$2" ] || mask <"$TMP/podman.err"
 }
 
+# t_doctor NAME SOURCE: doctor names the registry and says SOURCE answers
+# it, and shows neither token.
+t_doctor() {
+	timeout "$T" "$HELPER" doctor >"$TMP/doctor" 2>&1 </dev/null
+	if grep -qF -e "$GOOD" -e "$BAD" "$TMP/doctor"; then
+		t_fail "$1: doctor shows the token"
+	elif grep -qF "$REGISTRY_HOST" "$TMP/doctor" &&
+		grep -i 'answers' "$TMP/doctor" | grep -qw "$2"; then
+		t_ok "$1: doctor says $2 answers, without the token"
+	else
+		t_fail "$1: doctor says $2 answers, without the token"; mask <"$TMP/doctor"
+	fi
+}
+
 docker_login() {	# USER TOKEN
 	printf '%s\n' "$2" |
 		timeout "$T" docker login -u "$1" --password-stdin "$REGISTRY_HOST"
@@ -324,6 +343,7 @@ case_store() {
 	t_eq "the helper lists the login" "$(json_field "$REGISTRY_HOST" <<<"$OUT")" octocat
 	t_pushes "docker login" store
 	t_get_login "docker login" octocat
+	t_doctor "docker login" store
 
 	if timeout "$T" docker logout "$REGISTRY_HOST" >"$TMP/out" 2>&1; then
 		t_ok "docker logout"
@@ -363,6 +383,7 @@ case_env() {
 	t_answer "GH_ENTERPRISE_TOKEN" "x-access-token good"
 	t_pushes "GH_ENTERPRISE_TOKEN" env
 	t_get_login "GH_ENTERPRISE_TOKEN" x-access-token
+	t_doctor "GH_ENTERPRISE_TOKEN" env
 	export GH_ENTERPRISE_TOKEN=$BAD
 	t_refused "GH_ENTERPRISE_TOKEN unknown"
 
@@ -391,6 +412,14 @@ case_env() {
 	export GITHUB_ACTOR=mallory
 	t_answer "another GITHUB_ACTOR" "mallory good"
 	t_refused "another GITHUB_ACTOR"
+
+	# A fine-grained token, which ghcr.io refuses, is still handed over.
+	reset
+	export GH_ENTERPRISE_TOKEN=github_pat_11AAAAAAA0aaaaaaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	t_answer "a github_pat_ token" "x-access-token other"
+	t_check "a github_pat_ token: one line on stderr says the pull may be denied" \
+		test "$(printf '%s\n' "$ERR" | grep -ci 'github_pat_\|fine-grained')" -eq 1
+	t_refused "a github_pat_ token"
 }
 
 case_file() {
@@ -442,6 +471,7 @@ case_gh() {
 	t_get_login "gh" x-access-token
 	t_eq "gh: run once, skopeo's and podman's gets answered from the cache" \
 		"$(gh_runs)" 1
+	t_doctor "gh" gh
 	# gh's hosts.yml is part of what the cached token is kept under: a
 	# login rewritten in place is seen at once, and so is another folder.
 	gh_rewrite "$BAD"
@@ -468,6 +498,21 @@ case_gh() {
 	t_answer "gh logged in after a remembered failure" "x-access-token good"
 	t_pulls "gh logged in after a remembered failure"
 	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
+
+	# Eight skopeo pulls at once through the cold cache: gh runs once.
+	reset
+	gh_logged_in "$GOOD"
+	: >"$GH_RUNS"
+	local i pids=() let_in=0
+	for i in 1 2 3 4 5 6 7 8; do
+		inspect latest >"$TMP/par.$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" && let_in=$((let_in + 1))
+	done
+	t_eq "8 parallel skopeo inspects through a cold cache are let in" "$let_in" 8
+	t_eq "8 parallel skopeo inspects: gh ran once" "$(gh_runs)" 1
 
 	reset
 	settings '"gh_cache_seconds": 0'
