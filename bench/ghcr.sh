@@ -12,6 +12,9 @@
 #                beside them gh auth token alone and an empty static program
 #   no store     the cached get with "sources": ["env", "file", "gh"]: what
 #                asking the store for passwords on every get costs
+#   desktop      the cached get with the store for passwords in the Secret
+#                Service (a throwaway gnome-keyring, tests/with-keyring), as
+#                the automatic choice gives on a desktop
 #   cold get     no cached token (erase before each run): the front, the
 #                lock, the minter, gh; its cost over gh's own
 #   32 at once   32 parallel cold gets: how many times gh runs (through a
@@ -29,7 +32,7 @@ runs=${1:-200}
 front=$bin/docker-credential-ghcr
 mint=$(dirname "$bin")/libexec/credkit/docker-credential-ghcr-mint
 [ -x "$mint" ] || mint=$root/libexec/credkit/docker-credential-ghcr-mint
-for tool in hyperfine keyctl gh cc strip "$front" "$mint" "$bin/docker-credential-keyctl"; do
+for tool in hyperfine keyctl gh cc strip dbus-run-session gnome-keyring-daemon "$front" "$mint" "$bin/docker-credential-keyctl"; do
 	command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
 done
 
@@ -95,20 +98,29 @@ CREDKIT_CONFIG=$dir/no-store.json hyperfine -N --warmup 20 --runs "$runs" \
 	--export-json "$dir/no-store.json.out" -n "credkit cached get, no store" "$ours" \
 	>"$dir/no-store.log" 2>&1 || { cat "$dir/no-store.log" >&2; exit 1; }
 
+# shellcheck disable=SC2016 # expanded by that sh, from its arguments
+"$root/tests/with-keyring" env CREDKIT_STORE=secretservice sh -c '
+	$1 >/dev/null &&
+	hyperfine -N --warmup 20 --runs "$2" --export-json "$3" \
+		-n "credkit cached get, Secret Service" "$1"' _ "$ours" "$runs" "$dir/desktop.json" \
+	>"$dir/desktop.log" 2>&1 || { cat "$dir/desktop.log" >&2; exit 1; }
+
 hyperfine -N --warmup 2 --runs 30 --export-json "$dir/cold.json" \
 	--prepare "$dir/feed $dir/server $front erase" -n "credkit cold get" "$ours" \
 	--prepare true -n "gh auth token" "$gh_alone" \
 	>"$dir/cold.log" 2>&1 || { cat "$dir/cold.log" >&2; exit 1; }
 
-/usr/bin/python3 - "$dir/cached.json" "$dir/no-store.json.out" "$dir/cold.json" <<'PY'
+/usr/bin/python3 - "$dir/cached.json" "$dir/no-store.json.out" "$dir/cold.json" \
+	"$dir/desktop.json" <<'PY'
 import json, sys
 def load(p):
     return {r["command"]: r for r in json.load(open(p))["results"]}
-cached, nostore, cold = (load(p) for p in sys.argv[1:4])
+cached, nostore, cold, desktop = (load(p) for p in sys.argv[1:5])
 ms = lambda r: r["mean"] * 1e3
 o = ms(cached["credkit cached get"])
 rows = [("credkit, cached", o),
         ("credkit, cached, store not asked", ms(nostore["credkit cached get, no store"])),
+        ("credkit, cached, Secret Service", ms(desktop["credkit cached get, Secret Service"])),
         ("shell helper (gh auth token)", ms(cached["shell helper"])),
         ("gh auth token alone", ms(cached["gh auth token"])),
         ("empty static program", ms(cached["empty static program"])),
