@@ -21,8 +21,12 @@
 #             for an Enterprise host; GH_TOKEN is github.com's); GITHUB_ACTOR
 #             is the username the registry sees; a github_pat_ token is
 #             handed over with one line on stderr
-#   file      token_file, global or per host; group-readable: refused with a
-#             line on stderr, and the next source answers
+#   kinds     the registry named as github.com's and as a GHE.com tenant's:
+#             GH_TOKEN, then GITHUB_TOKEN, not the Enterprise variables; gh
+#             asked for that host
+#   file      token_file, global or per host, with or without a final
+#             newline; group- or world-readable: refused with a line on
+#             stderr, and the next source answers
 #   gh        the real gh (behind a wrapper that counts its runs) reading a
 #             hand-written hosts.yml in GH_CONFIG_DIR: run once for a push
 #             and its pulls, and once for 8 parallel skopeo pulls; a
@@ -53,6 +57,7 @@ BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 [ -d "$BIN" ] && BIN=$(cd "$BIN" && pwd)
 HELPER=$BIN/docker-credential-ghcr
 GHE=ghe.example.test
+GITHUB_HOST=$GHE
 T=30	# seconds allowed to any one command
 
 # preflight: skips the whole file (one TAP line) when this machine cannot
@@ -118,13 +123,13 @@ print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))' "$@"
 }
 
 # settings [GLOBAL] [HOST]: the settings file naming the registry as the
-# container host of $GHE; GLOBAL and HOST are JSON members added to the
-# "ghcr" object and to the host's.
+# container host of $GITHUB_HOST ($GHE but in case_kinds); GLOBAL and HOST
+# are JSON members added to the "ghcr" object and to the host's.
 settings() {
 	local global=${1:-} host=${2:-}
 	printf '{"ghcr": {%s"hosts": {"%s": {"github": "%s", "api": "https://%s/api/v3"%s}}}}\n' \
-		"${global:+$global, }" "$REGISTRY_HOST" "$GHE" "$GHE" "${host:+, $host}" \
-		>"$CREDKIT_CONFIG"
+		"${global:+$global, }" "$REGISTRY_HOST" "$GITHUB_HOST" "$GITHUB_HOST" \
+		"${host:+, $host}" >"$CREDKIT_CONFIG"
 }
 
 # token_file TOKEN [MODE]: $TMP/token holding TOKEN, mode MODE (600).
@@ -150,7 +155,7 @@ gh_logged_in() {
 # gh_rewrite TOKEN: the same GH_CONFIG_DIR, hosts.yml now giving TOKEN.
 gh_rewrite() {
 	(umask 077 && printf '%s:\n    oauth_token: %s\n    user: octocat\n    git_protocol: https\n' \
-		"$GHE" "$1" >"$GH_CONFIG_DIR/hosts.yml")
+		"$GITHUB_HOST" "$1" >"$GH_CONFIG_DIR/hosts.yml")
 }
 gh_logged_out() {
 	gh_dir
@@ -422,6 +427,36 @@ case_env() {
 	t_refused "a github_pat_ token"
 }
 
+# The registry named as github.com's or a GHE.com tenant's: gh's variables
+# for those, GH_TOKEN then GITHUB_TOKEN; the Enterprise ones are not theirs.
+case_kinds() {
+	local kind
+	for kind in github.com octo.ghe.com; do
+		echo "# kinds: $kind"
+		GITHUB_HOST=$kind
+		reset
+		export GH_TOKEN=$GOOD GITHUB_TOKEN=$BAD GH_ENTERPRISE_TOKEN=$BAD
+		t_answer "$kind: GH_TOKEN" "x-access-token good"
+		t_pulls "$kind: GH_TOKEN"
+		unset GH_TOKEN
+		t_refused "$kind: GITHUB_TOKEN after GH_TOKEN"
+		export GITHUB_TOKEN=$GOOD
+		t_pulls "$kind: GITHUB_TOKEN"
+		unset GITHUB_TOKEN
+		# (Without gh, which reads the variables itself: Debian's gh 2.23
+		# takes a GHE.com tenant for an Enterprise Server.)
+		settings '"sources": ["store", "env", "file"]'
+		export GH_ENTERPRISE_TOKEN=$GOOD
+		t_answer "$kind: GH_ENTERPRISE_TOKEN is not its" "not found"
+		unset GH_ENTERPRISE_TOKEN
+		settings
+		gh_logged_in "$GOOD"
+		t_answer "$kind: gh --hostname $kind" "x-access-token good"
+		t_pulls "$kind: gh --hostname $kind"
+	done
+	GITHUB_HOST=$GHE
+}
+
 case_file() {
 	echo "# file"
 	reset
@@ -432,6 +467,10 @@ case_file() {
 	t_get_login "a global token_file" x-access-token
 	token_file "$BAD"
 	t_refused "a global token_file, unknown"
+	# As Kubernetes mounts a secret: no final newline.
+	rm -f "$TMP/token"
+	(umask 077 && printf '%s' "$GOOD" >"$TMP/token")
+	t_answer "a token_file with no final newline" "x-access-token good"
 
 	reset
 	token_file "$GOOD"
@@ -662,6 +701,7 @@ main() {
 	case_nothing
 	case_store
 	case_env
+	case_kinds
 	case_file
 	case_gh
 	case_order
