@@ -32,18 +32,10 @@ runs=${1:-200}
 front=$bin/docker-credential-ghcr
 mint=$(dirname "$bin")/libexec/credkit/docker-credential-ghcr-mint
 [ -x "$mint" ] || mint=$root/libexec/credkit/docker-credential-ghcr-mint
-for tool in hyperfine keyctl gh cc strip dbus-run-session gnome-keyring-daemon "$front" "$mint" "$bin/docker-credential-keyctl"; do
-	command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
-done
-
-if [ -z "${CREDKIT_BENCH_INSIDE:-}" ]; then
-	export CREDKIT_BENCH_INSIDE=1
-	exec keyctl session - "$0" "$@" 2> >(grep -v 'session keyring' >&2)
-fi
-
-# shellcheck source=tests/lib.sh
-. "$root/tests/lib.sh"
-t_tmpdir
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_start hyperfine keyctl gh cc strip dbus-run-session gnome-keyring-daemon \
+	"$front" "$mint" "$bin/docker-credential-keyctl" -- "$0" "$@"
 dir=$TMP
 unset GH_TOKEN GITHUB_TOKEN GH_ENTERPRISE_TOKEN GITHUB_ENTERPRISE_TOKEN GH_HOST \
 	GITHUB_ACTOR DBUS_SESSION_BUS_ADDRESS

@@ -63,22 +63,11 @@ T=30	# seconds allowed to any one command
 # preflight: skips the whole file (one TAP line) when this machine cannot
 # run it; returns 1 then.
 preflight() {
-	local tool
 	if [ ! -x "$HELPER" ]; then
 		t_skip "ghcr registry" "no $HELPER (run make)"
 		return 1
 	fi
-	for tool in docker docker-registry skopeo podman gh keyctl htpasswd \
-		openssl curl "$CREDKIT_PYTHON" timeout; do
-		if ! command -v "$tool" >/dev/null; then
-			t_skip "ghcr registry" "$tool not found (run tests/deps.sh)"
-			return 1
-		fi
-	done
-	if [ "$(id -u)" -ne 0 ]; then
-		t_skip "ghcr registry" "needs root to trust the test CA in /etc/docker/certs.d"
-		return 1
-	fi
+	registry_preflight "ghcr registry" docker skopeo podman gh keyctl
 }
 
 if [ -z "${CREDKIT_GHCR_E2E_IN_SESSION:-}" ]; then
@@ -105,22 +94,7 @@ made_up_token() {
 print("ghp_" + "".join(secrets.choice(string.ascii_letters) for _ in range(36)))'
 }
 
-# json_field KEY...: reads JSON on stdin and prints the value at KEY/KEY/...
-# (strings bare, anything else as JSON), or <missing>.
-json_field() {
-	"$CREDKIT_PYTHON" -c 'import json, sys
-try:
-    v = json.load(sys.stdin)
-except ValueError:
-    print("<not json>")
-    sys.exit(0)
-for k in sys.argv[1:]:
-    if not isinstance(v, dict) or k not in v:
-        print("<missing>")
-        sys.exit(0)
-    v = v[k]
-print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))' "$@"
-}
+json_field() { registry_json_field "$@"; }
 
 # settings [GLOBAL] [HOST]: the settings file naming the registry as the
 # container host of $GITHUB_HOST ($GHE but in case_kinds); GLOBAL and HOST
