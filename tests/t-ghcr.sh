@@ -26,7 +26,8 @@
 #   bounds    a gh that sleeps is stopped at gh_timeout_ms; one that fails
 #             or prints nothing: its words in one line, then "not found"
 #   flight    32 parallel cold gets run gh once and all get its token; a
-#             cached get runs nothing and loads no libcurl or OpenSSL
+#             failing gh too, its failure remembered; a cached get runs
+#             nothing and loads no libcurl or OpenSSL
 #   cache     gh's token is used for gh_cache_seconds, then gh runs again;
 #             0 runs gh on every get and caches nothing; another gh folder
 #             is another identity; erase drops gh's cached token
@@ -71,14 +72,9 @@ ghcr() {
 # t_get NAME SERVER USER SECRET: get answers USER and SECRET for SERVER.
 t_get() {
 	ghcr get "$2"
-	local want
-	want=$(printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$2" "$3" "$4")
-	if [ "$RC" -eq 0 ] && [ "$OUT" = "$want" ]; then
-		t_ok "$1"
-	else
-		t_fail "$1"
-		printf '#   rc %s, out: %s\n#   want: %s\n#   stderr: %s\n' "$RC" "$OUT" "$want" "$ERR"
-	fi
+	t_eq "$1" "$RC $OUT" \
+		"0 $(printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$2" "$3" "$4")"
+	[ "$RC" -eq 0 ] || printf '#   stderr: %s\n' "$ERR"
 }
 
 # t_nf NAME SERVER: get answers the not-found text, exit 1.
@@ -251,6 +247,10 @@ part_gh() {
 	t_eq "quietly" "$ERR" ""
 	t_get "a settings host takes its GitHub host's" containers.ghe.example.com \
 		x-access-token "$GH_GHE"
+	mkdir -p "$TMP/dir-first/gh"
+	OUT=$(printf ghcr.io | PATH="$TMP/dir-first:$PATH" timeout 30 "$HELPER" get 2>"$TMP/err")
+	t_eq "a folder named gh earlier on PATH is passed over" "$OUT" \
+		"{\"ServerURL\":\"ghcr.io\",\"Username\":\"x-access-token\",\"Secret\":\"$GH_DOTCOM\"}"
 	t_nf "logged out of octo.ghe.com: not found" containers.octo.ghe.com
 	t_err "gh's words and what to do, in one line" \
 		"gh auth token --hostname octo.ghe.com. failed \(exit 1\): no oauth token.*gh auth login --hostname octo.ghe.com.*read:packages"
@@ -355,6 +355,20 @@ part_flight() {
 	unset STUB_SLEEP
 	t_get "a cached get" https://ghcr.io/v2/ x-access-token "$STUB_TOKEN_DEFAULT"
 	t_eq "runs nothing" "$(runs)" 1
+	# A failing gh, remembered for 5 s (the default): run once for 32 too.
+	(
+		unset CREDKIT_TOKEN_FAIL_CACHE_MS
+		export GH_CONFIG_DIR=$TMP/failing-gh STUB_EXIT=1 STUB_SLEEP=0.3
+		: >"$STUB_LOG"
+		for i in $(seq 32); do
+			printf ghcr.io | timeout 30 "$HELPER" get >"$TMP/out.$i" 2>"$TMP/err.$i" &
+		done
+		wait
+		t_eq "32 parallel gets with a failing gh run it once" "$(runs)" 1
+		t_eq "and all 32 answer not found" \
+			"$(cat "$TMP"/out.* | sort | uniq -c | sed 's/^ *//')" "32 $NF"
+		t_eq "one line on stderr in all" "$(cat "$TMP"/err.* | grep -c 'stub gh: failing')" 1
+	)
 	libs=$(printf ghcr.io | LD_DEBUG=libs "$HELPER" get 2>&1 >/dev/null)
 	if grep -q 'libcurl\|libcrypto\|libssl\|libglib' <<<"$libs"; then
 		t_fail "a cached get loads no libcurl, OpenSSL or GLib"
@@ -512,24 +526,26 @@ run_part() {
 	"part_$part"
 }
 
-if [ $# -eq 1 ]; then
+# main [PART]: every part, each in a session keyring of its own; or PART,
+# already in one.
+main() {
+	local part tool
 	t_tmpdir
-	run_part "$1"
+	if [ $# -eq 1 ]; then
+		run_part "$1"
+		t_done
+		return
+	fi
+	printf '# testing %s\n' "$HELPER"
+	[ -x "$HELPER" ] || { t_fail "$HELPER is built"; return 1; }
+	for tool in gh keyctl strace; do
+		command -v "$tool" >/dev/null || { t_fail "$tool is installed (tests/deps.sh)"; return 1; }
+	done
+	for part in ${PARTS_WANTED:-$PARTS}; do
+		keyctl session - bash "$SELF" "$part" \
+			2> >(grep -v '^Joined session keyring:' >&2) || T_FAILED=$((T_FAILED + 1))
+	done
 	t_done
-	exit
-fi
+}
 
-t_tmpdir
-echo "# helper: $HELPER"
-if [ ! -x "$HELPER" ]; then
-	t_fail "$HELPER is built"
-	exit 1
-fi
-for tool in gh keyctl strace; do
-	command -v "$tool" >/dev/null || { t_fail "$tool is installed (tests/deps.sh)"; exit 1; }
-done
-for part in ${PARTS_WANTED:-$PARTS}; do
-	keyctl session - bash "$SELF" "$part" 2> >(grep -v '^Joined session keyring:' >&2) ||
-		T_FAILED=$((T_FAILED + 1))
-done
-t_done
+main "$@"
