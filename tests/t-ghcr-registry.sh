@@ -67,7 +67,7 @@ preflight() {
 		t_skip "ghcr registry" "no $HELPER (run make)"
 		return 1
 	fi
-	registry_preflight "ghcr registry" docker skopeo podman gh keyctl
+	registry_preflight "ghcr registry" docker skopeo podman gh keyctl strace
 }
 
 if [ -z "${CREDKIT_GHCR_E2E_IN_SESSION:-}" ]; then
@@ -485,6 +485,18 @@ case_gh() {
 	t_eq "gh: run once, skopeo's and podman's gets answered from the cache" \
 		"$(gh_runs)" 1
 	t_doctor "gh" gh
+	# A cold get (front, minter, gh) opens no connection: gh reads its
+	# hosts.yml, and the API named in the settings is never asked.
+	ghcr erase "$REGISTRY_HOST"
+	printf '%s' "$REGISTRY_HOST" | timeout "$T" strace -f -qq -e trace=connect \
+		-o "$TMP/strace" "$HELPER" get >"$TMP/out" 2>/dev/null
+	if ! grep -qF "$GOOD" "$TMP/out"; then
+		t_fail "gh: a cold get under strace answers"
+	elif grep 'connect(' "$TMP/strace" | grep -qv 'AF_UNIX'; then
+		t_fail "gh: a cold get connects nowhere"; mask <"$TMP/strace"
+	else
+		t_ok "gh: a cold get connects nowhere"
+	fi
 	# gh's hosts.yml is part of what the cached token is kept under: a
 	# login rewritten in place is seen at once, and so is another folder.
 	gh_rewrite "$BAD"
