@@ -318,8 +318,6 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 		return -1;
 	if (!t)
 		return 1;
-	if (has_gh(h))
-		find_gh(h);
 	memset(t, 0, sizeof(*t));
 	snprintf(t->host, sizeof(t->host), "%s", h->host);
 	/* gh's bound, then the child's grace (TERM, a second, KILL). */
@@ -327,6 +325,9 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 	t->fail_cache_ms = GHCR_FAIL_CACHE_MS;
 	/* gh's token is used for gh_cache_seconds, then asked again. */
 	t->fresh_percent = 100;
+	if (!has_gh(h))	/* nothing is cached: the key is never used */
+		return token_target_key(t, GHCR_NS, h->github, "no-gh", err) ? -1 : 1;
+	find_gh(h);
 	return make_key(h, t, err) ? -1 : 1;
 }
 

@@ -141,6 +141,9 @@ static void check_keys(void)
 	setenv("GH_CONFIG_DIR", "/elsewhere", 1);
 	key_of("ghcr.io", NULL, b, sizeof(b));
 	CHECK(strcmp(a, b), "keys: another GH_CONFIG_DIR, another key");
+	key_of("ghcr.io", "{\"ghcr\": {\"sources\": [\"env\", \"file\"]}}", b, sizeof(b));
+	CHECK_STR(b, TOKEN_KEY_PREFIX "ghcr github.com no-gh",
+		  "keys: without gh in the order, no gh and no hosts.yml in the key");
 	unsetenv("GH_CONFIG_DIR");
 	unlink(file);
 	rmdir(dir);
