@@ -16,7 +16,9 @@
 #                Service (a throwaway gnome-keyring, tests/with-keyring), as
 #                the automatic choice gives on a desktop
 #   cold get     no cached token (erase before each run): the front, the
-#                lock, the minter, gh; its cost over gh's own
+#                lock, the minter, gh; its cost over gh's own, timed in
+#                pairs (a cold get and gh alone, in turn first), since on a
+#                shared machine two runs apart differ by more than that cost
 #   32 at once   32 parallel cold gets: how many times gh runs (through a
 #                counting wrapper in front of the real gh)
 #   sizes        of the front and its minter, as built and stripped
@@ -97,17 +99,37 @@ CREDKIT_CONFIG=$dir/no-store.json hyperfine -N --warmup 20 --runs "$runs" \
 		-n "credkit cached get, Secret Service" "$1"' _ "$ours" "$runs" "$dir/desktop.json" \
 	>"$dir/desktop.log" 2>&1 || { cat "$dir/desktop.log" >&2; exit 1; }
 
-hyperfine -N --warmup 2 --runs 30 --export-json "$dir/cold.json" \
-	--prepare "$dir/feed $dir/server $front erase" -n "credkit cold get" "$ours" \
-	--prepare true -n "gh auth token" "$gh_alone" \
-	>"$dir/cold.log" 2>&1 || { cat "$dir/cold.log" >&2; exit 1; }
+# The cold get and gh alone in pairs: medians of each and of the pairs'
+# differences, in ms, on one line.
+/usr/bin/python3 - "$dir/feed" "$dir/server" "$front" "$(command -v gh)" \
+	>"$dir/cold.txt" <<'PY'
+import subprocess, sys, time
+feed, server, front, gh = sys.argv[1:5]
+def run(*cmd):
+    t0 = time.perf_counter()
+    subprocess.run([feed, server, *cmd], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=True)
+    return (time.perf_counter() - t0) * 1e3
+cold, alone = [], []
+for i in range(42):
+    run(front, "erase")
+    if i % 2:
+        cold.append(run(front, "get")); alone.append(run(gh, "auth", "token", "--hostname", "github.com"))
+    else:
+        alone.append(run(gh, "auth", "token", "--hostname", "github.com")); cold.append(run(front, "get"))
+cold, alone = cold[2:], alone[2:]
+med = lambda v: sorted(v)[len(v) // 2]
+print(f"{med(cold):.2f} {med(alone):.2f} {med([c - a for c, a in zip(cold, alone)]):.2f}")
+PY
 
-/usr/bin/python3 - "$dir/cached.json" "$dir/no-store.json.out" "$dir/cold.json" \
-	"$dir/desktop.json" <<'PY'
+read -r cold_ms gh_ms added_ms <"$dir/cold.txt"
+/usr/bin/python3 - "$dir/cached.json" "$dir/no-store.json.out" "$dir/desktop.json" \
+	"$cold_ms" "$gh_ms" "$added_ms" <<'PY'
 import json, sys
 def load(p):
     return {r["command"]: r for r in json.load(open(p))["results"]}
-cached, nostore, cold, desktop = (load(p) for p in sys.argv[1:5])
+cached, nostore, desktop = (load(p) for p in sys.argv[1:4])
+c, g, d = (float(x) for x in sys.argv[4:7])
 ms = lambda r: r["mean"] * 1e3
 o = ms(cached["credkit cached get"])
 rows = [("credkit, cached", o),
@@ -116,17 +138,15 @@ rows = [("credkit, cached", o),
         ("shell helper (gh auth token)", ms(cached["shell helper"])),
         ("gh auth token alone", ms(cached["gh auth token"])),
         ("empty static program", ms(cached["empty static program"])),
-        ("credkit, cold (runs gh)", ms(cold["credkit cold get"]))]
+        ("credkit, cold (runs gh), median", c)]
 print("| get                              | mean      | / credkit cached |")
 print("|----------------------------------|-----------|------------------|")
 for name, t in rows:
     print(f"| {name:32} | {t:6.2f} ms | {t / o:15.2f}x |")
-g = ms(cold["gh auth token"])
-c = ms(cold["credkit cold get"])
 sh = ms(cached["shell helper"])
 print(f"\ncached get: the shell helper takes {sh / o:.1f}x credkit's time")
-print(f"cold get: {c:.2f} ms, gh auth token alone {g:.2f} ms in the same run: "
-      f"credkit adds {c - g:.2f} ms ({c / g:.2f}x)")
+print(f"cold get: {c:.2f} ms against gh auth token alone {g:.2f} ms (medians of 40 "
+      f"pairs): credkit adds {d:.2f} ms (the median of the pairs' differences)")
 PY
 
 # 32 cold gets at once, gh behind a wrapper that counts its runs.
