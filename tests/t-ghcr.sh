@@ -339,19 +339,28 @@ part_bounds() {
 	t_get "a gh that answers" ghcr.io x-access-token "$STUB_TOKEN_DEFAULT"
 }
 
-part_flight() {
-	local i libs
-	use_stub
-	export STUB_SLEEP=0.3
+# parallel_gets: 32 gets of ghcr.io at once; ANSWERS is how many gave each
+# answer ("COUNT ANSWER" lines), STDERR all they said there.
+parallel_gets() {
+	local i
+	rm -f "$TMP"/out.* "$TMP"/err.*
 	for i in $(seq 32); do
 		printf ghcr.io | timeout 30 "$HELPER" get >"$TMP/out.$i" 2>"$TMP/err.$i" &
 	done
 	wait
+	ANSWERS=$(cat "$TMP"/out.* | sort | uniq -c | sed 's/^ *//')
+	STDERR=$(cat "$TMP"/err.*)
+}
+
+part_flight() {
+	local libs
+	use_stub
+	export STUB_SLEEP=0.3
+	parallel_gets
 	t_eq "32 parallel cold gets run gh once" "$(runs)" 1
-	t_eq "and all 32 have its token" \
-		"$(cat "$TMP"/out.* | sort | uniq -c | awk '{ print $1, $2 }')" \
+	t_eq "and all 32 have its token" "$ANSWERS" \
 		"32 {\"ServerURL\":\"ghcr.io\",\"Username\":\"x-access-token\",\"Secret\":\"$STUB_TOKEN_DEFAULT\"}"
-	t_eq "with nothing on stderr" "$(cat "$TMP"/err.*)" ""
+	t_eq "with nothing on stderr" "$STDERR" ""
 	unset STUB_SLEEP
 	t_get "a cached get" https://ghcr.io/v2/ x-access-token "$STUB_TOKEN_DEFAULT"
 	t_eq "runs nothing" "$(runs)" 1
@@ -360,14 +369,10 @@ part_flight() {
 		unset CREDKIT_TOKEN_FAIL_CACHE_MS
 		export GH_CONFIG_DIR=$TMP/failing-gh STUB_EXIT=1 STUB_SLEEP=0.3
 		: >"$STUB_LOG"
-		for i in $(seq 32); do
-			printf ghcr.io | timeout 30 "$HELPER" get >"$TMP/out.$i" 2>"$TMP/err.$i" &
-		done
-		wait
+		parallel_gets
 		t_eq "32 parallel gets with a failing gh run it once" "$(runs)" 1
-		t_eq "and all 32 answer not found" \
-			"$(cat "$TMP"/out.* | sort | uniq -c | sed 's/^ *//')" "32 $NF"
-		t_eq "one line on stderr in all" "$(cat "$TMP"/err.* | grep -c 'stub gh: failing')" 1
+		t_eq "and all 32 answer not found" "$ANSWERS" "32 $NF"
+		t_eq "one line on stderr in all" "$(grep -c 'stub gh: failing' <<<"$STDERR")" 1
 	)
 	libs=$(printf ghcr.io | LD_DEBUG=libs "$HELPER" get 2>&1 >/dev/null)
 	if grep -q 'libcurl\|libcrypto\|libssl\|libglib' <<<"$libs"; then
