@@ -33,20 +33,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CREDKIT_BIN:-$root/bin}
 runs=${1:-200}
 go=/usr/bin/docker-credential-ecr-login
-for tool in hyperfine keyctl curl "$bin/docker-credential-ecr-login" "$go"; do
-	command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
-done
-
-if [ -z "${CREDKIT_BENCH_INSIDE:-}" ]; then
-	export CREDKIT_BENCH_INSIDE=1
-	exec keyctl session - "$0" "$@" 2> >(grep -v 'session keyring' >&2)
-fi
-
-# shellcheck source=tests/lib.sh
-. "$root/tests/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
+bench_start hyperfine keyctl curl "$bin/docker-credential-ecr-login" "$go" -- "$0" "$@"
 # shellcheck source=tests/lib-aws.sh
 . "$root/tests/lib-aws.sh"
-t_tmpdir
 dir=$TMP
 aws_mock_start "$dir/mock" >/dev/null
 T_CLEANUP_HOOK=aws_mock_stop

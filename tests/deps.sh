@@ -28,6 +28,8 @@ test_pkgs=(
 # The docker CLI may come from elsewhere (docker's own packages, a static
 # binary); Debian's docker.io is only needed when there is none.
 command -v docker >/dev/null 2>&1 || test_pkgs+=(docker.io)
+# docker-credential-ghcr's end-to-end test drives podman too.
+test_pkgs+=(podman)
 
 pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}")
 

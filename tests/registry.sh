@@ -18,6 +18,14 @@
 #                        using the registry's credentials explicitly.
 #   registry_stop        stops the registry and removes its certs.d folder;
 #                        safe to call twice, or when start failed half way.
+#   registry_preflight NAME TOOL...
+#                        for a test: one t_skip line for NAME and status 1
+#                        when a TOOL (the registry's own besides) is not
+#                        found or this is not root.
+#   registry_json_field KEY...
+#                        reads JSON on stdin and prints the value at
+#                        KEY/KEY/... (strings bare, anything else as JSON),
+#                        <missing>, or <not json>.
 #
 # Nothing here reaches past 127.0.0.1, and every wait is bounded.  The
 # functions print what went wrong on stderr and return non-zero; they never
@@ -186,6 +194,36 @@ registry_stop() {
 		fi
 	fi
 	REGISTRY_MADE_CERTS_D=
+}
+
+registry_preflight() {
+	local name=$1 tool
+	shift
+	for tool in docker-registry openssl htpasswd curl "$CREDKIT_PYTHON" timeout "$@"; do
+		if ! command -v "$tool" >/dev/null; then
+			t_skip "$name" "$tool not found (run tests/deps.sh)"
+			return 1
+		fi
+	done
+	if [ "$(id -u)" -ne 0 ]; then
+		t_skip "$name" "needs root to trust the test CA in $REGISTRY_CERTS_D"
+		return 1
+	fi
+}
+
+registry_json_field() {
+	"$CREDKIT_PYTHON" -c 'import json, sys
+try:
+    v = json.load(sys.stdin)
+except ValueError:
+    print("<not json>")
+    sys.exit(0)
+for k in sys.argv[1:]:
+    if not isinstance(v, dict) or k not in v:
+        print("<missing>")
+        sys.exit(0)
+    v = v[k]
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))' "$@"
 }
 
 # registry_add_blob OCI FILE: moves FILE into the OCI layout's blob store and

@@ -66,18 +66,7 @@ t_run_fails() {
 	fi
 }
 
-# json_field KEY...: (python from tests/registry.sh) reads JSON on stdin and prints the value at KEY/KEY/...
-# (strings bare, anything else as JSON), or <missing>.
-json_field() {
-	"$CREDKIT_PYTHON" -c 'import json, sys
-v = json.load(sys.stdin)
-for k in sys.argv[1:]:
-    if not isinstance(v, dict) or k not in v:
-        print("<missing>")
-        sys.exit(0)
-    v = v[k]
-print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))' "$@"
-}
+json_field() { registry_json_field "$@"; }
 
 config() { json_field "$@" <"$DOCKER_CONFIG/config.json"; }
 
@@ -114,22 +103,11 @@ write_auth() {
 # preflight: skips the whole file (one TAP line) when this machine cannot
 # run it; returns 1 then.
 preflight() {
-	local tool
 	if [ ! -x "$helper_dir/$helper" ]; then
 		t_skip "e2e registry" "no $helper in $helper_dir (run make)"
 		return 1
 	fi
-	for tool in docker docker-registry skopeo htpasswd openssl curl \
-		secret-tool "$CREDKIT_PYTHON" timeout; do
-		if ! command -v "$tool" >/dev/null; then
-			t_skip "e2e registry" "$tool not found (run tests/deps.sh)"
-			return 1
-		fi
-	done
-	if [ "$(id -u)" -ne 0 ]; then
-		t_skip "e2e registry" "needs root to trust the test CA in /etc/docker/certs.d"
-		return 1
-	fi
+	registry_preflight "e2e registry" docker skopeo secret-tool
 }
 
 main() {
