@@ -283,7 +283,7 @@ static int reaped(struct proc *p, int ms, int *status)
 }
 
 /* The child side of spawn(): never returns. */
-static void exec_child(char *const argv[], const struct sigstate *st, int fds[3],
+static void exec_child(const struct child *c, const struct sigstate *st, int fds[3],
 		       int report)
 {
 	int e, i;
@@ -298,9 +298,12 @@ static void exec_child(char *const argv[], const struct sigstate *st, int fds[3]
 	/* Every pipe end is above 2 (std_fds_open) and closes on exec. */
 	for (i = 0; i < 3; i++)
 		if (dup2(fds[i], i) < 0)
-			break;
-	if (i == 3)
-		execvp(argv[0], argv);
+			goto failed;
+	/* The process is ours alone now: no other thread shares environ. */
+	for (i = 0; c->env_drop && c->env_drop[i]; i++)
+		unsetenv(c->env_drop[i]);
+	execvp(c->argv[0], c->argv);
+failed:
 	e = errno;
 	if (write(report, &e, sizeof(e)) < 0)
 		_exit(126);
@@ -337,7 +340,7 @@ static int spawn(const struct child *c, const struct sigstate *st, long deadline
 	if (p->pid == 0) {
 		int fds[3] = { in[0], out[1], diag[1] };
 
-		exec_child(c->argv, st, fds, report[1]);
+		exec_child(c, st, fds, report[1]);
 	}
 	setpgid(p->pid, p->pid);	/* whichever of us runs first */
 	p->pidfd = pidfd_open(p->pid, 0);

@@ -35,6 +35,7 @@ struct child {
 	size_t output_max;	/* more stdout than this is an error (CK_BAD_INPUT) */
 	int quiet;		/* do not copy stderr to ours, only keep its end */
 	int timeout_ms;		/* from start to exit; must be > 0 */
+	char *const *env_drop;	/* NULL, or variables the child runs without */
 
 	/* out */
 	struct secret output;	/* stdout, when want_output ("" for none) */

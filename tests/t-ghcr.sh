@@ -264,6 +264,16 @@ part_gh() {
 	t_nf "logged out of github.com (its cached token erased)" ghcr.io
 	t_err "one line" "no oauth token"
 	t_check "no token of gh's on stderr" bash -c '[[ $1 != *gho_* ]]' _ "$ERR"
+
+	# gh answers GH_TOKEN and its kin itself: the gh source is gh's login,
+	# so it runs gh without them (they are the env source's, in its place).
+	gh_hosts github.com "$GH_DOTCOM" ghe.example.com "$GH_GHE"
+	settings "{\"ghcr\": {\"sources\": [\"gh\", \"env\"], $HOSTS}}"
+	GH_TOKEN=ghp_envtoken000000000000000000000000009 \
+		t_get "gh before env: gh's login, not GH_TOKEN" ghcr.io x-access-token "$GH_DOTCOM"
+	GH_ENTERPRISE_TOKEN=ghp_envtoken000000000000000000000000008 \
+		t_get "nor GH_ENTERPRISE_TOKEN for an Enterprise host" containers.ghe.example.com \
+		x-access-token "$GH_GHE"
 }
 
 part_order() {
@@ -440,6 +450,7 @@ part_store() {
 	t_get "then gh answers" ghcr.io octocat "$STUB_TOKEN_DEFAULT"
 	ghcr store '{"ServerURL":"docker.io","Username":"me","Secret":"x"}'
 	t_eq "a login for another registry is refused" "$RC" 1
+
 	t_check "saying why" bash -c '[[ $1 == *"is not a registry of docker-credential-ghcr"* ]]' _ "$OUT"
 	export CREDKIT_STORE=none
 	ghcr store '{"ServerURL":"ghcr.io","Username":"me","Secret":"ghp_x"}'
@@ -448,6 +459,16 @@ part_store() {
 	unset CREDKIT_STORE
 	ghcr list
 	t_eq "list shows the cached host" "$RC $OUT" '0 {"https://ghcr.io":"octocat"}'
+
+	# docker login keeps what its get answered: a token another source
+	# gives now is not kept, or it would win over that source and go stale.
+	export GH_TOKEN=ghp_envtoken000000000000000000000000007
+	ghcr store "{\"ServerURL\":\"ghcr.io\",\"Username\":\"x\",\"Secret\":\"$GH_TOKEN\"}"
+	t_eq "a login that is GH_TOKEN's token" "$RC:$OUT" "0:"
+	t_err "is not kept, and says why" "not kept: it is the token GH_TOKEN gives"
+	OUT=$(timeout 30 "$kc" list 2>/dev/null)
+	t_eq "nothing kept" "$OUT" '{"docker.io":"hub"}'
+	unset GH_TOKEN
 }
 
 part_warn() {

@@ -87,13 +87,46 @@ static int password_store(const char **name, struct ck_error *err)
 }
 
 /* docker login: the login goes to the store for passwords, as it was given. */
+/*
+ * Whether another source gives c's password now (docker login stores what
+ * its get answered): where it comes from, in where, or "" when none does.
+ * Kept, such a copy would win over that source and go stale when it turns.
+ */
+static void given_elsewhere(const struct ghcr_host *h, const struct cred *c, char *where,
+			    size_t size)
+{
+	struct ck_error why = CK_ERROR_INIT;
+	struct cred got = CRED_INIT;
+	size_t i;
+	int same;
+
+	/*
+	 * The host's variables and token file (gh is not run for a login: it
+	 * is slow, and its token is cached apart): a source the host does not
+	 * ask cannot answer instead.
+	 */
+	for (i = 0; i < h->nr; i++) {
+		if (h->order[i] != GHCR_ENV && h->order[i] != GHCR_FILE)
+			continue;
+		same = ghcr_source_get(h, h->order[i], ck_now_ms() + h->gh_timeout_ms, &got,
+				       where, size, &why) > 0 &&
+		       got.secret.len == c->secret.len &&
+		       !memcmp(got.secret.buf, c->secret.buf, c->secret.len);
+		cred_release(&got);
+		ck_error_clear(&why);
+		if (same)
+			return;
+	}
+	where[0] = '\0';
+}
+
 static int store(const struct cred *c, const struct token_target *target, const void *own,
 		 struct ck_error *err)
 {
+	char where[WHERE_MAX];
 	const char *name;
 	int ret = password_store(&name, err);
 
-	(void)own;
 	if (ret <= 0)
 		return ret ? -1 : ck_error(err, CK_UNAVAILABLE, "no store for passwords to keep "
 					   "the login for %s in (CREDKIT_STORE=none, or none "
@@ -101,6 +134,12 @@ static int store(const struct cred *c, const struct token_target *target, const 
 	if (ghcr_token_warning(c->secret.buf))
 		say_line("the password given for %s is %s", target->host,
 			 ghcr_token_warning(c->secret.buf));
+	given_elsewhere(own, c, where, sizeof(where));
+	if (where[0]) {
+		say_line("the login for %s is not kept: it is the token %s gives, which "
+			 "answers without it", target->host, where);
+		return 0;
+	}
 	return store_client_store(name, c, err);
 }
 
