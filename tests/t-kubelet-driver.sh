@@ -16,7 +16,8 @@
 #   request    the request it writes is the kubelet's, byte for byte
 #              (tests/data/kubelet/golden/*.request), with the config's
 #              args and env, in v1, v1beta1 and v1 with tokenAttributes
-#   response   a good answer passes; each fault fails with the kubelet's
+#   response   a good answer passes, and so do credkit's golden answers
+#              (tests/data/kubelet/golden/*.response); each fault fails with the kubelet's
 #              reason: unknown or repeated fields, another apiVersion, kind
 #              or cacheKeyType, a duration Go cannot parse, no auth key for
 #              the image, the service-account token echoed, a non-zero
@@ -53,6 +54,9 @@ host = req["image"].split("/")[0]
 resp = {"kind": "CredentialProviderResponse", "apiVersion": req["apiVersion"],
         "cacheKeyType": "Registry", "cacheDuration": "5h59m30s",
         "auth": {host: {"username": "user", "password": "fake-token"}}}
+if mode == "golden":
+    sys.stdout.write(open(os.environ["FAKE_RESPONSE"]).read())
+    sys.exit(0)
 if mode == "exit1":
     sys.stderr.write("no credentials for this image\n")
     sys.exit(1)
@@ -203,6 +207,14 @@ EOF
 	t_check "kubelet-driver: --print-request writes the request without running the plugin" \
 		bash -c 'cmp -s "$1" "$2" && ! test -e "$3"' _ "$TMP/printed" \
 		"$DATA/golden/v1-ecr.request" "$TMP/log/request"
+	# credkit's golden answers (test_kubelet writes them) pass the driver.
+	# shellcheck disable=SC2086
+	FAKE_MODE=golden FAKE_RESPONSE="$DATA/golden/v1-ecr.response" \
+		t_check "kubelet-driver: golden/v1-ecr.response passes" drive "$TMP/out" $y --image "$ECR/app"
+	# shellcheck disable=SC2086
+	FAKE_MODE=golden FAKE_RESPONSE="$DATA/golden/v1beta1-ghcr.response" \
+		t_check "kubelet-driver: golden/v1beta1-ghcr.response passes" \
+		drive "$TMP/out" $j --image ghcr.io/owner/app
 	FAKE_MODE=no-duration
 	# shellcheck disable=SC2086
 	t_check "kubelet-driver: no cacheDuration (the config's default) passes" \
@@ -254,7 +266,7 @@ EOF
 	# kill and the interpreter's start, and 30 s would mean no kill at all.
 	local start=$SECONDS
 	# shellcheck disable=SC2086
-	FAKE_MODE=sleep fails "kubelet-driver: a plugin past the time limit is killed and fails" \
+	FAKE_MODE="sleep" fails "kubelet-driver: a plugin past the time limit is killed and fails" \
 		'context deadline exceeded (killed after 1s)' $y --image "$ECR/app" --timeout 1
 	t_check "kubelet-driver: ... within the limit and a margin (took $((SECONDS - start)) s)" \
 		test $((SECONDS - start)) -lt 15

@@ -8,6 +8,7 @@
  * packages read them, since that is what the kubelet runs; each step below
  * names the Go function whose reading it follows.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -59,15 +60,13 @@ struct go_url {
 	char path[KUBELET_IMAGE_MAX];	/* URL.Path */
 };
 
+/* The value of hex digit c (either case), or -1. */
 static int hex_value(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	static const char digits[] = "0123456789abcdef";
+	const char *p = c ? strchr(digits, tolower((unsigned char)c)) : NULL;
+
+	return p ? (int)(p - digits) : -1;
 }
 
 /* Whether url.Parse keeps byte c in a host unescaped (shouldEscape). */
@@ -859,7 +858,10 @@ int kubelet_response(const struct kubelet_answer *a, struct secret *out,
 						      sizeof(duration))))
 		return ck_error(err, CK_BAD_INPUT, "the cache duration %lld s is not one the "
 				"kubelet takes", a->cache_seconds);
-	if (!a->username || !a->password || !a->password->buf ||
+	if (!a->username)
+		return ck_error(err, CK_BAD_INPUT, "the answer for %s names no username",
+				a->registry);
+	if (!a->password || !a->password->buf ||
 	    memchr(a->password->buf, '\0', a->password->len) ||
 	    !(password = json_stringn(a->password->buf, a->password->len)))
 		return ck_error(err, CK_BAD_INPUT, "the password for %s is not UTF-8 text "

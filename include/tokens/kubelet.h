@@ -43,8 +43,9 @@
  * reading, kept on purpose: a `?` in a pattern starts a URL query (so it
  * ends the host and the path there); a pattern whose host starts with `[`
  * is an IPv6 literal; a host or path that url.Parse refuses matches
- * nothing.  Unlike Go, a path with an escaped NUL (%00) and a host over
- * 1023 bytes match nothing.
+ * nothing.  Unlike Go, an escaped NUL (%00), a host over 1023 bytes and a
+ * path of KUBELET_IMAGE_MAX bytes or more match nothing, and a bracketed
+ * host with a zone (%25) is refused.
  */
 #ifndef CREDKIT_KUBELET_H
 #define CREDKIT_KUBELET_H
@@ -187,7 +188,7 @@ struct kubelet_answer {
  * freed.  Returns 0, or -1 with err and out empty: CK_BAD_INPUT for an
  * unknown api, an empty registry, a negative cache_seconds other than
  * KUBELET_CACHE_DEFAULT or one too large, or a username or password that
- * is not UTF-8 without NUL; CK_FAILED: out of memory.
+ * is not UTF-8 without NUL, or no username; CK_FAILED: out of memory.
  */
 int kubelet_response(const struct kubelet_answer *a, struct secret *out,
 		     struct ck_error *err);
