@@ -9,8 +9,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
+#include <jansson.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,15 @@
 static const struct token_helper *helper;
 static token_mint_fn mint_fn;
 static token_online_fn online_fn;
+/*
+ * The kubelet mode: the request being answered (NULL: the docker protocol),
+ * its text as read (what the minting program is handed on its stdin), and
+ * the expiry of the token answered (0: none known, a helper's own source).
+ */
+static const struct kubelet_request *kube;
+static const struct secret *kube_text;
+static time_t answered_expires;
+
 /* The front runs doctor: its count of entries must not exec the minter. */
 static int front_doctor;
 
@@ -71,6 +81,10 @@ static int ask_find(struct run *r, const char *server, struct ask *a,
 		ask_release(a);
 		return ck_error(err, CK_FAILED, "%s found %s but named no host or cache key "
 				"for it", helper->name, server);
+	}
+	if (kube && helper->kubelet && helper->kubelet(kube, &a->target, a->own, err)) {
+		ask_release(a);
+		return -1;
 	}
 	if (a->target.timeout_ms <= 0)
 		a->target.timeout_ms = TOKEN_TIMEOUT_MS;
@@ -221,6 +235,7 @@ static int answer(struct run *r, struct ask *a, const struct token *t, int have_
 		  struct cred *out, struct ck_error *err)
 {
 	note_host(r, a, t, have_lock);
+	answered_expires = t->expires;
 	return token_answer(t, out, err);
 }
 
@@ -316,6 +331,7 @@ static int run_minter(const char *verb, const char *server, int lock_fd, long de
 {
 	char path[PATH_MAX + 64], name[64], fd_text[16], ms_text[24];
 	char *argv[] = { name, (char *)verb, NULL, NULL };
+	const char *input = server;
 	size_t len = server ? strlen(server) : 0;
 	int p[2];
 
@@ -324,10 +340,25 @@ static int run_minter(const char *verb, const char *server, int lock_fd, long de
 	snprintf(name, sizeof(name), "docker-credential-%s-mint", helper->name);
 	if (!strcmp(verb, "doctor"))
 		argv[2] = "--online";
-	/* A server is at most REGISTRY_INPUT_MAX bytes: the pipe holds it. */
+	/* A kubelet's get: the minting program reads the request itself. */
+	if (kube && !strcmp(verb, "get")) {
+		argv[1] = "get-credentials";
+		input = kube_text->buf;
+		len = kube_text->len;
+	}
+	/*
+	 * A server is at most REGISTRY_INPUT_MAX bytes, which the pipe holds;
+	 * a kubelet's request may be more: the pipe is made to hold it.
+	 */
 	if (pipe(p))
 		return ck_error(err, CK_FAILED, "cannot make a pipe: %s", strerror(errno));
-	if ((len && write(p[1], server, len) != (ssize_t)len) || close(p[1]) ||
+	if (len > 65536 && fcntl(p[1], F_SETPIPE_SZ, (int)len) < (int)len) {
+		close(p[0]);
+		close(p[1]);
+		return ck_error(err, CK_BAD_INPUT, "the request (%zu bytes) is too long to hand "
+				"to the minting program", len);
+	}
+	if ((len && write(p[1], input, len) != (ssize_t)len) || close(p[1]) ||
 	    dup2(p[0], STDIN_FILENO) < 0) {
 		close(p[0]);
 		return ck_error(err, CK_FAILED, "cannot pass the server on: %s",
@@ -490,6 +521,80 @@ static int run_doctor(void *self, int online, struct ck_error *err)
 	return ret;
 }
 
+/* --- the kubelet's mode -------------------------------------------------- */
+
+static int mint_get(void *self, const char *server, struct cred *out,
+		    struct ck_error *err);
+
+/* How long the kubelet may keep an answer: a share of the token's life left. */
+static long long cache_seconds(void)
+{
+	time_t now = time(NULL);
+	int percent = helper->kubelet_cache_percent > 0 ? helper->kubelet_cache_percent
+							: TOKEN_FRESH_PERCENT;
+
+	if (!answered_expires)
+		return KUBELET_CACHE_DEFAULT;	/* a source of the helper's own */
+	if (answered_expires <= now)
+		return 0;
+	return (long long)(answered_expires - now) * percent / 100;
+}
+
+/*
+ * get-credentials: one request on stdin, one response on stdout, through
+ * the get of the front (minter 0) or of the minting program.  Errors: one
+ * line on stderr, exit 1, nothing on stdout.
+ */
+static int kubelet_main(int minter)
+{
+	struct secret text = SECRET_INIT, response = SECRET_INIT;
+	struct kubelet_request req = KUBELET_REQUEST_INIT;
+	struct ck_error err = CK_ERROR_INIT;
+	struct cred c = CRED_INIT;
+	struct kubelet_answer answer_;
+	struct run *r = NULL;
+	int ret = -1;
+
+	secure_init();
+	json_set_alloc_funcs(malloc, secure_free);
+	if (kubelet_read(STDIN_FILENO, &text, &err) ||
+	    kubelet_parse_request(text.buf, text.len, &req, &err))
+		goto out;
+	kube = &req;
+	kube_text = &text;
+	if (!(r = run_open(minter, &err)))
+		goto out;
+	ret = minter ? mint_get(r, req.registry, &c, &err) : front_get(r, req.registry, &c, &err);
+	if (ret) {
+		if (err.kind == CK_NOT_FOUND)	/* not ours, or no source had one */
+			ck_error(&err, CK_FAILED, "no credentials for %s (image %.300s)",
+				 req.registry, req.image);
+		goto out;
+	}
+	answer_ = (struct kubelet_answer){
+		.api = req.api,
+		.registry = req.registry,
+		.username = c.username,
+		.password = &c.secret,
+		.cache_seconds = cache_seconds(),
+	};
+	ret = kubelet_response(&answer_, &response, &err);
+	if (!ret && (fwrite(response.buf, 1, response.len, stdout) != response.len ||
+		     fflush(stdout) == EOF))
+		ret = ck_error(&err, CK_FAILED, "cannot write the response: %s", strerror(errno));
+out:
+	if (ret)
+		fprintf(stderr, "docker-credential-%s: %s\n", helper->name,
+			err.msg[0] ? err.msg : "get-credentials failed");
+	if (r)
+		run_close(r);
+	cred_release(&c);
+	secret_release(&response);
+	kubelet_request_release(&req);
+	secret_release(&text);
+	return ret ? 1 : 0;
+}
+
 int token_front_main(const struct token_helper *h, int argc, char **argv)
 {
 	const struct helper cli = {
@@ -503,6 +608,8 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 	struct ck_error err = CK_ERROR_INIT;
 
 	helper = h;
+	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
+		return kubelet_main(0);
 	/* The checks that need the network are the minting program's. */
 	if (argc == 3 && !strcmp(argv[1], "doctor") && !strcmp(argv[2], "--online")) {
 		run_minter("doctor", NULL, -1, 0, 0, &err);
@@ -593,6 +700,7 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		if (r->cache.kind != TOKEN_CACHE_NONE &&
 		    token_cache_put(&r->cache, &a.target, &t, &why))
 			say("the token for %s is not cached: %s", a.target.host, why.msg);
+		answered_expires = t.expires;
 		ret = token_answer(&t, out, err);
 	} else if (ck_now_ms() < deadline &&
 		   token_cache_put_failure(&r->cache, &a.target, err, &why)) {
@@ -635,5 +743,7 @@ int token_mint_main(const struct token_helper *h, token_mint_fn mint,
 	helper = h;
 	mint_fn = mint;
 	online_fn = online;
+	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
+		return kubelet_main(1);
 	return credkit_main(&cli, argc, argv);
 }

@@ -29,7 +29,12 @@
  *    the helper's credentials and the mint share target->timeout_ms.  The
  *    front hands it to the minter (TOKEN_DEADLINE_ENV);
  *  - store (accepted and ignored: tokens are minted, not typed in), erase
- *    (drops the cached token of a host) and list (the hosts cached).
+ *    (drops the cached token of a host) and list (the hosts cached);
+ *  - the kubelet's image credential provider mode, `get-credentials`: one
+ *    CredentialProviderRequest on stdin, one response on stdout (auth keyed
+ *    by the image's host[:port], cacheKeyType Registry, cacheDuration a
+ *    share of the token's remaining life), through the same get; errors:
+ *    one line on stderr, exit 1, nothing on stdout.
  *
  * What a token helper writes itself: a struct token_helper (its names,
  * find(), and where it has credentials of its own, direct(), store(),
@@ -43,6 +48,7 @@
 #include "engine.h"
 #include "error.h"
 #include "tokens/cache.h"
+#include "tokens/kubelet.h"
 #include "tokens/token.h"
 
 /*
@@ -121,6 +127,20 @@ struct token_helper {
 	 * need the network.  0, or -1 with err.
 	 */
 	int (*doctor)(const struct config *cfg, int online, struct ck_error *err);
+
+	/*
+	 * The kubelet mode (`get-credentials`, see tokens/kubelet.h): the share
+	 * of a token's remaining life the kubelet may cache the answer for
+	 * (0: TOKEN_FRESH_PERCENT), and optionally kubelet(), run after find()
+	 * for a kubelet's request: what the request says of the caller (a
+	 * service account's token and annotations) may change the target's
+	 * identity and key (token_target_key()) and the helper's own; the
+	 * request is the process's for the whole get (the minting program
+	 * parses it again from its stdin).  0, or -1 with err.
+	 */
+	int kubelet_cache_percent;
+	int (*kubelet)(const struct kubelet_request *req, struct token_target *target,
+		       void *own, struct ck_error *err);
 };
 
 /*
