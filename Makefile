@@ -23,19 +23,22 @@ PKGS_secretservice := libsystemd libgcrypt jansson
 PKGS_keyctl        := libkeyutils jansson
 PKGS_pass          := jansson libcrypto
 PKGS_ecr-login     := libkeyutils jansson
+PKGS_ghcr          := libkeyutils jansson
 # Archives a helper takes only what it calls from, even when linked
 # dynamically: ecr-login's cache key is a SHA-256, the few objects of
 # libcrypto.a that do it, so that its front never loads libcrypto.so.
 ARCHIVES_ecr-login := -l:libcrypto.a
+ARCHIVES_ghcr      := -l:libcrypto.a
 # A token helper's minting program (helpers/NAME/mint/), under libexec: it
 # alone links libcurl and OpenSSL, and runs only when no cached token will do.
 PKGS_ecr-login-mint := libcurl libcrypto jansson libkeyutils
+PKGS_ghcr-mint      := libcurl libcrypto jansson libkeyutils
 
 # keyctl is linked whole (static-pie): its get is mostly process start-up,
 # and a static helper also runs in any container.  Like the Go helpers, it
 # must then be rebuilt for a security fix in glibc, jansson or keyutils.
 # STATIC_HELPERS= links it dynamically; sanitizer builds always do.
-STATIC_HELPERS ?= keyctl ecr-login
+STATIC_HELPERS ?= keyctl ecr-login ghcr
 
 MINTERS  := $(patsubst helpers/%/mint/,%,$(wildcard helpers/*/mint/))
 PKGS_ALL  = $(sort $(foreach h,$(HELPERS) $(MINTERS:%=%-mint),$(PKGS_$(h))))

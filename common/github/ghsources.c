@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ghsources.c - where docker-credential-ghcr finds a token: the store for
+ * passwords, gh's variables, a token file and gh itself (see
+ * github/ghcr.h).  Every token read here is held in a struct secret and
+ * never printed: errors say where they looked and what was wrong.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "clock.h"
+#include "github/ghcr.h"
+#include "stores/client.h"
+#include "stores/store.h"
+
+const char *ghcr_token_kind(const char *token)
+{
+	static const char *const kinds[] = { "github_pat_", "ghp_", "gho_", "ghs_", "ghu_" };
+	size_t i;
+
+	for (i = 0; token && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strncmp(token, kinds[i], strlen(kinds[i])))
+			return kinds[i];
+	return "";
+}
+
+const char *ghcr_token_warning(const char *token)
+{
+	if (strcmp(ghcr_token_kind(token), "github_pat_"))
+		return NULL;
+	return "a fine-grained personal access token (github_pat_), which GitHub's container "
+	       "registry refuses: docker login succeeds but a pull or push may be denied "
+	       "(github/roadmap#558); use a classic token with read:packages (or "
+	       "write:packages), or gh with `gh auth refresh -s read:packages`";
+}
+
+const char *ghcr_username(void)
+{
+	const char *actor = config_env("GITHUB_ACTOR");
+
+	return actor ? actor : "x-access-token";
+}
+
+/* Whether s[len] may be a token: 1..GHCR_TOKEN_MAX bytes, no space, no control. */
+static int token_like(const char *s, size_t len)
+{
+	size_t i;
+
+	if (!len || len > GHCR_TOKEN_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Fill out with username and token[len]: 0, or -1 with err. */
+static int answer(struct cred *out, const char *username, const char *token, size_t len,
+		  struct ck_error *err)
+{
+	free(out->username);
+	if (!(out->username = strdup(username)) || secret_set(&out->secret, token, len))
+		return ck_error(err, CK_FAILED, "out of memory");
+	return 1;
+}
+
+static int from_store(const struct ghcr_host *h, struct cred *out, char *where, size_t size,
+		      struct ck_error *err)
+{
+	struct store_choice choice;
+	struct ck_error why = CK_ERROR_INIT;
+	const char *name;
+
+	if (store_choose(&choice, err))
+		return -1;
+	if (choice.kind == STORE_NONE) {
+		snprintf(where, size, "no store for passwords (%s)", choice.why);
+		return 0;
+	}
+	name = store_name(choice.kind);
+	if (store_client_get(name, h->host, out, &why)) {
+		if (why.kind == CK_NOT_FOUND) {
+			snprintf(where, size, "no login for %s in %s (%s)", h->host, name,
+				 choice.why);
+			return 0;
+		}
+		return ck_error(err, why.kind, "cannot read the login for %s from %s: %s",
+				h->host, name, why.msg);
+	}
+	if (!token_like(out->secret.buf, out->secret.len)) {
+		cred_release(out);
+		return ck_error(err, CK_BAD_INPUT, "the login for %s in %s is not a token "
+				"(empty, too long, or holding spaces)", h->host, name);
+	}
+	snprintf(where, size, "the login kept in %s", name);
+	return 1;
+}
+
+static int from_env(const struct ghcr_host *h, struct cred *out, char *where, size_t size,
+		    struct ck_error *err)
+{
+	const char *const *names = ghcr_env_names(h);
+	const char *v;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!(v = config_env(names[i])))
+			continue;
+		if (!token_like(v, strlen(v)))
+			return ck_error(err, CK_BAD_INPUT, "%s is not a token (more than %d bytes, "
+					"or holding spaces or control characters)", names[i],
+					GHCR_TOKEN_MAX);
+		snprintf(where, size, "%s", names[i]);
+		return answer(out, ghcr_username(), v, strlen(v), err);
+	}
+	snprintf(where, size, "%s and %s are not set", names[0], names[1]);
+	return 0;
+}
+
+/* The token file's path, "~/" taken as $HOME's. */
+static int file_path(const char *set, char *buf, size_t size, struct ck_error *err)
+{
+	const char *home = config_env("HOME");
+
+	if (!strncmp(set, "~/", 2) && !home)
+		return ck_error(err, CK_BAD_INPUT, "the token file %s starts with ~/ but HOME "
+				"is not set", set);
+	if (snprintf(buf, size, "%s%s", !strncmp(set, "~/", 2) ? home : "",
+		     set + (!strncmp(set, "~/", 2) ? 1 : 0)) >= (int)size)
+		return ck_error(err, CK_BAD_INPUT, "the token file's path is too long");
+	return 0;
+}
+
+/*
+ * Read the token file: a regular file nobody but its owner may read, of
+ * at most GHCR_TOKEN_MAX bytes and a final line break.  1 with out
+ * filled, or -1 with err.
+ */
+static int from_file(const struct ghcr_host *h, struct cred *out, char *where, size_t size,
+		     struct ck_error *err)
+{
+	struct secret buf = SECRET_INIT;
+	char path[4096];
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	int fd = -1, ret = -1;
+
+	if (!h->token_file[0]) {
+		snprintf(where, size, "no \"token_file\" in the settings");
+		return 0;
+	}
+	if (file_path(h->token_file, path, sizeof(path), err))
+		return -1;
+	/* Not blocking on a FIFO: it is refused below. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0 ||
+	    fstat(fd, &st)) {
+		ck_error(err, CK_UNAVAILABLE, "cannot read the token file %s: %s", path,
+			 strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ck_error(err, CK_BAD_INPUT, "the token file %s is not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		ck_error(err, CK_BAD_INPUT, "the token file %s may be read by its group or by "
+			 "others (mode %04o): it is not used until only its owner may read it "
+			 "(chmod 600 %s; a Kubernetes secret's defaultMode 0400)", path,
+			 (unsigned)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (secret_alloc(&buf, GHCR_TOKEN_MAX + 2)) {
+		ck_error(err, CK_FAILED, "out of memory");
+		goto out;
+	}
+	while (len < GHCR_TOKEN_MAX + 2 &&
+	       (n = read(fd, buf.buf + len, GHCR_TOKEN_MAX + 2 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ck_error(err, CK_UNAVAILABLE, "cannot read the token file %s: %s", path,
+				 strerror(errno));
+			goto out;
+		}
+		len += (size_t)n;
+	}
+	while (len && (buf.buf[len - 1] == '\n' || buf.buf[len - 1] == '\r'))
+		len--;
+	if (!token_like(buf.buf, len)) {
+		ck_error(err, CK_BAD_INPUT, "the token file %s holds no token (it must hold one "
+			 "line of at most %d bytes, with no spaces)", path, GHCR_TOKEN_MAX);
+		goto out;
+	}
+	snprintf(where, size, "%s", path);
+	ret = answer(out, ghcr_username(), buf.buf, len, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	secret_release(&buf);
+	return ret;
+}
+
+/* The first line of gh's stderr, printable, into buf. */
+static void gh_said(const struct child *c, char *buf, size_t size)
+{
+	size_t len = strcspn(c->diag, "\n");
+
+	ck_printable(buf, size, c->diag, len > 300 ? 300 : len);
+	if (!buf[0])
+		snprintf(buf, size, "it gave no reason");
+}
+
+static int from_gh(const struct ghcr_host *h, long deadline, struct cred *out,
+		   char *where, size_t size, struct ck_error *err)
+{
+	char *argv[] = { (char *)h->gh, "auth", "token", "--hostname", (char *)h->github, NULL };
+	struct child c = CHILD_INIT;
+	char said[320], hint[640];
+	long left = deadline > 0 ? ck_ms_left(deadline) : h->gh_timeout_ms;
+	size_t len;
+	int ret = -1;
+
+	if (!h->gh[0])
+		return ck_error(err, CK_UNAVAILABLE, "gh is not installed (no gh on PATH)");
+	/* gh may tell of a new version on stderr: not for a helper. */
+	setenv("GH_NO_UPDATE_NOTIFIER", "1", 0);
+	c.argv = argv;
+	c.want_output = 1;
+	c.output_max = GHCR_TOKEN_MAX + 2;
+	c.quiet = 1;	/* its stderr is kept for our message, never shown whole */
+	c.timeout_ms = (int)(left < h->gh_timeout_ms ? left : h->gh_timeout_ms);
+	if (child_run(&c, err)) {
+		if (err->kind == CK_LOCKED)
+			ck_error(err, CK_UNAVAILABLE, "`gh auth token --hostname %s` did not "
+				 "answer within %d ms", h->github, c.timeout_ms);
+		goto out;
+	}
+	if (!WIFEXITED(c.status) || WEXITSTATUS(c.status)) {
+		gh_said(&c, said, sizeof(said));
+		hint[0] = '\0';
+		if (child_said(&c, "no oauth token"))
+			snprintf(hint, sizeof(hint), " (log in with `gh auth login --hostname %s`, "
+				 "then `gh auth refresh --hostname %s -s read:packages`)",
+				 h->github, h->github);
+		ck_error(err, CK_UNAVAILABLE, "`gh auth token --hostname %s` failed (%s %d): "
+			 "%s%s", h->github, WIFEXITED(c.status) ? "exit" : "signal",
+			 WIFEXITED(c.status) ? WEXITSTATUS(c.status) : WTERMSIG(c.status),
+			 said, hint);
+		goto out;
+	}
+	len = c.output.len;
+	while (len && (c.output.buf[len - 1] == '\n' || c.output.buf[len - 1] == '\r'))
+		len--;
+	if (!token_like(c.output.buf, len)) {
+		ck_error(err, CK_FAILED, "`gh auth token --hostname %s` printed no token",
+			 h->github);
+		goto out;
+	}
+	snprintf(where, size, "`%s auth token --hostname %s`", h->gh, h->github);
+	ret = answer(out, ghcr_username(), c.output.buf, len, err);
+out:
+	child_release(&c);
+	return ret;
+}
+
+int ghcr_source_get(const struct ghcr_host *h, enum ghcr_source s, long deadline,
+		    struct cred *out, char *where, size_t size, struct ck_error *err)
+{
+	where[0] = '\0';
+	switch (s) {
+	case GHCR_STORE:
+		return from_store(h, out, where, size, err);
+	case GHCR_ENV:
+		return from_env(h, out, where, size, err);
+	case GHCR_FILE:
+		return from_file(h, out, where, size, err);
+	case GHCR_GH:
+		return from_gh(h, deadline, out, where, size, err);
+	default:
+		return ck_error(err, CK_FAILED, "no such source");
+	}
+}
+
+int ghcr_mint(const struct token_target *target, const void *own, long deadline,
+	      struct token *t, struct ck_error *err)
+{
+	const struct ghcr_host *h = own;
+	struct cred c = CRED_INIT;
+	char where[4400];
+	time_t now = time(NULL);
+	int ret = -1;
+
+	(void)target;
+	if (ghcr_source_get(h, GHCR_GH, deadline, &c, where, sizeof(where), err) <= 0) {
+		/* One line, then on to the sources after gh. */
+		fprintf(stderr, "docker-credential-ghcr: %s\n", err->msg);
+		ck_error(err, CK_NOT_FOUND, NULL);
+		goto out;
+	}
+	if (ghcr_token_warning(c.secret.buf))
+		fprintf(stderr, "docker-credential-ghcr: the token of %s for %s is %s\n", where,
+			h->host, ghcr_token_warning(c.secret.buf));
+	snprintf(t->username, sizeof(t->username), "%s", c.username);
+	t->secret = c.secret;
+	c.secret = (struct secret)SECRET_INIT;
+	t->minted = now;
+	t->expires = now + ghcr_life_seconds(h->gh_cache_seconds);
+	ret = 0;
+out:
+	cred_release(&c);
+	return ret;
+}
