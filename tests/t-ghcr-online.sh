@@ -29,6 +29,8 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/registry.sh
+. "$here/registry.sh"	# registry_make_certs
 
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ghcr
@@ -50,31 +52,14 @@ BOUND_MS=10000
 
 # --- the mock ------------------------------------------------------------------
 
-# mock_certs DIR: a CA and a server certificate for 127.0.0.1 and the API
-# hosts the proxy serves.
-mock_certs() {
-	local dir=$1
-	printf '%s\n' 'basicConstraints = CA:FALSE' \
-		'keyUsage = digitalSignature, keyEncipherment' \
-		'extendedKeyUsage = serverAuth' \
-		'subjectAltName = IP:127.0.0.1, DNS:localhost, DNS:api.github.com, DNS:ghe.example.com, DNS:api.octo.ghe.com' \
-		>"$dir/server.ext"
-	{
-		openssl req -x509 -new -nodes -days 2 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-			-keyout "$dir/ca.key" -out "$dir/ca.crt" -subj "/CN=credkit test GitHub CA" &&
-		openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-			-keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=github-mock" &&
-		openssl x509 -req -days 2 -in "$dir/server.csr" -CA "$dir/ca.crt" \
-			-CAkey "$dir/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
-			-extfile "$dir/server.ext" -out "$dir/server.crt"
-	} >"$dir/openssl.log" 2>&1 || { cat "$dir/openssl.log" >&2; return 1; }
-}
-
 # mock_start: the mock in $TMP/mock; MOCK_URL, MOCK_PROXY, MOCK_DIR.
 mock_start() {
 	local i
 	MOCK_DIR=$TMP/mock
-	mkdir -p "$MOCK_DIR" && mock_certs "$MOCK_DIR" || return 1
+	mkdir -p "$MOCK_DIR" || return 1
+	# For 127.0.0.1 and the API hosts the proxy serves.
+	registry_make_certs "$MOCK_DIR" localhost api.github.com ghe.example.com \
+		api.octo.ghe.com || return 1
 	"$PYTHON" "$here/tools/github-mock.py" --dir "$MOCK_DIR" </dev/null \
 		>"$MOCK_DIR/mock.log" 2>&1 &
 	MOCK_PID=$!
@@ -320,13 +305,6 @@ case_leaks() {
 
 # --- main ----------------------------------------------------------------------
 
-if [ "${1:-}" != in-session ]; then
-	# A session keyring of its own: the core's cache and store are not the user's.
-	keyctl session - bash "$0" in-session \
-		2> >(grep -v '^Joined session keyring:' >&2)
-	exit
-fi
-
 t_tmpdir
 echo "# helper: $HELPER"
 if [ ! -x "$HELPER" ]; then
@@ -337,7 +315,7 @@ command -v openssl >/dev/null || { t_fail "openssl is installed (tests/deps.sh)"
 mock_start || { t_fail "the GitHub mock starts"; exit 1; }
 T_CLEANUP_HOOK=mock_stop
 export HOME=$TMP/home XDG_RUNTIME_DIR=$TMP/run CREDKIT_CONFIG=$TMP/config.json \
-	CREDKIT_KEYRING=session GH_CONFIG_DIR=$TMP/gh SSL_CERT_FILE=$MOCK_DIR/ca.crt
+	GH_CONFIG_DIR=$TMP/gh SSL_CERT_FILE=$MOCK_DIR/ca.crt
 unset XDG_CONFIG_HOME SSL_CERT_DIR GITHUB_ACTOR
 mkdir -p "$HOME" "$GH_CONFIG_DIR" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 : >"$TMP/all"

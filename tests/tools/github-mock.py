@@ -32,13 +32,12 @@ import argparse
 import http.server
 import json
 import os
-import select
-import signal
 import socketserver
 import ssl
 import threading
-import time
 import urllib.parse
+
+import mocktls
 
 # token -> (login, X-OAuth-Scopes or None for none at all, status)
 TOKENS = {
@@ -89,18 +88,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "documentation_url": "https://docs.github.com/rest"})
 
     def hang(self):
-        """Answer nothing (120 s at most); note how long until the client
-        gave up and closed the connection."""
-        start = time.monotonic()
-        sock = self.connection
-        while time.monotonic() - start < 120:
-            readable, _, _ = select.select([sock], [], [], 0.01)
-            try:
-                if readable and not sock.recv(1):
-                    break
-            except (OSError, ssl.SSLError):
-                break
-        note(self.server.logdir, "hang.log", str(round((time.monotonic() - start) * 1000)))
+        """Answer nothing until the client gives up; note how long it waited."""
+        note(self.server.logdir, "hang.log", str(mocktls.wait_for_close(self.connection)))
         self.close_connection = True
 
     def do_GET(self):
@@ -160,29 +149,17 @@ class ProxyHandler(socketserver.BaseRequestHandler):
 
     def handle(self):
         sock = self.request
-        sock.settimeout(30)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            try:
-                chunk = sock.recv(4096)
-            except OSError:
-                return
-            if not chunk or len(head) > 65536:
-                return
-            head += chunk
-        line = head.split(b"\r\n", 1)[0].decode("latin-1").split()
-        if len(line) < 2 or line[0] != "CONNECT":
-            sock.sendall(b"HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\n\r\n")
+        target = mocktls.read_connect(sock)
+        if target is None:
             return
-        note(self.server.logdir, "connect.log", line[1])
-        sock.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        note(self.server.logdir, "connect.log", target)
         try:
             tls = self.server.tls.wrap_socket(sock, server_side=True)
         except (ssl.SSLError, OSError):
             return
 
         class Via(Handler):
-            via = f"proxy:{line[1]}"
+            via = f"proxy:{target}"
         Via(tls, self.client_address, self.server)
 
 
@@ -198,15 +175,7 @@ def main():
     proxy.daemon_threads = True
     for s in (api, proxy):
         s.tls, s.logdir = tls, args.dir
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    tmp = os.path.join(args.dir, "ports.tmp")
-    with open(tmp, "w") as f:
-        f.write(f"{api.server_address[1]} {proxy.server_address[1]}\n")
-    os.rename(tmp, os.path.join(args.dir, "ports"))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    mocktls.serve((api, proxy), args.dir)
 
 
 if __name__ == "__main__":
