@@ -443,3 +443,11 @@ int registry_same(const char *a, const char *b)
 		return 0;
 	return !strcmp(ra.key, rb.key);
 }
+
+void registry_host_port(const struct registry_ref *ref, char *buf, size_t size)
+{
+	if (ref->port)
+		snprintf(buf, size, "%s:%u", ref->host, ref->port);
+	else
+		snprintf(buf, size, "%s", ref->host);
+}

@@ -69,4 +69,10 @@ int registry_key(const char *server, char *key, size_t size,
 /* 1 when a and b both parse and name the same registry, else 0. */
 int registry_same(const char *a, const char *b);
 
+/*
+ * ref's host and port as "host[:port]" (no port when it is 443) into
+ * buf[size], cut to fit: how a token helper names the host it answers.
+ */
+void registry_host_port(const struct registry_ref *ref, char *buf, size_t size);
+
 #endif

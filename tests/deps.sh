@@ -20,7 +20,7 @@ build_pkgs=(
 test_pkgs=(
 	dbus dbus-user-session gnome-keyring libsecret-tools
 	golang-docker-credential-helpers amazon-ecr-credential-helper
-	docker-registry skopeo pass keyutils gnupg hyperfine strace
+	docker-registry skopeo pass keyutils gnupg hyperfine strace gh
 	python3 python3-botocore python3-dbus python3-gi apache2-utils openssl
 	ca-certificates curl
 	dpkg-dev debhelper rpm lintian man-db groff-base bsdextrautils

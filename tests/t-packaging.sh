@@ -30,7 +30,7 @@ esac
 t_tmpdir
 cd "$CREDKIT_ROOT" || exit 1
 version=$(sed -n 's/^VERSION *:= *//p' Makefile)
-HELPERS="secretservice keyctl pass ecr-login"
+HELPERS="secretservice keyctl pass ecr-login ghcr"
 
 # Only the unit tests may see the test headers (tests/unit/): the compile
 # lines make would run for every object, into a scratch build directory.
@@ -134,6 +134,10 @@ t_check "packaging: ecr-login Depends libcurl4, libssl3 (the minter's)" \
 t_check "packaging: ecr-login holds its minting program" \
 	bash -c 'dpkg-deb -c "$1" | grep "\./usr/libexec/credkit/docker-credential-ecr-login-mint$" >/dev/null' _ "$(deb ecr-login)"
 
+t_eq "packaging: ghcr Suggests" "$(field ghcr Suggests)" gh
+t_check "packaging: ghcr holds its minting program" \
+	bash -c 'dpkg-deb -c "$1" | grep "\./usr/libexec/credkit/docker-credential-ghcr-mint$" >/dev/null' _ "$(deb ghcr)"
+
 # Unpack into a private root and run the keyctl helper from there.
 root=$TMP/root
 for h in $HELPERS; do dpkg-deb -x "$(deb "$h")" "$root"; done
@@ -157,7 +161,17 @@ out=$(printf '%s' 123456789012.dkr.ecr.us-east-1.amazonaws.com |
 	AWS_EC2_METADATA_DISABLED=true timeout 20 "$root/usr/bin/docker-credential-ecr-login" get 2>&1)
 t_check "packaging: unpacked ecr-login runs its minter ($out)" \
 	bash -c '[[ $1 == *"no AWS credentials"* ]]' _ "$out"
-for h in secretservice pass ecr-login; do
+t_check "packaging: unpacked ghcr is static (no NEEDED)" \
+	bash -c '! readelf -d "$1" | grep -q NEEDED' _ "$root/usr/bin/docker-credential-ghcr"
+# A stub gh: the unpacked front finds its minter, which runs it.
+mkdir -p "$TMP/stub-gh"
+printf '#!/bin/sh\necho gho_packagingstub\n' >"$TMP/stub-gh/gh"
+chmod 755 "$TMP/stub-gh/gh"
+out=$(printf ghcr.io | env -i PATH="$TMP/stub-gh:/usr/bin:/bin" HOME="$TMP" XDG_RUNTIME_DIR="$TMP" \
+	CREDKIT_STORE=none timeout 20 "$root/usr/bin/docker-credential-ghcr" get 2>/dev/null)
+t_eq "packaging: unpacked ghcr runs its minter and gh" "$out" \
+	'{"ServerURL":"ghcr.io","Username":"x-access-token","Secret":"gho_packagingstub"}'
+for h in secretservice pass ecr-login ghcr; do
 	out=$("$root/usr/bin/docker-credential-$h" version 2>&1)
 	t_eq "packaging: unpacked $h version" "$out" "docker-credential-$h (credkit) $version"
 done
@@ -195,7 +209,7 @@ elif make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; then
 	for h in $HELPERS; do
 		r=$(ls build/rpm/credkit-"$h"-"$version"-*.rpm 2>/dev/null | head -n 1)
 		want="/usr/bin/docker-credential-$h "
-		[ "$h" = ecr-login ] && want+="/usr/libexec/credkit/docker-credential-ecr-login-mint "
+		case $h in ecr-login | ghcr) want+="/usr/libexec/credkit/docker-credential-$h-mint " ;; esac
 		t_eq "packaging: credkit-$h .rpm files" \
 			"$(rpm -qpl "$r" 2>/dev/null | grep -v -e '^/usr/lib/.build-id' -e '^/usr/share/licenses/' |
 				sed 's/\.gz$//' | tr '\n' ' ')" \

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "github/ghcr.h"
@@ -203,13 +204,15 @@ static int api_like(const char *s, size_t max)
 static void find_gh(struct ghcr_host *h)
 {
 	const char *path = getenv("PATH");
+	struct stat st;
 	size_t len;
 
 	h->gh[0] = '\0';
 	while (path && *path) {
 		len = strcspn(path, ":");
 		if (len && snprintf(h->gh, sizeof(h->gh), "%.*s/gh", (int)len, path) <
-		    (int)sizeof(h->gh) && access(h->gh, X_OK) == 0)
+		    (int)sizeof(h->gh) && stat(h->gh, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(h->gh, X_OK) == 0)
 			return;
 		h->gh[0] = '\0';
 		path += len + (path[len] == ':');
@@ -284,10 +287,7 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 	h->gh_cache_seconds = GHCR_GH_CACHE_SECONDS;
 	if (registry_parse(server, &ref, NULL))	/* a path is the client's business */
 		return 0;
-	if (ref.port)
-		snprintf(h->host, sizeof(h->host), "%s:%u", ref.host, ref.port);
-	else
-		snprintf(h->host, sizeof(h->host), "%s", ref.host);
+	registry_host_port(&ref, h->host, sizeof(h->host));
 	if (ghcr && !json_is_object(ghcr))
 		return ck_error(err, CK_BAD_INPUT, "%s: \"ghcr\" must be an object", path);
 	if (ghcr && (hosts = json_object_get(ghcr, "hosts")) && !json_is_object(hosts))
@@ -318,8 +318,6 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 		return -1;
 	if (!t)
 		return 1;
-	if (has_gh(h))
-		find_gh(h);
 	memset(t, 0, sizeof(*t));
 	snprintf(t->host, sizeof(t->host), "%s", h->host);
 	/* gh's bound, then the child's grace (TERM, a second, KILL). */
@@ -327,6 +325,9 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 	t->fail_cache_ms = GHCR_FAIL_CACHE_MS;
 	/* gh's token is used for gh_cache_seconds, then asked again. */
 	t->fresh_percent = 100;
+	if (!has_gh(h))	/* nothing is cached: the key is never used */
+		return token_target_key(t, GHCR_NS, h->github, "no-gh", err) ? -1 : 1;
+	find_gh(h);
 	return make_key(h, t, err) ? -1 : 1;
 }
 

@@ -183,8 +183,8 @@ static int doctor_host(const struct ghcr_host *h, void *data, struct ck_error *e
 			printf("failed: %s\n", why.msg);
 		}
 		if (h->order[i] == GHCR_GH)
-			printf("         gh's answer is %s\n", h->gh_cache_seconds ?
-			       "cached for gh_cache_seconds" : "never cached (gh_cache_seconds 0)");
+			printf("         gh's answer is cached for %ld s (gh_cache_seconds)\n",
+			       h->gh_cache_seconds);
 		ck_error_clear(&why);
 		cred_release(&c);
 	}

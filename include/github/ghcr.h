@@ -103,8 +103,9 @@ const char *ghcr_source_name(enum ghcr_source s);
  * settings' "ghcr"."hosts" (its port as named: a host named without one is
  * port 443).  Returns 1 with h (and t, its cache key, budget and policy,
  * when t is not NULL) filled, 0 when it is not one, or -1 with err when
- * the settings are malformed.  Reads the settings and, when gh is in the
- * host's order, gh's hosts.yml (for the key); runs nothing.
+ * the settings are malformed.  Reads the settings and, when t is not NULL
+ * and gh is in the host's order, finds gh on PATH and reads its hosts.yml
+ * (for the key); runs nothing.
  */
 int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_host *h,
 		   struct token_target *t, struct ck_error *err);

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_ghcr.c - docker-credential-ghcr's hosts, settings and source order
+ * (tests/data/ghcr/hosts.txt), then the token kinds, gh's variables per
+ * kind of host, the life of a cached gh token and the cache keys
+ * (common/github/), without any network or program run.
+ *
+ * Usage: test_ghcr FILE...
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cases.h"
+#include "github/ghcr.h"
+
+static const char *kind_word(enum ghcr_kind k)
+{
+	return k == GHCR_DOTCOM ? "dotcom" : k == GHCR_GHE_COM ? "ghe.com" : "server";
+}
+
+/* What a case's WANT says of h. */
+static void render(const struct ghcr_host *h, char *buf, size_t size)
+{
+	char order[64] = "";
+	size_t i;
+
+	for (i = 0; i < h->nr; i++)
+		snprintf(order + strlen(order), sizeof(order) - strlen(order), "%s%s",
+			 i ? "," : "", ghcr_source_name(h->order[i]));
+	snprintf(buf, size, "%s %s %s %s %s file=%s timeout=%ld cache=%ld", h->host, h->github,
+		 kind_word(h->kind), h->api, h->nr ? order : "none", h->token_file,
+		 h->gh_timeout_ms, h->gh_cache_seconds);
+}
+
+static void each(const char *where, char *line)
+{
+	struct config cfg = CONFIG_INIT;
+	struct ck_error err = CK_ERROR_INIT;
+	struct token_target t;
+	struct ghcr_host h;
+	char *field[3], got[8192];
+	int n = case_split(line, field, 3), found;
+
+	if (n != 3) {
+		CHECK(0, "%s: three fields", where);
+		return;
+	}
+	snprintf(cfg.path, sizeof(cfg.path), "config.json");
+	cfg.root = strcmp(field[0], "-") ? json_loads(field[0], 0, NULL) : NULL;
+	if (strcmp(field[0], "-") && !cfg.root) {
+		CHECK(0, "%s: the settings parse", where);
+		return;
+	}
+	found = ghcr_host_find(field[1], &cfg, &h, &t, &err);
+	if (found < 0)
+		snprintf(got, sizeof(got), "! %s", err.msg);
+	else if (!found)
+		snprintf(got, sizeof(got), "-");
+	else
+		render(&h, got, sizeof(got));
+	if (field[2][0] == '!')
+		CHECK(found < 0 && strstr(got, field[2] + 2), "%s: %s is refused (%s)", where,
+		      field[1], got);
+	else
+		CHECK_STR(got, field[2], "%s: %s", where, field[1]);
+	if (found > 0)
+		CHECK(!strcmp(t.host, h.host) && t.key[0] && t.timeout_ms > h.gh_timeout_ms &&
+		      t.fresh_percent == 100, "%s: the target of %s", where, field[1]);
+	json_decref(cfg.root);
+}
+
+/* The cache key of server with settings (NULL: none). */
+static void key_of(const char *server, const char *settings, char *key, size_t size)
+{
+	struct config cfg = CONFIG_INIT;
+	struct ck_error err = CK_ERROR_INIT;
+	struct token_target t;
+	struct ghcr_host h;
+
+	cfg.root = settings ? json_loads(settings, 0, NULL) : NULL;
+	if (ghcr_host_find(server, &cfg, &h, &t, &err) == 1)
+		snprintf(key, size, "%s", t.key);
+	else
+		snprintf(key, size, "(none: %s)", err.msg);
+	json_decref(cfg.root);
+}
+
+static void check_keys(void)
+{
+	static const char two_hosts[] =
+		"{\"ghcr\": {\"hosts\": {\"containers.ghe.example.com\": {},"
+		" \"127.0.0.1:5000\": {\"github\": \"ghe.example.com\"}}}}";
+	char a[TOKEN_KEY_MAX], b[TOKEN_KEY_MAX], dir[] = "/tmp/credkit-test-ghcr.XXXXXX";
+	char file[64];
+	FILE *f;
+
+	unsetenv("GH_TOKEN");
+	unsetenv("GITHUB_ACTOR");
+	if (!mkdtemp(dir)) {
+		CHECK(0, "keys: a temporary folder");
+		return;
+	}
+	setenv("GH_CONFIG_DIR", dir, 1);
+	snprintf(file, sizeof(file), "%s/hosts.yml", dir);
+	key_of("ghcr.io", NULL, a, sizeof(a));
+	CHECK(!strncmp(a, TOKEN_KEY_PREFIX "ghcr github.com gh=", strlen(TOKEN_KEY_PREFIX) + 19),
+	      "keys: namespace ghcr, scope the GitHub host, then gh (%s)", a);
+	key_of("https://ghcr.io/v2/", NULL, b, sizeof(b));
+	CHECK_STR(b, a, "keys: another spelling, the same key");
+	key_of("containers.ghe.example.com", two_hosts, a, sizeof(a));
+	key_of("127.0.0.1:5000", two_hosts, b, sizeof(b));
+	CHECK_STR(b, a, "keys: two container hosts of one GitHub host share a key");
+	key_of("ghcr.io", NULL, b, sizeof(b));
+	CHECK(strcmp(a, b), "keys: another GitHub host has another key");
+
+	key_of("ghcr.io", NULL, a, sizeof(a));
+	if ((f = fopen(file, "w"))) {
+		fputs("github.com:\n    oauth_token: gho_one\n", f);
+		fclose(f);
+	}
+	key_of("ghcr.io", NULL, b, sizeof(b));
+	CHECK(strcmp(a, b), "keys: a hosts.yml written changes the key");
+	CHECK(!strstr(b, "gho_one"), "keys: and the key holds no token of it");
+	if ((f = fopen(file, "w"))) {
+		fputs("github.com:\n    oauth_token: gho_two\n", f);
+		fclose(f);
+	}
+	key_of("ghcr.io", NULL, a, sizeof(a));
+	CHECK(strcmp(a, b), "keys: another login in hosts.yml changes the key");
+	setenv("GH_TOKEN", "ghp_secret_in_env", 1);
+	key_of("ghcr.io", NULL, b, sizeof(b));
+	CHECK(strcmp(a, b) && !strstr(b, "ghp_secret"), "keys: GH_TOKEN is digested, not shown");
+	unsetenv("GH_TOKEN");
+	setenv("GITHUB_ACTOR", "octocat", 1);
+	key_of("ghcr.io", NULL, b, sizeof(b));
+	CHECK(strcmp(a, b), "keys: GITHUB_ACTOR (the username) changes the key");
+	unsetenv("GITHUB_ACTOR");
+	setenv("GH_CONFIG_DIR", "/elsewhere", 1);
+	key_of("ghcr.io", NULL, b, sizeof(b));
+	CHECK(strcmp(a, b), "keys: another GH_CONFIG_DIR, another key");
+	key_of("ghcr.io", "{\"ghcr\": {\"sources\": [\"env\", \"file\"]}}", b, sizeof(b));
+	CHECK_STR(b, TOKEN_KEY_PREFIX "ghcr github.com no-gh",
+		  "keys: without gh in the order, no gh and no hosts.yml in the key");
+	unsetenv("GH_CONFIG_DIR");
+	unlink(file);
+	rmdir(dir);
+}
+
+static void after(void)
+{
+	struct ghcr_host h = { .kind = GHCR_DOTCOM };
+	const char *const *names;
+
+	CHECK_STR(ghcr_token_kind("ghp_abc"), "ghp_", "kinds: a classic token");
+	CHECK_STR(ghcr_token_kind("gho_abc"), "gho_", "kinds: gh's OAuth token");
+	CHECK_STR(ghcr_token_kind("ghs_abc"), "ghs_", "kinds: Actions' GITHUB_TOKEN");
+	CHECK_STR(ghcr_token_kind("ghu_abc"), "ghu_", "kinds: an App's user token");
+	CHECK_STR(ghcr_token_kind("github_pat_11AB"), "github_pat_", "kinds: a fine-grained token");
+	CHECK_STR(ghcr_token_kind("0123456789abcdef"), "", "kinds: an old token, no prefix");
+	CHECK_STR(ghcr_token_kind(NULL), "", "kinds: none");
+	CHECK(ghcr_token_warning("github_pat_11AB") &&
+	      strstr(ghcr_token_warning("github_pat_11AB"), "fine-grained") &&
+	      !strstr(ghcr_token_warning("github_pat_11AB"), "11AB"),
+	      "kinds: a fine-grained token is warned of, without showing it");
+	CHECK(!ghcr_token_warning("ghp_abc") && !ghcr_token_warning("gho_abc") &&
+	      !ghcr_token_warning("ghs_abc"), "kinds: the others are not");
+
+	names = ghcr_env_names(&h);
+	CHECK(!strcmp(names[0], "GH_TOKEN") && !strcmp(names[1], "GITHUB_TOKEN"),
+	      "env: github.com reads GH_TOKEN, then GITHUB_TOKEN");
+	h.kind = GHCR_GHE_COM;
+	names = ghcr_env_names(&h);
+	CHECK(!strcmp(names[0], "GH_TOKEN") && !strcmp(names[1], "GITHUB_TOKEN"),
+	      "env: GHE.com reads GH_TOKEN, then GITHUB_TOKEN");
+	h.kind = GHCR_SERVER;
+	names = ghcr_env_names(&h);
+	CHECK(!strcmp(names[0], "GH_ENTERPRISE_TOKEN") &&
+	      !strcmp(names[1], "GITHUB_ENTERPRISE_TOKEN"),
+	      "env: Enterprise Server reads GH_ENTERPRISE_TOKEN, then GITHUB_ENTERPRISE_TOKEN");
+
+	unsetenv("GITHUB_ACTOR");
+	CHECK_STR(ghcr_username(), "x-access-token", "username: x-access-token by default");
+	setenv("GITHUB_ACTOR", "octocat", 1);
+	CHECK_STR(ghcr_username(), "octocat", "username: GITHUB_ACTOR when set");
+	setenv("GITHUB_ACTOR", "", 1);
+	CHECK_STR(ghcr_username(), "x-access-token", "username: an empty GITHUB_ACTOR is unset");
+	unsetenv("GITHUB_ACTOR");
+
+	/* The core answers until min(60 s, a quarter of the life) before expiry. */
+	CHECK(ghcr_life_seconds(300) == 360, "life: 300 s usable is 360 s (%ld)",
+	      ghcr_life_seconds(300));
+	CHECK(ghcr_life_seconds(180) == 239, "life: 180 s usable is 239 s (%ld)",
+	      ghcr_life_seconds(180));
+	CHECK(ghcr_life_seconds(30) == 39, "life: 30 s usable is 39 s (%ld)",
+	      ghcr_life_seconds(30));
+	CHECK(ghcr_life_seconds(3) == 3, "life: 3 s usable is 3 s (%ld)", ghcr_life_seconds(3));
+	check_keys();
+}
+
+int main(int argc, char **argv)
+{
+	return cases_main(argc, argv, each, NULL, after);
+}
