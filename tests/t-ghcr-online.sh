@@ -8,8 +8,8 @@
 # (path, Authorization scheme, Accept, User-Agent, API version) and answers
 # per token: a classic token with read:packages, one without, one with
 # write:packages alone, one with no scope, a fine-grained token (no
-# X-OAuth-Scopes), an installation token (403), a bad one (401), one whose
-# answer never comes.  Checked here:
+# X-OAuth-Scopes), an app's user token (none either), an installation
+# token (403), a bad one (401), one whose answer never comes.  Checked here:
 #
 #   - what doctor --online says for each (login, scopes, pull and push,
 #     the command that adds a missing scope) and its exit status;
@@ -45,7 +45,8 @@ FINE=github_pat_11CREDKITTEST0000000005_fineGrainedTokenForCredkitTestsOnly00000
 APP=ghs_credkitTestInstallation000000000006
 HANG=ghp_credkitTestHang000000000000000000007
 BAD=ghp_credkitTestNotAToken0000000000000008
-TOKENS="$READ $NOPKG $WRITE $BARE $FINE $APP $HANG $BAD"
+APPUSER=ghu_credkitTestAppUser00000000000000009
+TOKENS="$READ $NOPKG $WRITE $BARE $FINE $APP $HANG $BAD $APPUSER"
 
 # The client's bound on one host's exchange (API_TIMEOUT_MS in api.c).
 BOUND_MS=10000
@@ -186,7 +187,12 @@ case_tokens() {
 	online GH_TOKEN=$FINE $direct
 	t_out "a fine-grained token: no X-OAuth-Scopes, the registry refuses it" 1 \
 		'from GH_TOKEN: github_pat_ token' 'login +octo-fine$' \
-		'none listed \(no X-OAuth-Scopes\): a fine-grained .*refuses' 'online check failed'
+		'scopes +none listed \(no X-OAuth-Scopes\)$' \
+		'refused +a fine-grained personal access token.*refuses' 'online check failed'
+
+	online GH_TOKEN=$APPUSER $direct
+	t_out "any token without X-OAuth-Scopes: said to be refused, exit 1" 1 \
+		'scopes +none listed \(no X-OAuth-Scopes\)$' 'refused +a fine-grained or app token'
 
 	online GH_TOKEN=$BAD $direct
 	t_out "a bad token: 401 said clearly, exit 1" 1 \

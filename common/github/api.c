@@ -165,14 +165,16 @@ static int report(const struct ghcr_host *h, const char *tok, const struct http_
 	ck_printable(login, sizeof(login), s, s ? strlen(s) : 0);
 	json_decref(doc);
 	printf("    login      %s\n", login[0] ? login : "(not in the answer)");
+	if (!resp->has_header)
+		printf("    scopes     none listed (no X-OAuth-Scopes)\n");
+	else
+		printf("    scopes     %s\n", resp->header[0] ? resp->header : "(none)");
 	if (!resp->has_header || ghcr_token_warning(tok)) {
-		printf("    scopes     none listed (no X-OAuth-Scopes): %s\n",
-		       ghcr_token_warning(tok) ? ghcr_token_warning(tok) :
+		printf("    refused    %s\n", ghcr_token_warning(tok) ? ghcr_token_warning(tok) :
 		       "a fine-grained or app token, which the registry refuses "
 		       "(github/roadmap#558); use a classic token with read:packages, or gh's");
 		return -1;
 	}
-	printf("    scopes     %s\n", resp->header[0] ? resp->header : "(none)");
 	if (scopes_grant(resp->header, "read:packages")) {
 		printf("    pull       yes (read:packages)\n");
 	} else {

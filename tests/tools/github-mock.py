@@ -48,6 +48,7 @@ TOKENS = {
     "github_pat_11CREDKITTEST0000000005_fineGrainedTokenForCredkitTestsOnly000000000000005":
         ("octo-fine", None, 200),
     "ghs_credkitTestInstallation000000000006": (None, None, 403),
+    "ghu_credkitTestAppUser00000000000000009": ("octo-app", None, 200),
 }
 HANG_TOKEN = "ghp_credkitTestHang000000000000000000007"
 API_VERSION = "2022-11-28"
