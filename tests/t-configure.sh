@@ -186,6 +186,8 @@ part_edit() {
 
 	run "$h" configure --bogus
 	ok "edit: an unknown option is refused" says 1 'unknown option --bogus'
+	run "$h" configure "$(printf 'bad\001host')"
+	ok "edit: a host with a control character is refused" says 1 'not a registry host'
 	run "$h" configure --unset --migrate
 	ok "edit: --unset with --migrate is refused" says 1 'do not go together'
 	run env -u REGISTRY_AUTH_FILE -u XDG_RUNTIME_DIR "$h" configure --containers
