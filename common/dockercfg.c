@@ -276,6 +276,66 @@ static int changed(const struct dockercfg *cfg, struct ck_error *err)
 	return ret;
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev;
+}
+
+/*
+ * Put the written file tmp (whose stat is ours) at cfg->path, unless
+ * another program put its own there since the check (changed()): a rename
+ * alone would then drop that program's file, so the two are exchanged
+ * (renameat2() RENAME_EXCHANGE) and what comes out at tmp is checked to be
+ * the file loaded; when it is not, it is exchanged back.  A new file is
+ * linked, which fails when someone made one meanwhile.  Returns 0 when tmp
+ * is in place (and tmp's name is gone), 1 when another program's file is
+ * there (load again; tmp still names ours), 2 when after a third writer
+ * tmp names another program's file (left alone), or -1 with err.
+ * Where the file system cannot exchange, a plain rename is all there is.
+ */
+static int replace(const struct dockercfg *cfg, const char *tmp, const struct stat *ours,
+		   struct ck_error *err)
+{
+	struct stat out;
+
+	if (!cfg->exists) {
+		if (!link(tmp, cfg->path)) {
+			(void)unlink(tmp);
+			return 0;
+		}
+		if (errno == EEXIST)
+			return 1;
+		/* no hard links here (vfat, some FUSE): rename below */
+	} else if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, cfg->path, RENAME_EXCHANGE)) {
+		if (lstat(tmp, &out))
+			return ck_error(err, CK_FAILED, "cannot stat %s: %s", tmp,
+					strerror(errno));
+		if (same_file(&out, &cfg->st)) {
+			(void)unlink(tmp);	/* the old one goes */
+			return 0;
+		}
+		/* another program renamed its file in: give it back */
+		if (renameat2(AT_FDCWD, tmp, AT_FDCWD, cfg->path, RENAME_EXCHANGE))
+			return ck_error(err, CK_FAILED, "cannot put back the file another "
+					"program wrote at %s (it is at %s): %s", cfg->path, tmp,
+					strerror(errno));
+		if (lstat(tmp, &out) || !same_file(&out, ours)) {
+			ck_error(err, CK_FAILED, "%s changed twice while configure wrote it: "
+				 "%s holds a version another program wrote (compare and keep "
+				 "what you need)", cfg->path, tmp);
+			return 2;
+		}
+		return 1;
+	} else if (errno != EINVAL && errno != ENOSYS && errno != ENOENT) {
+		return ck_error(err, CK_FAILED, "cannot replace %s: %s", cfg->path,
+				strerror(errno));
+	}
+	if (rename(tmp, cfg->path))
+		return ck_error(err, CK_FAILED, "cannot rename %s to %s: %s", tmp, cfg->path,
+				strerror(errno));
+	return 0;
+}
+
 int dockercfg_save(struct dockercfg *cfg, struct ck_error *err)
 {
 	char *text = NULL, *dir = NULL, *tmp = NULL;
@@ -326,9 +386,12 @@ int dockercfg_save(struct dockercfg *cfg, struct ck_error *err)
 	}
 	if ((ret = changed(cfg, err)))
 		goto out;	/* 1: someone wrote it meanwhile; -1 */
-	if (rename(tmp, cfg->path)) {
-		ret = ck_error(err, CK_FAILED, "cannot rename %s to %s: %s", tmp, cfg->path,
-			       strerror(errno));
+	if ((ret = replace(cfg, tmp, &st, err))) {
+		if (ret == 2) {	/* tmp is another program's file now: keep it */
+			ret = -1;
+			free(tmp);
+			tmp = NULL;
+		}
 		goto out;
 	}
 	free(tmp);

@@ -44,8 +44,9 @@ SELF=$here/$(basename "${BASH_SOURCE[0]}")
 
 T=30		# seconds allowed to any one command
 # The race: this many docker logins, each checked.  A login takes about
-# 0.1 s; configure runs some ten times meanwhile.
-RACE_LOGINS=15
+# 0.1 s and the test waits 0.3 s after it; configure runs hundreds of
+# times meanwhile.
+RACE_LOGINS=20
 HUB=https://index.docker.io/v1/
 
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
