@@ -127,8 +127,6 @@ static const char *parse_problem(const json_error_t *jerr)
 		return "the file ends too early";
 	case json_error_invalid_utf8:
 		return "bytes that are not UTF-8";
-	case json_error_duplicate_key:
-		return "a key given twice";
 	default:
 		return "a syntax error";
 	}

@@ -14,7 +14,9 @@
  * dockercfg_save() reads the file again just before its own rename and
  * writes nothing when it changed since dockercfg_load(): the caller then
  * loads and edits again (see DOCKERCFG_TRIES), so that what another
- * program wrote meanwhile is kept.
+ * program wrote meanwhile is kept.  The "rename" is an exchange, and a
+ * file another program renamed in after that check is given back, so that
+ * even that window loses nothing.
  *
  * The document may hold secrets (base64 "auth", "identitytoken"): every
  * buffer of its text is wiped before it is freed.  The caller sets
