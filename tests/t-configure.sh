@@ -406,26 +406,19 @@ part_pass() {
 
 # --- main -------------------------------------------------------------------------
 
-# in_session CMD...: CMD in a new session keyring, without keyctl's note.
-in_session() {
-	keyctl session - "$@" 2> >(grep -v '^Joined session keyring:' >&2)
+# part NAME [WRAPPER...]: part NAME in a bash of its own, under WRAPPER; a
+# part that fails fails the run (and tests/run.sh counts one that stops
+# without a "not ok" line).
+part() {
+	local name=$1; shift
+	"$@" bash "$SELF" "$name" || T_FAILED=$((T_FAILED + 1))
 }
 
-# run_part NAME CMD...: one part; one that stops without saying which
-# check failed still fails the run.
-run_part() {
-	local name=$1 rc; shift
-	"$@" | tee "$TMP/part.out"
-	rc=${PIPESTATUS[0]}
-	if [ "$rc" -ne 0 ] && ! grep -q '^not ok' "$TMP/part.out"; then
-		t_fail "configure: part $name ran to the end (exit $rc)"
-	elif [ "$rc" -ne 0 ]; then
-		T_FAILED=$((T_FAILED + 1))
-	fi
-}
+# keyring CMD...: CMD in a fresh session keyring, keyctl's note dropped.
+keyring() { keyctl session - "$@" 2> >(grep -v '^Joined session keyring:' >&2); }
 
 main() {
-	local part
+	local p
 	if [ $# -gt 0 ]; then	# one part, in its keyring
 		t_tmpdir
 		MARK=m$$x$RANDOM
@@ -435,8 +428,8 @@ main() {
 	fi
 	t_tmpdir
 	printf '# testing %s\n' "$BIN"
-	for part in keyctl secretservice pass; do
-		[ -x "$BIN/docker-credential-$part" ] || { t_fail "configure: $BIN/docker-credential-$part is built"; return 1; }
+	for p in keyctl secretservice pass; do
+		[ -x "$BIN/docker-credential-$p" ] || { t_fail "configure: $BIN/docker-credential-$p is built"; return 1; }
 	done
 	if [ "$(id -u)" -ne 0 ]; then
 		REGISTRY_WHY="needs root to trust the test CA in /etc/docker/certs.d"
@@ -449,11 +442,11 @@ main() {
 		unset REGISTRY_HOST
 	fi
 	export REGISTRY_WHY CREDKIT_KEYRING=session
-	for part in edit docker containers migrate interrupt race; do
-		run_part "$part" in_session bash "$SELF" "$part"
+	for p in edit docker containers migrate interrupt race; do
+		part "$p" keyring
 	done
-	run_part secretservice "$here/with-keyring" bash "$SELF" secretservice
-	run_part pass bash "$SELF" pass
+	part secretservice "$here/with-keyring"
+	part pass
 	t_done
 }
 
