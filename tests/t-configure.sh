@@ -202,6 +202,35 @@ part_edit() {
 		"$(field "$TMP/edit/run/containers/auth.json" credHelpers x.example)" keyctl
 }
 
+# The token helpers know their registries: configure without hosts names
+# those, in credHelpers (a token helper serves no other registry).
+part_tokens() {
+	local f
+	export DOCKER_CONFIG=$TMP/tokens/.docker CREDKIT_CONFIG=$TMP/tokens/credkit.json
+	f=$DOCKER_CONFIG/config.json
+	mkdir -p "$TMP/tokens"
+	printf '{"ecr": {"registries": {"123456789012.dkr.ecr.eu-west-1.amazonaws.com": {},
+		"reg.example.com": {"account": "123456789012", "region": "us-east-1"},
+		"settings-only.example": {"profile": "x"}}},
+		"ghcr": {"hosts": {"containers.ghe.example.com": {"github": "ghe.example.com"}}}}\n' \
+		>"$CREDKIT_CONFIG"
+	run "$BIN/docker-credential-ecr-login" configure
+	ok "tokens: ecr-login names the ECR hosts of the settings" says 0 \
+		'123456789012.dkr.ecr.eu-west-1.amazonaws.com, reg.example.com'
+	t_eq "tokens: as credHelpers, no credsStore" \
+		"$(field "$f" credHelpers) $(field "$f" credsStore)" \
+		'{"123456789012.dkr.ecr.eu-west-1.amazonaws.com": "ecr-login", "reg.example.com": "ecr-login"} <missing>'
+	run "$BIN/docker-credential-ghcr" configure
+	ok "tokens: ghcr names ghcr.io and the settings' hosts" says 0 \
+		'ghcr.io, containers.ghe.example.com'
+	t_eq "tokens: beside ecr-login's" "$(field "$f" credHelpers containers.ghe.example.com) \
+$(field "$f" credHelpers reg.example.com)" "ghcr ecr-login"
+	run "$BIN/docker-credential-ecr-login" configure --unset
+	t_eq "tokens: --unset removes ecr-login's alone" "$(field "$f" credHelpers)" \
+		'{"containers.ghe.example.com": "ghcr", "ghcr.io": "ghcr"}'
+	unset CREDKIT_CONFIG
+}
+
 part_docker() {
 	local h=$BIN/docker-credential-keyctl f
 	need_registry docker || return 0
@@ -442,7 +471,7 @@ main() {
 		unset REGISTRY_HOST
 	fi
 	export REGISTRY_WHY CREDKIT_KEYRING=session
-	for p in edit docker containers migrate interrupt race; do
+	for p in edit tokens docker containers migrate interrupt race; do
 		part "$p" keyring
 	done
 	part secretservice "$here/with-keyring"

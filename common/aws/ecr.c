@@ -322,6 +322,25 @@ static int find(const char *server, const struct config *cfg, struct token_targe
 	return ecr_registry_find(server, cfg, own, t, err);
 }
 
+/* configure without hosts: the ECR registries the settings name. */
+static int hosts(const struct config *cfg, backend_each_fn each, void *data,
+		 struct ck_error *err)
+{
+	json_t *ecr = cfg && cfg->root ? json_object_get(cfg->root, "ecr") : NULL;
+	json_t *regs = json_object_get(ecr, "registries"), *v;
+	struct ecr_registry r;
+	struct token_target t;
+	const char *host;
+	int found;
+
+	json_object_foreach(regs, host, v) {
+		found = ecr_registry_find(host, cfg, &r, &t, err);
+		if (found < 0 || (found > 0 && each(r.host, NULL, data, err)))
+			return -1;
+	}
+	return 0;
+}
+
 const struct token_helper ecr_tokens = {
 	.name = "ecr-login",
 	.ns = ECR_NS,
@@ -334,5 +353,6 @@ const struct token_helper ecr_tokens = {
 		 "typed in); erase drops the cached token; list shows cached registries.\n",
 	.own_size = sizeof(struct ecr_registry),
 	.find = find,
+	.hosts = hosts,
 };
 
