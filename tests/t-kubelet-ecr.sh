@@ -63,16 +63,6 @@ env_keys() {
 
 now_ms() { printf '%s' "$(( ${EPOCHREALTIME/./} / 1000 ))"; }
 
-# jwt ISS SUB IAT: a projected service account token as the kubelet sends
-# it (not signed: credkit reads its claims without verifying).
-jwt() {
-	local h p
-	h=$(printf '{"alg":"RS256","kid":"k1"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
-	p=$(printf '{"aud":["sts.amazonaws.com"],"exp":%s,"iat":%s,"iss":"%s","sub":"%s"}' \
-		"$(($3 + 86400))" "$3" "$1" "$2" | base64 -w0 | tr '+/' '-_' | tr -d '=')
-	printf '%s.%s.sig%s' "$h" "$p" "$3"
-}
-
 # write_config FILE API [ENV_NAME ENV_VALUE]: a CredentialProviderConfig for
 # docker-credential-ecr-login in API (v1 or v1beta1); v1 has
 # tokenAttributes when FILE ends in -sa.yaml.
@@ -116,7 +106,8 @@ field() {
 # password FILE: the password of the driver's answer for REG.
 password() { field "$1" "d['auth']['$REG']['password']"; }
 
-# role_for SA: the role of a service account.
+# sa_args TOKEN ROLE: the driver's arguments for a pod of a service account
+# whose token is TOKEN and whose annotation names ROLE.
 sa_args() { printf -- '--sa-token %s --sa-annotation eks.amazonaws.com/ecr-role-arn=%s' "$1" "$2"; }
 
 # sts_roles: the roles STS was asked to assume with a web identity, and its status.
@@ -213,10 +204,10 @@ part_accounts() {
 	local a1 a2 b c pa pb
 	# The node's keys are there: a service account must not use them.
 	env_keys
-	a1=$(jwt "$ISS" system:serviceaccount:shop:api 1000)
-	a2=$(jwt "$ISS" system:serviceaccount:shop:api 4600)
-	b=$(jwt "$ISS" system:serviceaccount:shop:worker 1000)
-	c=$(jwt "$ISS" system:serviceaccount:ops:agent 1000)
+	a1=$(aws_jwt "$ISS" system:serviceaccount:shop:api 1000 sts.amazonaws.com)
+	a2=$(aws_jwt "$ISS" system:serviceaccount:shop:api 4600 sts.amazonaws.com)
+	b=$(aws_jwt "$ISS" system:serviceaccount:shop:worker 1000 sts.amazonaws.com)
+	c=$(aws_jwt "$ISS" system:serviceaccount:ops:agent 1000 sts.amazonaws.com)
 	aws_mock_set "{\"web_identity_tokens\": [\"$a1\", \"$a2\", \"$b\", \"$c\"],
 		\"web_identity_roles\": {\"$a1\": \"$ROLE/api\", \"$a2\": \"$ROLE/api\",
 		\"$b\": \"$ROLE/worker\", \"$c\": \"$ROLE/agent\"}}"
@@ -260,7 +251,7 @@ part_accounts() {
 part_norole() {
 	local t
 	env_keys
-	t=$(jwt "$ISS" system:serviceaccount:shop:api 1000)
+	t=$(aws_jwt "$ISS" system:serviceaccount:shop:api 1000 sts.amazonaws.com)
 	aws_mock_set "{\"web_identity_tokens\": [\"$t\"]}"
 	t_refused "norole: a token and no role: one clear line, exit 1" \
 		"no role to assume.*eks.amazonaws.com/ecr-role-arn.*AWS_ECR_ROLE_ARN" \
@@ -289,7 +280,7 @@ part_flight() {
 	t_eq "flight: ... and all 20 have its token" \
 		"$(for i in $(seq 20); do password "$TMP/n.$i"; done | sort | uniq -c | awk '{ print $1, $2 }')" \
 		"20 ecrpw-ecr-1-$MOCK_ENV_KEY_ID"
-	t=$(jwt "$ISS" system:serviceaccount:shop:api 1000)
+	t=$(aws_jwt "$ISS" system:serviceaccount:shop:api 1000 sts.amazonaws.com)
 	aws_mock_set "{\"web_identity_tokens\": [\"$t\"]}"
 	# shellcheck disable=SC2046
 	for i in $(seq 20); do
@@ -342,43 +333,8 @@ part_budget() {
 		"kubelet_timeout_ms.*100 to 55000" "$(request v1 "$REG/app")"
 }
 
-# run_part PART: one part, in this process (already in a session keyring).
-run_part() {
-	local part=$1
-	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
-	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
-		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session
-	mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
-	aws_mock_reset
-	: >"$MOCK_DIR/calls.log"
-	: >"$MOCK_DIR/sts.log"
-	echo "# $part"
-	"part_$part"
-}
-
-if [ $# -eq 1 ]; then
-	t_tmpdir
-	run_part "$1"
-	t_done
-	exit
-fi
-
-t_tmpdir
-echo "# helper: $HELPER"
-if [ ! -x "$HELPER" ]; then
-	t_fail "$HELPER is built"
-	exit 1
-fi
 if ! python3 -c 'import yaml' 2>/dev/null; then
 	t_fail "python3-yaml is installed (tests/deps.sh)"
 	exit 1
 fi
-aws_mock_start "$TMP/mock" || { t_fail "the AWS mock starts"; exit 1; }
-T_CLEANUP_HOOK=aws_mock_stop
-aws_mock_env
-for part in ${PARTS_WANTED:-$PARTS}; do
-	keyctl session - bash "$SELF" "$part" \
-		2> >(grep -v '^Joined session keyring:\|Failed to set fd limit' >&2) ||
-		T_FAILED=$((T_FAILED + 1))
-done
-t_done
+aws_suite "$SELF" "$HELPER" "${PARTS_WANTED:-$PARTS}" "$@"
