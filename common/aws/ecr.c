@@ -208,20 +208,7 @@ static int take_alias(json_t *obj, struct ecr_registry *r, const char *where,
 	return 1;
 }
 
-/*
- * The identity: what decides which credentials the chain will find, as
- * readable as it is short, then a SHA-256 of the rest of what can change
- * them: the values that select the principal (aws_identity_digest(): keys,
- * tokens, token files' stable claims, the shared files) and the files and
- * endpoints, so that a test's mock never shares a token with the real AWS.
- * Two callers whose chains can resolve to different principals get
- * different keys; no secret is in it in clear.
- *
- * The scope: GetAuthorizationToken's token is good for every registry its
- * principal reaches in the region (any account, IPv4 or dual-stack name,
- * an alias), so one token per identity and region, FIPS endpoint apart;
- * ECR Public has one scope of its own.
- */
+/* What else the cache key holds: the files and endpoints (see make_key()). */
 static const char *const key_env[] = {
 	"HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
 	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC",
@@ -244,6 +231,20 @@ static int scoped_key(const struct ecr_registry *r, const char *identity,
 	return token_target_key(t, ECR_NS, scope, identity, err);
 }
 
+/*
+ * The identity: what decides which credentials the chain will find, as
+ * readable as it is short, then a SHA-256 of the rest of what can change
+ * them: the values that select the principal (aws_identity_digest(): keys,
+ * tokens, token files' stable claims, the shared files) and the files and
+ * endpoints, so that a test's mock never shares a token with the real AWS.
+ * Two callers whose chains can resolve to different principals get
+ * different keys; no secret is in it in clear.
+ *
+ * The scope: GetAuthorizationToken's token is good for every registry its
+ * principal reaches in the region (any account, IPv4 or dual-stack name,
+ * an alias), so one token per identity and region, FIPS endpoint apart;
+ * ECR Public has one scope of its own.
+ */
 static int make_key(const struct ecr_registry *r, struct token_target *t,
 		    struct ck_error *err)
 {
@@ -393,7 +394,9 @@ const struct token_helper ecr_tokens = {
 	.notes = "get mints a token from your AWS credentials (environment, web identity,\n"
 		 "AWS_PROFILE, container or instance credentials) and caches it in the\n"
 		 "kernel keyring; store is accepted and ignored (tokens are minted, never\n"
-		 "typed in); erase drops the cached token; list shows cached registries.\n",
+		 "typed in); erase drops the cached token; list shows cached registries.\n"
+		 "get-credentials answers a kubelet's CredentialProviderRequest on stdin\n"
+		 "(with a service account's token: its eks.amazonaws.com/ecr-role-arn role).\n",
 	.own_size = sizeof(struct ecr_registry),
 	.find = find,
 	.kubelet_cache_percent = 50,
