@@ -73,6 +73,7 @@ DEFAULTS = {
              "token": None, "v1": False},	# token: 403, 404, 405, "timeout"
     "container": {"fail": None, "delay_ms": 0},
     "web_identity_tokens": [],
+    "web_identity_roles": {},		# token -> the one role it may assume
     "sso_tokens": [],
     "container_token": None,
     "roles": {},			# role ARN -> "denied"
@@ -441,6 +442,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     status = self.xml_error(400, "InvalidIdentityToken",
                                             "Couldn't retrieve verification key from your "
                                             "identity provider")
+                    return
+                # A token whose trust policy names one role (settings
+                # "web_identity_roles"): any other role is refused, as STS
+                # refuses a role whose trust policy does not name the token.
+                bound = settings("web_identity_roles").get(form["WebIdentityToken"][0])
+                if bound is not None and bound != role:
+                    status = self.xml_error(403, "AccessDenied", "Not authorized to perform "
+                                            "sts:AssumeRoleWithWebIdentity")
                     return
                 akid = "web-identity"
             else:
