@@ -5,6 +5,7 @@
 #   make check      install what is missing, build, run every test
 #   make demo       install what is missing, build, show docker login at work
 #   make install    copy helpers and man pages under $(DESTDIR)$(PREFIX)
+#                   (or BINDIR, LIBEXECDIR, MANDIR); make uninstall removes them
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan, under build/asan/
 
 VERSION  := 0.1.0
@@ -125,18 +126,27 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
+# Every file install puts, so that uninstall removes exactly those (and
+# the credkit folder under LIBEXECDIR, its own): directories it shares with
+# other programs (BINDIR, MANDIR/man1, ...) stay.
+MAN1      := $(foreach h,$(HELPERS),helpers/$(h)/docker-credential-$(h).1)
+MAN5      := man/credkit-config.5
+INSTALLED := $(HELPERS:%=$(DESTDIR)$(BINDIR)/docker-credential-%) \
+	     $(MINTERS:%=$(DESTDIR)$(LIBEXECDIR)/credkit/docker-credential-%-mint) \
+	     $(HELPERS:%=$(DESTDIR)$(MANDIR)/man1/docker-credential-%.1) \
+	     $(DESTDIR)$(MANDIR)/man5/credkit-config.5
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/credkit \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(LIBEXECDIR)/credkit
 	install -m 755 $(MINT_PROGRAMS) $(DESTDIR)$(LIBEXECDIR)/credkit/
-	install -m 644 $(foreach h,$(HELPERS),helpers/$(h)/docker-credential-$(h).1) \
-		$(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 
 uninstall:
-	rm -f $(HELPERS:%=$(DESTDIR)$(BINDIR)/docker-credential-%) \
-	      $(HELPERS:%=$(DESTDIR)$(MANDIR)/man1/docker-credential-%.1) \
-	      $(MINTERS:%=$(DESTDIR)$(LIBEXECDIR)/credkit/docker-credential-%-mint)
+	rm -f $(INSTALLED)
+	[ ! -d $(DESTDIR)$(LIBEXECDIR)/credkit ] || rmdir $(DESTDIR)$(LIBEXECDIR)/credkit
 
 # Packages: .debs into build/deb/, .rpms into build/rpm/ (see packaging/).
 deb:

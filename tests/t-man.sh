@@ -5,8 +5,8 @@
 #
 #   bash tests/t-man.sh
 #
-# For each helpers/*/*.1 (the pages are in the checkout: CREDKIT_BIN does
-# not matter), one check each:
+# For each helpers/*/*.1 and man/*.5 (the pages are in the checkout:
+# CREDKIT_BIN does not matter), one check each:
 #
 #   warnings  man --warnings -l and groff -ww -z print nothing on stderr
 #   examples  every JSON object parses, and every example of the source
@@ -36,7 +36,7 @@ main() {
 		t_fail "man: man, groff and col (packages man-db, groff-base, bsdextrautils) are installed"
 		return 1
 	fi
-	for page in "$CREDKIT_ROOT"/helpers/*/*.1; do
+	for page in "$CREDKIT_ROOT"/helpers/*/*.1 "$CREDKIT_ROOT"/man/*.5; do
 		name=${page##*/}
 		files=()
 		: >"$TMP/$name.err"

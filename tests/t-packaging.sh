@@ -134,13 +134,133 @@ t_check "packaging: ecr-login Depends libcurl4, libssl3 (the minter's)" \
 t_check "packaging: ecr-login holds its minting program" \
 	bash -c 'dpkg-deb -c "$1" | grep "\./usr/libexec/credkit/docker-credential-ecr-login-mint$" >/dev/null' _ "$(deb ecr-login)"
 
-t_eq "packaging: ghcr Suggests" "$(field ghcr Suggests)" gh
 t_check "packaging: ghcr holds its minting program" \
 	bash -c 'dpkg-deb -c "$1" | grep "\./usr/libexec/credkit/docker-credential-ghcr-mint$" >/dev/null' _ "$(deb ghcr)"
 
-# Unpack into a private root and run the keyctl helper from there.
+# Recommends: what helps at run time.  pass stays in Depends (the helper
+# runs pass for every verb; pass brings gnupg).
+t_eq "packaging: ghcr Recommends" "$(field ghcr Recommends)" "gh, credkit-common"
+t_eq "packaging: ecr-login Recommends" "$(field ecr-login Recommends)" credkit-common
+# The static fronts embed these archives: keyctl glibc's, jansson's and
+# keyutils'; ecr-login and ghcr those and libcrypto.a's SHA-256.
+for h in ecr-login ghcr; do
+	bu=$(field "$h" Built-Using)
+	t_check "packaging: $h Built-Using glibc, jansson, keyutils, openssl ($bu)" \
+		bash -c '[[ $1 == *"glibc (= "* && $1 == *"jansson (= "* && $1 == *"keyutils (= "* &&
+			$1 == *"openssl (= "* ]]' _ "$bu"
+done
+t_eq "packaging: keyctl Built-Using no openssl" "$(field keyctl Built-Using | grep -c openssl)" 0
+t_eq "packaging: dynamic helpers have no Built-Using" \
+	"$(field secretservice Built-Using)$(field pass Built-Using)" ""
+
+# Conflicts and Replaces exactly where a file of Debian's Go helpers (as
+# dpkg -L lists them here) is also one of ours; Provides where we ship
+# every program of theirs (the Go package holds pass and secretservice:
+# neither half provides it, and two providers of a name they both conflict
+# with could not be installed together).
+for other in golang-docker-credential-helpers amazon-ecr-credential-helper; do
+	if ! theirs=$(dpkg -L "$other" 2>/dev/null); then
+		t_skip "packaging: file collisions with $other" "$other is not installed here"
+		continue
+	fi
+	theirs=$(sort -u <<<"$theirs")
+	their_bins=$(grep '^/usr/bin/.' <<<"$theirs")
+	for h in $HELPERS; do
+		ours=$(dpkg-deb -c "$(deb "$h")" | awk '{print $NF}' | grep -v '/$' | sed 's/^\.//' | sort -u)
+		both=$(comm -12 <(echo "$ours") <(echo "$theirs") | tr '\n' ' ')
+		rel=$(field "$h" Conflicts)/$(field "$h" Replaces)
+		if [ -n "$both" ]; then
+			t_eq "packaging: $h Conflicts/Replaces $other (both ship $both)" "$rel" "$other/$other"
+		else
+			t_check "packaging: $h neither Conflicts nor Replaces $other (no file in common)" \
+				bash -c '[[ $1 != *"$2"* ]]' _ "$rel" "$other"
+		fi
+		if [ -n "$their_bins" ] && [ -z "$(comm -23 <(echo "$their_bins") <(echo "$ours"))" ]; then
+			t_eq "packaging: $h Provides $other (all its programs)" "$(field "$h" Provides)" "$other"
+		else
+			t_check "packaging: $h does not Provide $other" \
+				bash -c '[[ $1 != *"$2"* ]]' _ "$(field "$h" Provides)" "$other"
+		fi
+	done
+done
+
+# credkit-common (the settings file's man page) and the metapackage.
+arch=$(dpkg --print-architecture)
+common=build/deb/credkit-common_${version}_all.deb
+meta=build/deb/credkit_${version}_all.deb
+t_check "packaging: credkit-common .deb exists" test -f "$common"
+t_eq "packaging: credkit-common files" \
+	"$(dpkg-deb -c "$common" 2>/dev/null | awk '{print $NF}' | grep -v '/$' | grep -v '^\./usr/share/doc/' | tr '\n' ' ')" \
+	"./usr/share/man/man5/credkit-config.5.gz "
+t_check "packaging: credkit metapackage .deb exists" test -f "$meta"
+t_eq "packaging: credkit metapackage files" \
+	"$(dpkg-deb -c "$meta" 2>/dev/null | awk '{print $NF}' | grep -v '/$' | tr '\n' ' ')" \
+	"./usr/share/doc/credkit/changelog.gz ./usr/share/doc/credkit/copyright "
+want=$(for h in $HELPERS common; do printf 'credkit-%s (>= %s), ' "$h" "$version"; done)
+t_eq "packaging: credkit Depends every helper and credkit-common" \
+	"$(dpkg-deb -f "$meta" Depends 2>/dev/null)" "${want%, }"
+
+# Maintainer scripts change no user file: there are none.
+for f in $(for h in $HELPERS; do deb "$h"; done) "$common" "$meta"; do
+	t_eq "packaging: ${f##*/} has no maintainer script" \
+		"$(dpkg-deb --ctrl-tarfile "$f" 2>/dev/null | tar -t | grep -v -x -e ./ -e ./control -e ./md5sums | tr '\n' ' ')" ""
+done
+
+# The kubelet sample configs (examples/kubernetes/NAME*) in each token
+# helper's /usr/share/doc/credkit-NAME/examples/.
+for h in ecr-login ghcr; do
+	want=$(git ls-files "examples/kubernetes/$h*" | sed 's|.*/||' | sort | tr '\n' ' ')
+	got=$(dpkg-deb -c "$(deb "$h")" | awk '{print $NF}' |
+		sed -n "s|^\./usr/share/doc/credkit-$h/examples/\([^/]*[^/]\)$|\1|p" | sed 's/\.gz$//' | sort | tr '\n' ' ')
+	t_eq "packaging: credkit-$h examples are examples/kubernetes/$h* (${want:-none committed})" "$got" "$want"
+done
+
+# Install into a throwaway root with dpkg --root (its own database; never
+# the machine's: dpkg -i would replace the Go helpers other tests compare
+# against), after stand-ins for Debian's Go helpers that hold the files
+# they ship: dpkg must take their place as apt would.
 root=$TMP/root
-for h in $HELPERS; do dpkg-deb -x "$(deb "$h")" "$root"; done
+mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" "$TMP/fake"
+: >"$root/var/lib/dpkg/status"
+rdpkg() {
+	dpkg --root="$root" --force-not-root --force-script-chrootless \
+		--force-depends --log=/dev/null "$@"
+}
+fake_deb() {
+	local name=$1 dir=$TMP/fake/$1 f; shift
+	mkdir -p "$dir/DEBIAN"
+	printf 'Package: %s\nVersion: 0.1-1\nArchitecture: %s\nMaintainer: %s\nDescription: stand-in\n' \
+		"$name" "$arch" "$builder" >"$dir/DEBIAN/control"
+	for f in "$@"; do
+		mkdir -p "$dir${f%/*}"
+		printf '#!/bin/sh\necho stand-in\n' >"$dir$f"
+	done
+	dpkg-deb -b --root-owner-group "$dir" "$TMP/fake/$name.deb" >/dev/null
+}
+fake_deb golang-docker-credential-helpers /usr/bin/docker-credential-pass \
+	/usr/bin/docker-credential-secretservice
+fake_deb amazon-ecr-credential-helper /usr/bin/docker-credential-ecr-login \
+	/usr/share/man/man1/docker-credential-ecr-login.1.gz
+rdpkg -i "$TMP"/fake/*.deb >"$TMP/dpkg-fake.log" 2>&1
+debs=()
+for h in $HELPERS; do debs+=("$(deb "$h")"); done
+start=$(date +%s)
+if rdpkg -i "${debs[@]}" "$common" "$meta" >"$TMP/dpkg.log" 2>&1; then
+	t_ok "packaging: dpkg --root installs every package ($(( $(date +%s) - start ))s)"
+else
+	t_fail "packaging: dpkg --root installs every package"
+	sed 's/^/#   /' "$TMP/dpkg.log" | tail -n 20
+fi
+status_of() { dpkg-query --admindir="$root/var/lib/dpkg" -W -f '${db:Status-Abbrev}' "$1" 2>/dev/null; }
+for p in $(for h in $HELPERS common; do echo "credkit-$h"; done) credkit; do
+	t_eq "packaging: $p installed in the throwaway root" "$(status_of "$p")" "ii "
+done
+for other in golang-docker-credential-helpers amazon-ecr-credential-helper; do
+	t_check "packaging: $other removed in favour of credkit ($(status_of "$other"))" \
+		bash -c '[[ $1 != ii* ]]' _ "$(status_of "$other")"
+done
+t_check "packaging: no stand-in file is left" \
+	bash -c '! grep -rqs stand-in "$1/usr/bin"' _ "$root"
 for h in $HELPERS; do
 	t_check "packaging: credkit-$h copyright is debian/copyright, with the licence" \
 		cmp -s "$root/usr/share/doc/credkit-$h/copyright" packaging/debian/copyright
@@ -148,6 +268,51 @@ for h in $HELPERS; do
 		"$(zcat "$root/usr/share/doc/credkit-$h/changelog.gz" | sed -n '0,/^ -- /s/^ -- \(.*>\)  .*/\1/p')" \
 		"$builder"
 done
+
+# Every installed man page renders without a warning (as tests/t-man.sh
+# renders the sources).
+pages=$(find "$root/usr/share/man" -type f -name '*.gz' | sort)
+t_eq "packaging: installed man pages" "$(sed "s|^$root||" <<<"$pages" | tr '\n' ' ')" \
+	"$(for h in ecr-login ghcr keyctl pass secretservice; do
+		printf '/usr/share/man/man1/docker-credential-%s.1.gz ' "$h"; done)/usr/share/man/man5/credkit-config.5.gz "
+for page in $pages; do
+	warn=$( { LC_ALL=C.UTF-8 MANWIDTH=80 MANPAGER=cat PAGER=cat man --warnings -l "$page" >/dev/null
+		zcat "$page" | LC_ALL=C.UTF-8 groff -ww -z -man; } 2>&1)
+	t_eq "packaging: installed ${page##*/} renders without warnings" "$warn" ""
+done
+
+# The protocol battery against the installed storage helpers.
+start=$(date +%s)
+if command -v keyctl >/dev/null; then
+	CREDKIT_KEYRING=session keyctl session - bash tests/lib-credential.sh \
+		"$root/usr/bin/docker-credential-keyctl" 2> >(grep -v '^Joined session keyring:' >&2) ||
+		T_FAILED=$((T_FAILED + 1))
+else
+	t_skip "packaging: battery of the installed keyctl" "no keyctl command (apt-get install keyutils)"
+fi
+if command -v gnome-keyring-daemon >/dev/null && command -v dbus-run-session >/dev/null; then
+	tests/with-keyring bash tests/lib-credential.sh "$root/usr/bin/docker-credential-secretservice" ||
+		T_FAILED=$((T_FAILED + 1))
+else
+	t_skip "packaging: battery of the installed secretservice" "no gnome-keyring or dbus"
+fi
+if command -v pass >/dev/null && command -v gpg >/dev/null; then
+	(
+		export GNUPGHOME=$TMP/gnupg PASSWORD_STORE_DIR=$TMP/store
+		unset PASSWORD_STORE_KEY PASSWORD_STORE_GPG_OPTS PASSWORD_STORE_SIGNING_KEY
+		trap 'gpgconf --homedir "$GNUPGHOME" --kill gpg-agent 2>/dev/null' EXIT
+		mkdir -m 700 "$GNUPGHOME"
+		gpg --batch --passphrase '' --quick-gen-key 'credkit test <test@credkit.invalid>' \
+			future-default default never 2>/dev/null
+		pass init "$(gpg --with-colons --list-secret-keys 2>/dev/null |
+			awk -F: '/^fpr:/ { print $10; exit }')" >/dev/null 2>&1
+		bash tests/lib-credential.sh "$root/usr/bin/docker-credential-pass"
+	) || T_FAILED=$((T_FAILED + 1))
+else
+	t_skip "packaging: battery of the installed pass" "no pass or gpg"
+fi
+t_ok "packaging: batteries of the installed helpers ($(( $(date +%s) - start ))s)"
+
 kc=$root/usr/bin/docker-credential-keyctl
 t_check "packaging: unpacked keyctl is static (no NEEDED)" \
 	bash -c '! readelf -d "$1" | grep -q NEEDED' _ "$kc"
@@ -199,6 +364,11 @@ else
 	t_eq "packaging: unpacked keyctl store/get" "$got_json" "$want"
 	t_eq "packaging: unpacked keyctl erase" "$(sed -n '2,$p' <<<"$out" | grep -v '^$' | tr '\n' ' ')" "done "
 fi
+
+# Removing every package leaves the root as it was: nothing but dpkg's own.
+rdpkg --purge credkit $(for h in $HELPERS common; do echo "credkit-$h"; done) >"$TMP/dpkg-rm.log" 2>&1
+t_eq "packaging: purged, nothing is left in the throwaway root" \
+	"$(cd "$root" && find . -mindepth 1 ! -type d ! -path './var/lib/dpkg/*' | tr '\n' ' ')" ""
 
 # rpm: built when rpmbuild is here (Debian: apt-get install rpm; it then
 # builds with --nodeps, as the BuildRequires are Fedora names).
