@@ -78,6 +78,7 @@ make --no-print-directory install DESTDIR="$TMP/run" PREFIX=/usr >"$TMP/run.log"
 out=$(printf '%s' 123456789012.dkr.ecr.us-east-1.amazonaws.com |
 	env -i PATH=/usr/bin:/bin HOME="$TMP" XDG_RUNTIME_DIR="$TMP" CREDKIT_STORE=none \
 	AWS_EC2_METADATA_DISABLED=true timeout 20 "$TMP/run/usr/bin/docker-credential-ecr-login" get 2>&1)
+out=${out//$'\n'/ }
 t_check "install: installed ecr-login runs its minter ($out)" \
 	bash -c '[[ $1 == *"no AWS credentials"* ]]' _ "$out"
 t_done

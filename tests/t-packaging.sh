@@ -379,11 +379,18 @@ elif make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; then
 	for h in $HELPERS; do
 		r=$(ls build/rpm/credkit-"$h"-"$version"-*.rpm 2>/dev/null | head -n 1)
 		want="/usr/bin/docker-credential-$h "
-		case $h in ecr-login | ghcr) want+="/usr/libexec/credkit/docker-credential-$h-mint " ;; esac
+		man="/usr/share/man/man1/docker-credential-$h.1 "
+		case $h in
+		ecr-login | ghcr)
+			want+="/usr/libexec/credkit/docker-credential-$h-mint /usr/share/doc/credkit-$h "
+			want+="/usr/share/doc/credkit-$h/examples "
+			want+=$(git ls-files "examples/kubernetes/$h*" | sed "s|.*/|/usr/share/doc/credkit-$h/examples/|" |
+				sort | tr '\n' ' ') ;;
+		esac
 		t_eq "packaging: credkit-$h .rpm files" \
 			"$(rpm -qpl "$r" 2>/dev/null | grep -v -e '^/usr/lib/.build-id' -e '^/usr/share/licenses/' |
 				sed 's/\.gz$//' | tr '\n' ' ')" \
-			"${want}/usr/share/man/man1/docker-credential-$h.1 "
+			"$want$man"
 		# %license: /usr/share/licenses/credkit-NAME[-VERSION]/LICENSE.
 		lic=$(rpm -qp --licensefiles "$r" 2>/dev/null)
 		t_check "packaging: credkit-$h .rpm ships LICENSE as its licence ($lic)" \
@@ -397,6 +404,18 @@ elif make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; then
 	done
 	t_check "packaging: credkit-pass .rpm Requires pass" \
 		bash -c 'rpm -qp --requires build/rpm/credkit-pass-*.rpm 2>/dev/null | grep -qx pass'
+	r=$(ls build/rpm/credkit-common-"$version"-*.noarch.rpm 2>/dev/null | head -n 1)
+	t_eq "packaging: credkit-common .rpm (noarch) files" \
+		"$(rpm -qpl "$r" 2>/dev/null | grep -v '^/usr/share/licenses/' | sed 's/\.gz$//' | tr '\n' ' ')" \
+		"/usr/share/man/man5/credkit-config.5 "
+	r=$(ls build/rpm/credkit-"$version"-*.rpm 2>/dev/null | head -n 1)
+	t_eq "packaging: credkit .rpm Requires every helper and credkit-common" \
+		"$(rpm -qp --requires "$r" 2>/dev/null | grep '^credkit-' | sed 's/ .*//' | sort | tr '\n' ' ')" \
+		"credkit-common credkit-ecr-login credkit-ghcr credkit-keyctl credkit-pass credkit-secretservice "
+	t_check "packaging: credkit-ecr-login .rpm Provides amazon-ecr-credential-helper" \
+		bash -c 'rpm -qp --provides build/rpm/credkit-ecr-login-[0-9]*.rpm 2>/dev/null | grep -qx amazon-ecr-credential-helper'
+	t_check "packaging: credkit-ghcr .rpm Recommends gh" \
+		bash -c 'rpm -qp --recommends build/rpm/credkit-ghcr-[0-9]*.rpm 2>/dev/null | grep -qx gh'
 else
 	t_fail "packaging: make rpm"
 	sed 's/^/#   /' "$TMP/rpm.log" | tail -n 30
