@@ -313,6 +313,32 @@ else
 fi
 t_ok "packaging: batteries of the installed helpers ($(( $(date +%s) - start ))s)"
 
+# The newcomer's path: the installed keyctl, configure --migrate, their old
+# base64 logins (Docker Hub's too) in the kernel keyring and none left in
+# config.json; in a session keyring of its own.
+if command -v keyctl >/dev/null && command -v jq >/dev/null; then
+	nc=$TMP/newcomer
+	mkdir -p "$nc/.docker"
+	printf '{"auths":{"https://index.docker.io/v1/":{"auth":"%s"},"registry.newcomer.invalid":{"auth":"%s"}},"psFormat":"{{.ID}}"}' \
+		"$(printf 'hubuser:hub pw' | base64)" "$(printf 'me:s3cret' | base64)" >"$nc/.docker/config.json"
+	out=$(env HOME="$nc" DOCKER_CONFIG="$nc/.docker" CREDKIT_KEYRING=session keyctl session - bash -c '
+		kc=$1
+		"$kc" configure --migrate >/dev/null || echo "configure-failed $?"
+		printf %s registry.newcomer.invalid | "$kc" get
+		printf %s https://index.docker.io/v1/ | "$kc" get
+		printf %s registry.newcomer.invalid | "$kc" erase
+		printf %s https://index.docker.io/v1/ | "$kc" erase' _ "$root/usr/bin/docker-credential-keyctl" \
+		2> >(grep -v '^Joined session keyring:' >&2))
+	t_eq "packaging: installed keyctl configure --migrate moves the old logins" "$out" \
+'{"ServerURL":"registry.newcomer.invalid","Username":"me","Secret":"s3cret"}
+{"ServerURL":"https://index.docker.io/v1/","Username":"hubuser","Secret":"hub pw"}'
+	t_eq "packaging: after --migrate config.json has credsStore keyctl, no auth, its other keys" \
+		"$(jq -c '[.credsStore, ([.auths[] | select(has("auth") or has("identitytoken"))] | length), .psFormat]' \
+			"$nc/.docker/config.json")" '["keyctl",0,"{{.ID}}"]'
+else
+	t_skip "packaging: installed keyctl configure --migrate" "no keyctl or jq command"
+fi
+
 kc=$root/usr/bin/docker-credential-keyctl
 t_check "packaging: unpacked keyctl is static (no NEEDED)" \
 	bash -c '! readelf -d "$1" | grep -q NEEDED' _ "$kc"
@@ -324,6 +350,7 @@ t_check "packaging: unpacked ecr-login is static (no NEEDED)" \
 out=$(printf '%s' 123456789012.dkr.ecr.us-east-1.amazonaws.com |
 	env -i PATH=/usr/bin:/bin HOME="$TMP" XDG_RUNTIME_DIR="$TMP" CREDKIT_STORE=none \
 	AWS_EC2_METADATA_DISABLED=true timeout 20 "$root/usr/bin/docker-credential-ecr-login" get 2>&1)
+out=${out//$'\n'/ }
 t_check "packaging: unpacked ecr-login runs its minter ($out)" \
 	bash -c '[[ $1 == *"no AWS credentials"* ]]' _ "$out"
 t_check "packaging: unpacked ghcr is static (no NEEDED)" \
