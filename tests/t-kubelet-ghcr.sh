@@ -20,7 +20,8 @@
 #             nothing on stdout; no cacheDuration (the config's default)
 #   setting   "kubelet_sources", global and per host; "sources" (docker's)
 #             does not change a kubelet's; a bad list is an error
-#   versions  v1 and v1beta1 answered in their version; v1alpha1, another
+#   versions  v1 and v1beta1 answered in their version, the golden pairs
+#             tests/data/kubelet/golden/*-ghcr-node.* byte for byte; v1alpha1, another
 #             kind, a malformed request, a non-GitHub image: one line on
 #             stderr, exit 1, nothing on stdout
 #   cache     with gh enabled: gh's answer's cacheDuration is the time left
@@ -42,6 +43,7 @@ BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 HELPER=$BIN/docker-credential-ghcr
 DRIVER=$CREDKIT_ROOT/tests/tools/kubelet-driver.py
 SAMPLES=$CREDKIT_ROOT/examples/kubernetes
+GOLDEN=$CREDKIT_ROOT/tests/data/kubelet/golden
 API=credentialprovider.kubelet.k8s.io
 # Made-up tokens, of the kinds GitHub issues.
 STUB_TOKEN=gho_stubghtoken00000000000000000000003
@@ -305,6 +307,14 @@ part_versions() {
 	t_eq "versions: v1alpha1 (which the kubelet still speaks) is refused" "$RC" 1
 	t_check "versions: ... saying which versions it answers" \
 		grep -q "docker-credential-ghcr: .*v1alpha1" <<<"$ERR"
+
+	# The golden pairs, byte for byte (test_kubelet renders them too).
+	for v in v1 v1beta1; do
+		GH_TOKEN=fake-ghcr-node-token "$HELPER" get-credentials \
+			<"$GOLDEN/$v-ghcr-node.request" >"$TMP/got" 2>"$TMP/err"
+		t_check "versions: golden/$v-ghcr-node: the helper's answer, byte for byte" \
+			cmp -s "$TMP/got" "$GOLDEN/$v-ghcr-node.response"
+	done
 
 	export GH_TOKEN=$ENV_TOKEN
 	refused "versions: another apiVersion" "v2" \
