@@ -8,7 +8,9 @@
 # that packaging/maintainer.sh finds.  Then builds the .debs with `make deb`
 # (a git archive of HEAD, so uncommitted edits are not in them), as a
 # builder with DEBFULLNAME and DEBEMAIL set, checks each package's files,
-# maintainer, licence, relations and Built-Using with dpkg-deb, then unpacks
+# maintainer, licence, relations and Built-Using with dpkg-deb, the
+# kubelet's sample configs (examples/kubernetes/) of ecr-login and ghcr
+# in their docs, then unpacks
 # them with `dpkg-deb -x` into a private root, never onto the machine
 # (dpkg -i would replace the Go helpers other tests compare against), and
 # runs the unpacked keyctl helper (version, and a store/get/erase round trip
@@ -87,6 +89,13 @@ else
 fi
 
 deb() { echo "build/deb/credkit-$1_${version}_$(dpkg --print-architecture).deb"; }
+# examples HELPER: the kubelet's sample configs its package ships, sorted.
+examples() {
+	case $1 in
+	ecr-login) echo ecr-login-service-accounts.yaml ecr-login.yaml ;;
+	ghcr) echo ghcr-settings.json ghcr.yaml ;;
+	esac
+}
 field() { dpkg-deb -f "$(deb "$1")" "$2"; }
 
 for h in $HELPERS; do
@@ -141,6 +150,12 @@ t_check "packaging: ghcr holds its minting program" \
 # Unpack into a private root and run the keyctl helper from there.
 root=$TMP/root
 for h in $HELPERS; do dpkg-deb -x "$(deb "$h")" "$root"; done
+for h in ecr-login ghcr; do
+	for f in $(examples "$h"); do
+		t_check "packaging: credkit-$h ships examples/kubernetes/$f as /usr/share/doc/credkit-$h/examples/$f" \
+			cmp -s "$root/usr/share/doc/credkit-$h/examples/$f" "examples/kubernetes/$f"
+	done
+done
 for h in $HELPERS; do
 	t_check "packaging: credkit-$h copyright is debian/copyright, with the licence" \
 		cmp -s "$root/usr/share/doc/credkit-$h/copyright" packaging/debian/copyright
@@ -210,6 +225,10 @@ elif make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; then
 		r=$(ls build/rpm/credkit-"$h"-"$version"-*.rpm 2>/dev/null | head -n 1)
 		want="/usr/bin/docker-credential-$h "
 		case $h in ecr-login | ghcr) want+="/usr/libexec/credkit/docker-credential-$h-mint " ;; esac
+		[ -n "$(examples "$h")" ] && want+="/usr/share/doc/credkit-$h/examples "
+		for f in $(examples "$h"); do
+			want+="/usr/share/doc/credkit-$h/examples/$f "
+		done
 		t_eq "packaging: credkit-$h .rpm files" \
 			"$(rpm -qpl "$r" 2>/dev/null | grep -v -e '^/usr/lib/.build-id' -e '^/usr/share/licenses/' |
 				sed 's/\.gz$//' | tr '\n' ' ')" \
