@@ -197,6 +197,26 @@ s.loader.exec_module(d); d.read_config(sys.argv[3])' \
 		docker.io/library/alpine
 	misses "samples: ghcr.yaml does not run for a GitHub-like host" "$SAMPLES/ghcr.yaml" \
 		ghcr.io.example.com/owner/app
+	# A kubelet that systemd starts has no HOME: the samples name the
+	# settings file, so that the helpers get past it (ECR's then has no
+	# AWS credentials here, and says so).
+	sed "s|/etc/credkit/kubelet.json|$TMP/absent.json|" "$SAMPLES/ecr-login.yaml" \
+		>"$TMP/ecr.yaml"
+	ln -s "$BIN/docker-credential-ecr-login" "$TMP/kbin/docker-credential-ecr-login"
+	env -u HOME -u XDG_CONFIG_HOME -u CREDKIT_CONFIG AWS_EC2_METADATA_DISABLED=true \
+		AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+		timeout 90 python3 "$DRIVER" --config "$TMP/ecr.yaml" --bin-dir "$TMP/kbin" \
+		--image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app >/dev/null 2>"$TMP/err"
+	t_check "samples: ecr-login.yaml with no HOME: past the settings, to the AWS chain" \
+		bash -c '! grep -q "settings file" "$1" && grep -q "docker-credential-ecr-login" "$1"' \
+		_ "$TMP/err"
+	grep -q "settings file" "$TMP/err" && sed 's/^/#   /' "$TMP/err"
+	config
+	env -u HOME -u XDG_CONFIG_HOME GH_TOKEN=$ENV_TOKEN \
+		timeout 90 python3 "$DRIVER" --config "$TMP/ghcr.yaml" --bin-dir "$TMP/kbin" \
+		--image ghcr.io/owner/app >"$TMP/out" 2>"$TMP/err"
+	t_eq "samples: ghcr.yaml with no HOME answers" \
+		"$(jq -r '.auth["ghcr.io"].password' "$TMP/out" 2>/dev/null)" "$ENV_TOKEN"
 	t_check "samples: ghcr-settings.json is settings the helper takes" \
 		bash -c 'CREDKIT_CONFIG=$1 "$2" doctor >/dev/null 2>&1' _ "$SAMPLES/ghcr-settings.json" \
 		"$HELPER"

@@ -8,14 +8,14 @@
 # that packaging/maintainer.sh finds.  Then builds the .debs with `make deb`
 # (a git archive of HEAD, so uncommitted edits are not in them), as a
 # builder with DEBFULLNAME and DEBEMAIL set, checks each package's files,
-# maintainer, licence, relations and Built-Using with dpkg-deb, the
-# kubelet's sample configs (examples/kubernetes/) of ecr-login and ghcr
-# in their docs, then unpacks
+# maintainer, licence, relations and Built-Using with dpkg-deb, then unpacks
 # them with `dpkg-deb -x` into a private root, never onto the machine
 # (dpkg -i would replace the Go helpers other tests compare against), and
 # runs the unpacked keyctl helper (version, and a store/get/erase round trip
 # in a fresh session keyring) and the unpacked ecr-login (it finds its
-# minting program under usr/libexec/credkit).  Then `make rpm` when rpmbuild
+# minting program under usr/libexec/credkit), and compares the kubelet's
+# sample configs in ecr-login's and ghcr's docs (usr/share/doc/credkit-NAME/
+# examples/) with examples/kubernetes/.  Then `make rpm` when rpmbuild
 # is here, and lintian on everything make deb built: any error or any
 # copyright tag fails, other warnings are shown.  CREDKIT_BIN is not used:
 # tests/run.sh calls this twice, the sanitizer (build/asan/bin) run only
