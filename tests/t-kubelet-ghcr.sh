@@ -36,6 +36,8 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/lib-ghcr.sh
+. "$here/lib-ghcr.sh"
 
 SELF=$here/t-kubelet-ghcr.sh
 PARTS="samples sources setting versions cache flight"
@@ -53,26 +55,6 @@ STORED_TOKEN=ghp_kubeletstoredtoken00000000000000003
 GHE_TOKEN=ghp_kubeletghetoken00000000000000000004
 
 # --- helpers -------------------------------------------------------------------
-
-# use_stub: a gh earlier on PATH that logs each run in $STUB_LOG, sleeps
-# $STUB_SLEEP, then prints $STUB_TOKEN.
-use_stub() {
-	mkdir -p "$TMP/stub"
-	cat >"$TMP/stub/gh" <<'EOF'
-#!/bin/bash
-echo "$*" >>"$STUB_LOG"
-[ -n "${STUB_SLEEP:-}" ] && sleep "$STUB_SLEEP"
-printf '%s\n' "$STUB_TOKEN"
-EOF
-	chmod 755 "$TMP/stub/gh"
-	export PATH=$TMP/stub:$PATH STUB_LOG=$TMP/stub.log STUB_TOKEN
-	: >"$STUB_LOG"
-}
-
-# runs: how many times the stub gh ran.
-runs() { grep -c . "$STUB_LOG"; }
-
-settings() { printf '%s\n' "$1" >"$CREDKIT_CONFIG"; }
 
 # config [SED]: the sample config as the node has it, its settings file
 # this part's, edited by SED, into $TMP/ghcr.yaml.
@@ -411,13 +393,8 @@ part_flight() {
 
 run_part() {
 	local part=$1
-	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
-	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
-		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session \
-		CREDKIT_STORE=keyctl GH_CONFIG_DIR=$TMP/gh-$part
-	unset GH_TOKEN GITHUB_TOKEN GH_ENTERPRISE_TOKEN GITHUB_ENTERPRISE_TOKEN GITHUB_ACTOR \
-		GH_HOST XDG_CONFIG_HOME CREDKIT_GHCR_MINT
-	mkdir -p "$HOME" "$GH_CONFIG_DIR" "$TMP/kbin" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+	ghcr_part_env "$part"
+	mkdir -p "$TMP/kbin"
 	# The kubelet's folder of programs: a link to the installed helper.
 	ln -s "$HELPER" "$TMP/kbin/docker-credential-ghcr"
 	settings '{}'
@@ -425,24 +402,6 @@ run_part() {
 	"part_$part"
 }
 
-main() {
-	local part tool
-	t_tmpdir
-	if [ $# -eq 1 ]; then
-		run_part "$1"
-		t_done
-		return
-	fi
-	printf '# testing %s\n' "$HELPER"
-	[ -x "$HELPER" ] || { t_fail "$HELPER is built"; return 1; }
-	for tool in keyctl jq python3; do
-		command -v "$tool" >/dev/null || { t_fail "$tool is installed (tests/deps.sh)"; return 1; }
-	done
-	for part in ${PARTS_WANTED:-$PARTS}; do
-		keyctl session - bash "$SELF" "$part" \
-			2> >(grep -v '^Joined session keyring:' >&2) || T_FAILED=$((T_FAILED + 1))
-	done
-	t_done
-}
+main() { t_parts "$SELF" "$HELPER" "keyctl jq python3" "$@"; }
 
 main "$@"
