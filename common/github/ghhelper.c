@@ -273,7 +273,9 @@ const struct token_helper ghcr_tokens = {
 		 "GITHUB_TOKEN; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN for Enterprise\n"
 		 "Server), file (the settings' token_file) and gh (gh auth token, cached for\n"
 		 "a short time); none: not found.  store keeps a login in the store for\n"
-		 "passwords; erase drops it and gh's cached token; list shows both.\n",
+		 "passwords; erase drops it and gh's cached token; list shows both.\n"
+		 "get-credentials (a kubelet's image credential provider) asks the\n"
+		 "settings' kubelet_sources instead, by default store, env and file.\n",
 	.own_size = sizeof(struct ghcr_host),
 	.find = find,
 	.direct = direct,
