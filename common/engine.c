@@ -21,12 +21,14 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "dockercfg.h"
 #include "engine.h"
 #include "registry.h"
 #include "stores/store.h"
@@ -47,6 +49,8 @@ struct run {
 	struct input in;
 	struct ck_error err;
 	int online;	/* doctor --online */
+	int argc;	/* configure's arguments: argv[2] on */
+	char **argv;
 };
 
 void cred_release(struct cred *c)
@@ -842,6 +846,362 @@ static int cmd_doctor(struct run *r)
 	return ret;
 }
 
+/*
+ * configure: point docker's config.json (or the containers auth.json) at
+ * this helper, and with --migrate move the logins that file keeps in base64
+ * into the helper's store.  See dockercfg.h for how the file is written.
+ */
+struct configure {
+	char **hosts;		/* borrowed from argv */
+	size_t nhosts;
+	int unset, dry_run, containers, migrate;
+};
+
+/*
+ * For tests/t-configure.sh only, never for use: with this set to N,
+ * configure --migrate kills itself with SIGKILL once it has stored and read
+ * back the Nth login, before it writes the file, where an interruption
+ * would hurt most.
+ */
+#define MIGRATE_KILL_ENV "CREDKIT_TEST_MIGRATE_KILL"
+
+struct hostlist {
+	char **v;	/* owned */
+	size_t n;
+};
+
+static void hostlist_release(struct hostlist *l)
+{
+	while (l->n)
+		free(l->v[--l->n]);
+	free(l->v);
+	l->v = NULL;
+}
+
+/* Add host to l unless it is there.  0, or -1 with err. */
+static int hostlist_add(struct hostlist *l, const char *host, struct ck_error *err)
+{
+	char **grown;
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], host))
+			return 0;
+	if (!(grown = realloc(l->v, (l->n + 1) * sizeof(*grown))))
+		return ck_error(err, CK_FAILED, "out of memory");
+	l->v = grown;
+	if (!(l->v[l->n] = strdup(host)))
+		return ck_error(err, CK_FAILED, "out of memory");
+	l->n++;
+	return 0;
+}
+
+/* Print "prefix: A, B, C" and a newline on f. */
+static void print_hosts(FILE *f, const char *prefix, const struct hostlist *l)
+{
+	size_t i;
+
+	fprintf(f, "%s", prefix);
+	for (i = 0; i < l->n; i++)
+		fprintf(f, "%s%s", i ? ", " : " ", l->v[i]);
+	fputc('\n', f);
+}
+
+static int parse_configure(struct run *r, struct configure *o)
+{
+	char shown[65];
+	const char *a;
+	int i, hosts_only = 0;
+
+	for (i = 2; i < r->argc; i++) {
+		a = r->argv[i];
+		if (!hosts_only && !strcmp(a, "--unset"))
+			o->unset = 1;
+		else if (!hosts_only && !strcmp(a, "--dry-run"))
+			o->dry_run = 1;
+		else if (!hosts_only && !strcmp(a, "--containers"))
+			o->containers = 1;
+		else if (!hosts_only && !strcmp(a, "--migrate"))
+			o->migrate = 1;
+		else if (!hosts_only && !strcmp(a, "--"))
+			hosts_only = 1;
+		else if (!hosts_only && a[0] == '-') {
+			ck_printable(shown, sizeof(shown), a, strlen(a));
+			return ck_error(&r->err, CK_BAD_INPUT,
+					"configure: unknown option %s (usage: docker-credential-%s "
+					"configure [HOST...] [--unset] [--dry-run] [--containers] "
+					"[--migrate])", shown, r->helper->name);
+		} else if (!*a || has_control(a) || !ck_utf8_valid(a, strlen(a)) ||
+			   strlen(a) >= REGISTRY_INPUT_MAX) {
+			ck_printable(shown, sizeof(shown), a, strlen(a));
+			return ck_error(&r->err, CK_BAD_INPUT,
+					"configure: \"%s\" is not a registry host", shown);
+		} else {
+			o->hosts[o->nhosts++] = r->argv[i];
+		}
+	}
+	if (o->unset && o->migrate)
+		return ck_error(&r->err, CK_BAD_INPUT,
+				"configure: --unset and --migrate do not go together");
+	return 0;
+}
+
+/*
+ * The file configure edits: $DOCKER_CONFIG/config.json (~/.docker by
+ * default), or with containers $REGISTRY_AUTH_FILE, else
+ * $XDG_RUNTIME_DIR/containers/auth.json.  A new string, or NULL with err.
+ */
+static char *config_path(int containers, struct ck_error *err)
+{
+	const char *v;
+	char *path = NULL;
+	int n;
+
+	if (containers) {
+		if ((v = getenv("REGISTRY_AUTH_FILE")) && *v)
+			n = asprintf(&path, "%s", v);
+		else if ((v = getenv("XDG_RUNTIME_DIR")) && *v)
+			n = asprintf(&path, "%s/containers/auth.json", v);
+		else
+			return ck_error(err, CK_FAILED, "configure --containers: neither "
+					"REGISTRY_AUTH_FILE nor XDG_RUNTIME_DIR is set (set "
+					"REGISTRY_AUTH_FILE to the auth.json podman reads)"), NULL;
+	} else if ((v = getenv("DOCKER_CONFIG")) && *v) {
+		n = asprintf(&path, "%s/config.json", v);
+	} else {
+		/* HOME only: getpwuid() would need NSS in a static helper */
+		if (!(v = getenv("HOME")) || !*v)
+			return ck_error(err, CK_FAILED, "configure: no home folder (set "
+					"DOCKER_CONFIG to the folder of config.json)"), NULL;
+		n = asprintf(&path, "%s/.docker/config.json", v);
+	}
+	if (n < 0)
+		return ck_error(err, CK_FAILED, "out of memory"), NULL;
+	return path;
+}
+
+/* Callback of the hosts hook and of the auths walk: collect a host. */
+static int collect_host(const char *host, const char *unused, void *data,
+			struct ck_error *err)
+{
+	(void)unused;
+	return hostlist_add(data, host, err);
+}
+
+/* The auths walk of --containers: collect the host of each key. */
+static int collect_auth_host(const char *key, const char *unused, void *data,
+			     struct ck_error *err)
+{
+	char host[REGISTRY_INPUT_MAX];
+
+	(void)unused;
+	if (dockercfg_host(key, host, sizeof(host)))
+		return 0;	/* not a registry podman can name */
+	return hostlist_add(data, host, err);
+}
+
+struct migration {
+	struct run *r;
+	struct dockercfg *cfg;
+	const struct configure *o;
+	struct hostlist moved, failed;
+	long kill_after, done;
+};
+
+/* Whether a and b hold the same login. */
+static int same_login(const struct cred *a, const struct cred *b)
+{
+	return a->username && b->username && !strcmp(a->username, b->username) &&
+	       a->secret.len == b->secret.len &&
+	       (!a->secret.len || !memcmp(a->secret.buf, b->secret.buf, a->secret.len));
+}
+
+/*
+ * The auths walk of --migrate: the login that key keeps in the file, when
+ * key goes to this helper, is stored in it, read back and compared, and
+ * only then blanked in the document.  A login that cannot be moved stays
+ * and is noted in m->failed, with its reason on stderr.  0, or -1 with err
+ * when memory runs out.
+ */
+static int migrate_one(const char *key, const char *unused, void *data,
+		       struct ck_error *err)
+{
+	struct migration *m = data;
+	const struct backend *b = m->r->helper->backend;
+	const char *who = dockercfg_helper_for(m->cfg, key, m->o->containers);
+	struct cred c = CRED_INIT, back = CRED_INIT;
+	struct ck_error e = CK_ERROR_INIT;
+	int ret;
+
+	(void)unused;
+	if (!who || strcmp(who, m->r->helper->name))
+		return 0;
+	if ((ret = dockercfg_login(m->cfg, key, &c, &e)) == 1)
+		return 0;	/* nothing in the file to move */
+	if (!ret && m->o->dry_run)
+		goto blank;	/* the file printed shows it moved */
+	if (!ret && open_store(m->r)) {
+		e = m->r->err;
+		ret = -1;
+	}
+	if (!ret)
+		ret = b->store(m->r->store, &c, &e);
+	if (!ret)
+		ret = b->get(m->r->store, key, &back, &e);
+	if (!ret && !same_login(&c, &back))
+		ret = ck_error(&e, CK_FAILED, "%s gives back another login than the one stored",
+			       b->name);
+	if (ret) {
+		fprintf(stderr, "docker-credential-%s: cannot move %s: %s\n",
+			m->r->helper->name, key, e.msg);
+		ret = hostlist_add(&m->failed, key, err);
+		goto out;
+	}
+	if (m->kill_after && ++m->done == m->kill_after)
+		raise(SIGKILL);
+blank:
+	dockercfg_blank(m->cfg, key);
+	ret = hostlist_add(&m->moved, key, err);
+out:
+	cred_release(&back);
+	cred_release(&c);
+	return ret;
+}
+
+/*
+ * Make the edit o asks for in cfg; what it set is noted in *set (hosts
+ * given credHelpers), *store (credsStore set) or *removed (--unset).
+ * 0, or -1 with err.
+ */
+static int configure_edit(struct run *r, const struct configure *o, struct dockercfg *cfg,
+			  struct hostlist *set, size_t *removed)
+{
+	const struct helper *h = r->helper;
+	size_t i;
+
+	if (o->unset) {
+		*removed = dockercfg_unset(cfg, h->name, o->hosts, o->nhosts);
+		return 0;
+	}
+	for (i = 0; i < o->nhosts; i++)
+		if (hostlist_add(set, o->hosts[i], &r->err))
+			return -1;
+	if (!o->nhosts && h->hosts) {
+		if (open_store(r) || h->hosts(r->store, collect_host, set, &r->err))
+			return -1;
+	} else if (!o->nhosts && o->containers) {
+		if (dockercfg_each_auth(cfg, collect_auth_host, set, &r->err))
+			return -1;
+	} else if (!o->nhosts) {
+		return dockercfg_set_store(cfg, h->name, &r->err);
+	}
+	if (!set->n)
+		return ck_error(&r->err, CK_FAILED, "configure: nothing to set in %s: %s; "
+				"name the hosts (docker-credential-%s configure%s HOST...)",
+				cfg->path, h->hosts ? "this helper serves no host yet" :
+				"podman, skopeo and buildah ignore credsStore, and auths names no host",
+				h->name, o->containers ? " --containers" : "");
+	for (i = 0; i < set->n; i++)
+		if (dockercfg_set_helper(cfg, set->v[i], h->name, &r->err))
+			return -1;
+	return 0;
+}
+
+/* Say on f what configure did to path (or would do, for --dry-run). */
+static void configure_report(FILE *f, const struct run *r, const struct configure *o,
+			     const char *path, const struct hostlist *set, size_t removed,
+			     const struct migration *m)
+{
+	const char *name = r->helper->name;
+	char line[1024];
+	size_t i;
+
+	if (o->unset) {
+		fprintf(f, "%s %zu setting%s naming %s from %s\n", o->dry_run ? "would remove" :
+			"removed", removed, removed == 1 ? "" : "s", name, path);
+	} else if (!set->n) {
+		fprintf(f, "credsStore %s %s in %s\n", o->dry_run ? "would be" : "is now", name, path);
+	} else {
+		if (!o->nhosts && !r->helper->hosts)
+			fprintf(f, "podman, skopeo and buildah ignore credsStore: credHelpers for "
+				"every host in auths instead\n");
+		snprintf(line, sizeof(line), "credHelpers in %s %s %s for", path,
+			 o->dry_run ? "would name" : "now name", name);
+		print_hosts(f, line, set);
+	}
+	for (i = 0; i < m->moved.n; i++)
+		fprintf(f, "%s %s into %s\n", o->dry_run ? "would move" : "moved",
+			m->moved.v[i], r->helper->backend->name);
+	if (o->migrate && !m->moved.n && !m->failed.n)
+		fprintf(f, "no login in %s to move into %s\n", path, r->helper->backend->name);
+	if (o->dry_run)
+		fprintf(f, "(dry run: %s is not written)\n", path);
+}
+
+static int cmd_configure(struct run *r)
+{
+	struct dockercfg cfg = DOCKERCFG_INIT;
+	struct configure o = { .nhosts = 0 };
+	struct migration m = { .r = r, .cfg = &cfg, .o = &o };
+	struct hostlist set = { NULL, 0 };
+	const char *knob = getenv(MIGRATE_KILL_ENV);
+	char *path = NULL, *text = NULL;
+	size_t removed = 0;
+	int tries, saved = 1, ret = -1;
+
+	if (!(o.hosts = calloc((size_t)r->argc, sizeof(*o.hosts))))
+		return ck_error(&r->err, CK_FAILED, "out of memory");
+	if (parse_configure(r, &o) || !(path = config_path(o.containers, &r->err)))
+		goto out;
+	m.kill_after = knob ? strtol(knob, NULL, 10) : 0;
+	for (tries = 0; saved == 1 && tries < DOCKERCFG_TRIES; tries++) {
+		hostlist_release(&set);
+		hostlist_release(&m.moved);
+		hostlist_release(&m.failed);
+		if (dockercfg_load(&cfg, path, &r->err) ||
+		    configure_edit(r, &o, &cfg, &set, &removed))
+			goto out;
+		if (o.migrate && dockercfg_each_auth(&cfg, migrate_one, &m, &r->err))
+			goto out;
+		if (o.dry_run) {
+			if (!(text = dockercfg_dump(&cfg, &r->err)) ||
+			    print_line(text, strlen(text) - 1, &r->err))
+				goto out;
+			saved = 0;
+		} else if ((saved = dockercfg_save(&cfg, &r->err)) < 0) {
+			goto out;
+		}
+	}
+	if (saved) {
+		ck_error(&r->err, CK_FAILED, "configure: %s changed under it %d times in a row: "
+			 "run it again once nothing else writes the file", cfg.path, tries);
+		goto out;
+	}
+	configure_report(o.dry_run ? stderr : stdout, r, &o, cfg.path, &set, removed, &m);
+	if (m.failed.n) {
+		char prefix[256];
+
+		snprintf(prefix, sizeof(prefix), "docker-credential-%s: these logins stay in "
+			 "the file, not moved:", r->helper->name);
+		print_hosts(stderr, prefix, &m.failed);
+		ck_error(&r->err, CK_FAILED, "configure --migrate could not move %zu login%s "
+			 "(%s%s): they stay in %s", m.failed.n, m.failed.n == 1 ? "" : "s",
+			 m.failed.v[0], m.failed.n > 1 ? ", ..." : "", cfg.path);
+		goto out;
+	}
+	ret = 0;
+out:
+	fflush(stdout);
+	secure_free(text);
+	hostlist_release(&set);
+	hostlist_release(&m.moved);
+	hostlist_release(&m.failed);
+	dockercfg_release(&cfg);
+	free(path);
+	free(o.hosts);
+	return ret;
+}
+
 static void usage(FILE *f, const struct helper *h)
 {
 	fprintf(f, "Usage: docker-credential-%s <store|get|erase|list|version>\n", h->name);
@@ -856,7 +1216,10 @@ static void help(const struct helper *h)
 	       "  erase    read a server URL on stdin and forget its credentials\n"
 	       "  list     print {\"server URL\":\"username\",...} for every entry\n"
 	       "  version  print the version\n"
-	       "  doctor   show which store is used and why, and whether it answers\n",
+	       "  doctor   show which store is used and why, and whether it answers\n"
+	       "  configure [HOST...] [--unset] [--dry-run] [--containers] [--migrate]\n"
+	       "           point ~/.docker/config.json (--containers: podman's auth.json)\n"
+	       "           at this helper; --migrate moves its base64 logins in here\n",
 	       h->summary);
 	if (h->notes)
 		printf("\n%s", h->notes);
@@ -875,6 +1238,7 @@ static const struct command {
 	{ "list", cmd_list },
 	{ "version", cmd_version },
 	{ "doctor", cmd_doctor },
+	{ "configure", cmd_configure },
 };
 
 int credkit_main(const struct helper *h, int argc, char **argv)
@@ -892,6 +1256,12 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 	 * reach the network of its own accord. */
 	if (argc == 3 && !strcmp(argv[1], "doctor") && !strcmp(argv[2], "--online")) {
 		r.online = 1;
+		argc = 2;
+	}
+	/* configure takes hosts and options, which it reads itself. */
+	if (argc > 2 && !strcmp(argv[1], "configure")) {
+		r.argc = argc;
+		r.argv = argv;
 		argc = 2;
 	}
 	if (argc != 2) {

@@ -33,6 +33,18 @@ struct helper {
 	 * checks is not usable.
 	 */
 	int (*doctor)(void *self, int online, struct ck_error *err);
+	/*
+	 * NULL, or the registries a token helper serves, for `configure`
+	 * without hosts, which then sets credHelpers for each of them instead
+	 * of credsStore (a token helper serves its registries only).  Calls
+	 * each(host, NULL, data, err) once a host, host as credHelpers keys
+	 * are written ("ghcr.io", "123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+	 * with self the backend's handle (opened).  Reads settings only: no
+	 * network, no secret.  0 (calling each for no host is fine: configure
+	 * then says there is nothing to set), or -1 with err, or the -1 of a
+	 * callback that stopped it.
+	 */
+	int (*hosts)(void *self, backend_each_fn each, void *data, struct ck_error *err);
 };
 
 /* Run the helper on argv; returns the process exit status. */

@@ -23,6 +23,18 @@
 #   aws_mock_gave_up S  how long (ms) the last client left waiting on S's
 #                       "hang" took to give up and close, or nothing
 #   aws_mock_stop       stops it (safe to call twice)
+#   aws_jwt ISS SUB IAT [AUD]
+#                       a projected service account token as the kubelet
+#                       writes it (audience pods.eks.amazonaws.com unless
+#                       AUD), unsigned: credkit reads its claims without
+#                       verifying
+#   aws_suite SELF HELPER PARTS [PART]
+#                       a suite of parts (functions part_NAME) against the
+#                       mock: with PART, that part alone in this process (how
+#                       SELF calls itself); else the mock started and each
+#                       part run by SELF in a session keyring of its own,
+#                       through what the suite's aws_part_wrap PART prints
+#                       (a command to run it under), if it has one
 #
 # Only 127.0.0.1 is ever used; every wait is bounded.
 
@@ -149,4 +161,59 @@ aws_mock_stop() {
 	[ -n "${AWS_MOCK_PID:-}" ] || return 0
 	t_stop_process "$AWS_MOCK_PID"
 	AWS_MOCK_PID=
+}
+
+aws_jwt() {
+	local h p
+	h=$(printf '{"alg":"RS256","kid":"k1"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
+	p=$(printf '{"aud":["%s"],"exp":%s,"iat":%s,"iss":"%s","sub":"%s"}' \
+		"${4:-pods.eks.amazonaws.com}" "$(($3 + 86400))" "$3" "$1" "$2" |
+		base64 -w0 | tr '+/' '-_' | tr -d '=')
+	printf '%s.%s.sig%s' "$h" "$p" "$3"
+}
+
+# aws_part PART: part_PART in this process (already in a session keyring),
+# with a HOME, XDG_RUNTIME_DIR, settings file and keyring of its own, the
+# mock reset and its logs emptied.
+aws_part() {
+	local part=$1
+	# The parts ask again at once after a failure, on purpose.
+	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
+	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
+		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session
+	mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+	aws_mock_reset
+	: >"$MOCK_DIR/calls.log"
+	: >"$MOCK_DIR/sts.log"
+	echo "# $part"
+	"part_$part"
+}
+
+aws_suite() {
+	local self=$1 helper=$2 parts=$3 part wrap
+	t_tmpdir
+	if [ $# -ge 4 ]; then
+		# The mock's state was handed over in the environment.
+		aws_part "$4"
+		t_done
+		exit
+	fi
+	echo "# helper: $helper"
+	if [ ! -x "$helper" ]; then
+		t_fail "$helper is built"
+		exit 1
+	fi
+	aws_mock_start "$TMP/mock" || { t_fail "the AWS mock starts"; exit 1; }
+	T_CLEANUP_HOOK=aws_mock_stop
+	aws_mock_env
+	for part in $parts; do
+		wrap=()
+		if declare -F aws_part_wrap >/dev/null; then
+			read -ra wrap <<<"$(aws_part_wrap "$part")"
+		fi
+		keyctl session - "${wrap[@]}" bash "$self" "$part" \
+			2> >(grep -v '^Joined session keyring:\|Failed to set fd limit' >&2) ||
+			T_FAILED=$((T_FAILED + 1))
+	done
+	t_done
 }

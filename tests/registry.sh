@@ -53,11 +53,16 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
-# registry_make_certs DIR: DIR/ca.crt (a self-signed CA) and
-# DIR/server.crt + DIR/server.key (for IP 127.0.0.1, signed by that CA).
+# registry_make_certs DIR [NAME...]: DIR/ca.crt (a self-signed CA) and
+# DIR/server.crt + DIR/server.key (for IP 127.0.0.1 and the host NAMEs,
+# signed by that CA).
 registry_make_certs() {
-	local dir=$1
-	printf '%s\n' 'subjectAltName=IP:127.0.0.1' 'basicConstraints=CA:FALSE' \
+	local dir=$1 san=IP:127.0.0.1 name
+	shift
+	for name in "$@"; do
+		san=$san,DNS:$name
+	done
+	printf '%s\n' "subjectAltName=$san" 'basicConstraints=CA:FALSE' \
 		'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' \
 		>"$dir/server.ext" || return 1
 	if openssl req -x509 -new -nodes -days 2 \

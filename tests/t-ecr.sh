@@ -1340,23 +1340,13 @@ part_lockdir() {
 	rm -rf "$LOCK_COPY" "/tmp/credkit-$uid"
 }
 
-# jwt ISS SUB IAT: a projected service account token as the kubelet writes
-# it (not signed: credkit reads its claims without verifying).
-jwt() {
-	local h p
-	h=$(printf '{"alg":"RS256","kid":"k1"}' | base64 -w0 | tr '+/' '-_' | tr -d '=')
-	p=$(printf '{"aud":["pods.eks.amazonaws.com"],"exp":%s,"iat":%s,"iss":"%s","sub":"%s"}' \
-		"$(($3 + 86400))" "$3" "$1" "$2" | base64 -w0 | tr '+/' '-_' | tr -d '=')
-	printf '%s.%s.sig%s' "$h" "$p" "$3"
-}
-
 part_principal() {
 	local iss=https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE a1 a2 b
 	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 	export AWS_EC2_METADATA_DISABLED=true CREDKIT_AWS_CONTAINER_HOST=127.0.0.1:$MOCK_HTTP_PORT
-	a1=$(jwt "$iss" system:serviceaccount:ci:pod-a 1000)
-	a2=$(jwt "$iss" system:serviceaccount:ci:pod-a 4600)
-	b=$(jwt "$iss" system:serviceaccount:ci:pod-b 1000)
+	a1=$(aws_jwt "$iss" system:serviceaccount:ci:pod-a 1000)
+	a2=$(aws_jwt "$iss" system:serviceaccount:ci:pod-a 4600)
+	b=$(aws_jwt "$iss" system:serviceaccount:ci:pod-b 1000)
 	(
 		# The reproduction: one uid, one keyring, one FULL_URI and
 		# token path; pod B's token is not pod A's and the endpoint refuses it.
@@ -1387,9 +1377,9 @@ part_principal() {
 	t_eq "every refused token reached the endpoint, no other ECR call" \
 		"$(calls container) $(calls ecr)" "4 2"
 
-	a1=$(jwt "$iss" system:serviceaccount:ci:builder 1000)
-	a2=$(jwt "$iss" system:serviceaccount:ci:builder 4600)
-	b=$(jwt "$iss" system:serviceaccount:ci:deployer 1000)
+	a1=$(aws_jwt "$iss" system:serviceaccount:ci:builder 1000)
+	a2=$(aws_jwt "$iss" system:serviceaccount:ci:builder 4600)
+	b=$(aws_jwt "$iss" system:serviceaccount:ci:deployer 1000)
 	aws_mock_set "{\"web_identity_tokens\": [\"$a1\", \"$a2\", \"$b\"]}"
 	(
 		# IRSA: one role, one token path, two service accounts.
@@ -1447,43 +1437,7 @@ part_scope() {
 	t_calls "three calls in all" 3
 }
 
-# run_part PART: one part, in this process (already in a session keyring).
-run_part() {
-	local part=$1
-	# The other parts ask again at once after a failure, on purpose.
-	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
-	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
-		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session
-	mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
-	aws_mock_reset
-	: >"$MOCK_DIR/calls.log"
-	echo "# $part"
-	"part_$part"
-}
+# fallback needs a session bus and a Secret Service of its own.
+aws_part_wrap() { [ "$1" != fallback ] || printf '%s\n' "$here/with-keyring"; }
 
-if [ $# -eq 1 ]; then
-	t_tmpdir
-	# The mock's state was handed over in the environment.
-	run_part "$1"
-	t_done
-	exit
-fi
-
-t_tmpdir
-echo "# helper: $HELPER"
-if [ ! -x "$HELPER" ]; then
-	t_fail "$HELPER is built"
-	exit 1
-fi
-aws_mock_start "$TMP/mock" || { t_fail "the AWS mock starts"; exit 1; }
-T_CLEANUP_HOOK=aws_mock_stop
-aws_mock_env
-for part in ${PARTS_WANTED:-$PARTS}; do
-	# fallback needs a session bus and a Secret Service of its own.
-	wrap=()
-	[ "$part" = fallback ] && wrap=("$here/with-keyring")
-	keyctl session - "${wrap[@]}" bash "$SELF" "$part" \
-		2> >(grep -v '^Joined session keyring:\|Failed to set fd limit' >&2) ||
-		T_FAILED=$((T_FAILED + 1))
-done
-t_done
+aws_suite "$SELF" "$HELPER" "${PARTS_WANTED:-$PARTS}" "$@"

@@ -1039,6 +1039,16 @@ out:
 	explicit_bzero(&c, sizeof(c));
 }
 
+void aws_token_digest(const char *tok, size_t len, unsigned char md[AWS_IDENTITY_DIGEST_LEN])
+{
+	SHA256_CTX c;
+
+	SHA256_Init(&c);
+	id_add_token(&c, "service account token", tok, len);
+	SHA256_Final(md, &c);
+	explicit_bzero(&c, sizeof(c));
+}
+
 void aws_creds_release(struct aws_creds *out)
 {
 	secret_release(&out->secret_access_key);

@@ -514,6 +514,24 @@ static int web_identity(const struct aws_chain *c, const char *profile, int use_
 	return ret;
 }
 
+/*
+ * STS AssumeRoleWithWebIdentity of the chain's role with its web identity
+ * token in memory (struct aws_chain), a session name as for a token file.
+ */
+static int given_web_identity(const struct aws_chain *c, struct aws_creds *out,
+			      struct ck_error *err)
+{
+	struct sts_call call = { .action = "AssumeRoleWithWebIdentity" };
+	char buf[64];
+
+	aws_creds_release(out);
+	call.role_arn = c->role_arn;
+	call.session_name = session_name(NULL, buf, sizeof(buf));
+	call.web_token = c->web_token;
+	call.why = "a service account's token";
+	return sts(c, &call, out, err) ? AWS_CREDS_ERROR : AWS_CREDS_FOUND;
+}
+
 /* --- container and instance metadata -------------------------------------- */
 
 /* Read AccessKeyId, SecretAccessKey, Token, Expiration of a JSON answer. */
@@ -1121,6 +1139,8 @@ int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 	char tried[600], why[300] = "", buf[64], what[300];
 	int r;
 
+	if (c->web_token && c->role_arn)
+		return given_web_identity(c, out, err);
 	r = c->profile ? aws_creds_profile(c->profile, out, err)
 		       : aws_creds_local(NULL, out, err);
 	if (r == AWS_CREDS_NEEDS_NETWORK)

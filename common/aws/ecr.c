@@ -159,7 +159,10 @@ static int take_ms(json_t *obj, const char *name, long min, long max, long *ms,
 	return 0;
 }
 
-/* profile, role_arn, timeout_ms and fail_cache_ms of obj, over what r has. */
+/*
+ * profile, role_arn, timeout_ms, fail_cache_ms and kubelet_timeout_ms of
+ * obj, over what r has.
+ */
 static int take_settings(json_t *obj, struct ecr_registry *r, const char *where,
 			 const char *path, struct ck_error *err)
 {
@@ -170,7 +173,9 @@ static int take_settings(json_t *obj, struct ecr_registry *r, const char *where,
 	    take_string(obj, "role_arn", r->role_arn, sizeof(r->role_arn),
 			":/-_.+=@,", where, path, err) ||
 	    take_ms(obj, "timeout_ms", 100, 120000, &r->timeout_ms, where, path, err) ||
-	    take_ms(obj, "fail_cache_ms", 0, 60000, &r->fail_cache_ms, where, path, err))
+	    take_ms(obj, "fail_cache_ms", 0, 60000, &r->fail_cache_ms, where, path, err) ||
+	    take_ms(obj, "kubelet_timeout_ms", 100, ECR_KUBELET_TIMEOUT_MAX,
+		    &r->kubelet_timeout_ms, where, path, err))
 		return -1;
 	if (r->role_arn[0] && strncmp(r->role_arn, "arn:", 4))
 		return ck_error(err, CK_BAD_INPUT, "%s: \"role_arn\" of %s must start with "
@@ -203,6 +208,29 @@ static int take_alias(json_t *obj, struct ecr_registry *r, const char *where,
 	return 1;
 }
 
+/* What else the cache key holds: the files and endpoints (see make_key()). */
+static const char *const key_env[] = {
+	"HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+	"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC",
+	"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
+};
+
+/* The cache key of r's token for identity, in its scope (see make_key()). */
+static int scoped_key(const struct ecr_registry *r, const char *identity,
+		      struct token_target *t, struct ck_error *err)
+{
+	char scope[sizeof(r->region) + 8];
+
+	if (r->public)
+		snprintf(scope, sizeof(scope), "public");
+	else
+		snprintf(scope, sizeof(scope), "%s%s", r->region, r->fips ? "/fips" : "");
+	return token_target_key(t, ECR_NS, scope, identity, err);
+}
+
 /*
  * The identity: what decides which credentials the chain will find, as
  * readable as it is short, then a SHA-256 of the rest of what can change
@@ -220,17 +248,9 @@ static int take_alias(json_t *obj, struct ecr_registry *r, const char *where,
 static int make_key(const struct ecr_registry *r, struct token_target *t,
 		    struct ck_error *err)
 {
-	static const char *const more[] = {
-		"HOME", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC",
-		"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL_SSO",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI",
-		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_REGION", "AWS_DEFAULT_REGION",
-	};
 	unsigned char principal[AWS_IDENTITY_DIGEST_LEN];
 	char who[1400], hex[TOKEN_ID_HEX];
-	char identity[TOKEN_IDENTITY_MAX], scope[sizeof(r->region) + 8];
+	char identity[TOKEN_IDENTITY_MAX];
 	const char *what, *name;
 	struct token_id id;
 
@@ -251,18 +271,14 @@ static int make_key(const struct ecr_registry *r, struct token_target *t,
 	aws_identity_digest(r->profile[0] ? r->profile : NULL, principal);
 	token_id_start(&id);
 	token_id_add(&id, "principal", principal, sizeof(principal));
-	token_id_env(&id, more, sizeof(more) / sizeof(more[0]));
+	token_id_env(&id, key_env, sizeof(key_env) / sizeof(key_env[0]));
 	/* The readable part is cut and its bytes made printable: whole here. */
 	token_id_string(&id, what, name);
 	token_id_string(&id, "role", r->role_arn);
 	token_id_end(&id, hex);
 	snprintf(identity, sizeof(identity), "%s%s%s #%s", who,
 		 r->role_arn[0] ? " role=" : "", r->role_arn, hex);
-	if (r->public)
-		snprintf(scope, sizeof(scope), "public");
-	else
-		snprintf(scope, sizeof(scope), "%s%s", r->region, r->fips ? "/fips" : "");
-	return token_target_key(t, ECR_NS, scope, identity, err);
+	return scoped_key(r, identity, t, err);
 }
 
 int ecr_registry_find(const char *server, const struct config *cfg,
@@ -279,6 +295,7 @@ int ecr_registry_find(const char *server, const struct config *cfg,
 	memset(r, 0, sizeof(*r));
 	r->timeout_ms = ECR_TIMEOUT_MS;
 	r->fail_cache_ms = ECR_FAIL_CACHE_MS;
+	r->kubelet_timeout_ms = ECR_KUBELET_TIMEOUT_MS;
 	if (registry_parse(server, &ref, NULL))	/* a path is the client's business */
 		return 0;
 	if (ref.port)
@@ -322,6 +339,71 @@ static int find(const char *server, const struct config *cfg, struct token_targe
 	return ecr_registry_find(server, cfg, own, t, err);
 }
 
+/* configure without hosts: the ECR registries the settings name. */
+static int hosts(const struct config *cfg, backend_each_fn each, void *data,
+		 struct ck_error *err)
+{
+	json_t *ecr = cfg && cfg->root ? json_object_get(cfg->root, "ecr") : NULL;
+	json_t *regs = json_object_get(ecr, "registries"), *v;
+	struct ecr_registry r;
+	struct token_target t;
+	const char *host;
+	int found;
+
+	json_object_foreach(regs, host, v) {
+		found = ecr_registry_find(host, cfg, &r, &t, err);
+		if (found < 0 || (found > 0 && each(r.host, NULL, data, err)))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A kubelet's request (tokens/helper.h): its budget, and with a service
+ * account's token the role to assume with it and a cache key of that role
+ * and the token's principal (its iss, sub and aud: aws_token_digest()),
+ * in place of the node's chain; the endpoints count as in make_key().
+ * The settings' profile and role_arn are the node's, not looked at then.
+ */
+static int kubelet(const struct kubelet_request *req, struct token_target *t, void *own,
+		   struct ck_error *err)
+{
+	struct ecr_registry *r = own;
+	unsigned char principal[AWS_IDENTITY_DIGEST_LEN];
+	char hex[TOKEN_ID_HEX], identity[TOKEN_IDENTITY_MAX];
+	const char *role, *from = "the annotation " ECR_ROLE_ANNOTATION;
+	struct token_id id;
+
+	r->timeout_ms = t->timeout_ms = r->kubelet_timeout_ms;
+	if (!req->token.buf || !req->token.len)
+		return 0;	/* the node's own chain */
+	if (!(role = kubelet_annotation(req, ECR_ROLE_ANNOTATION)) || !*role) {
+		role = config_env("AWS_ECR_ROLE_ARN");
+		from = "AWS_ECR_ROLE_ARN";
+	}
+	if (!role)
+		return ck_error(err, CK_BAD_INPUT, "the request for %s has a service account "
+				"token but no role to assume with it: annotate the service "
+				"account with %s, or set AWS_ECR_ROLE_ARN in the provider's env",
+				r->host, ECR_ROLE_ANNOTATION);
+	if (strncmp(role, "arn:", 4) ||
+	    !well_formed(role, sizeof(r->web_role) - 1, ":/-_.+=@,"))
+		return ck_error(err, CK_BAD_INPUT, "the role of %s for %s is not an IAM role "
+				"ARN (\"arn:...\", at most %zu bytes)", from, r->host,
+				sizeof(r->web_role) - 1);
+	snprintf(r->web_role, sizeof(r->web_role), "%s", role);
+	r->web_token = &req->token;
+	aws_token_digest(req->token.buf, req->token.len, principal);
+	token_id_start(&id);
+	token_id_add(&id, "service account", principal, sizeof(principal));
+	token_id_env(&id, key_env, sizeof(key_env) / sizeof(key_env[0]));
+	token_id_string(&id, "role", r->web_role);
+	token_id_end(&id, hex);
+	snprintf(identity, sizeof(identity), "service-account role=%.2048s #%s",
+		 r->web_role, hex);
+	return scoped_key(r, identity, t, err);
+}
+
 const struct token_helper ecr_tokens = {
 	.name = "ecr-login",
 	.ns = ECR_NS,
@@ -331,8 +413,13 @@ const struct token_helper ecr_tokens = {
 	.notes = "get mints a token from your AWS credentials (environment, web identity,\n"
 		 "AWS_PROFILE, container or instance credentials) and caches it in the\n"
 		 "kernel keyring; store is accepted and ignored (tokens are minted, never\n"
-		 "typed in); erase drops the cached token; list shows cached registries.\n",
+		 "typed in); erase drops the cached token; list shows cached registries.\n"
+		 "get-credentials answers a kubelet's CredentialProviderRequest on stdin\n"
+		 "(with a service account's token: its eks.amazonaws.com/ecr-role-arn role).\n",
 	.own_size = sizeof(struct ecr_registry),
 	.find = find,
+	.hosts = hosts,
+	.kubelet_cache_percent = 50,
+	.kubelet = kubelet,
 };
 

@@ -262,6 +262,27 @@ static int find(const char *server, const struct config *cfg, struct token_targe
 	return ghcr_host_find(server, cfg, own, t, err);
 }
 
+struct each_host {
+	backend_each_fn each;
+	void *data;
+};
+
+static int host_each(const struct ghcr_host *h, void *data, struct ck_error *err)
+{
+	struct each_host *e = data;
+
+	return e->each(h->host, NULL, e->data, err);
+}
+
+/* configure without hosts: ghcr.io and the settings' hosts. */
+static int hosts(const struct config *cfg, backend_each_fn each, void *data,
+		 struct ck_error *err)
+{
+	struct each_host e = { each, data };
+
+	return ghcr_hosts_each(cfg, host_each, &e, err);
+}
+
 const struct token_helper ghcr_tokens = {
 	.name = "ghcr",
 	.ns = GHCR_NS,
@@ -283,6 +304,7 @@ const struct token_helper ghcr_tokens = {
 	.erase = erase,
 	.list = list,
 	.doctor = doctor,
+	.hosts = hosts,
 	/* gh's answer: the kubelet keeps it as long as our cache would. */
 	.kubelet_cache_percent = 100,
 	.kubelet = kubelet,

@@ -523,6 +523,14 @@ static int run_doctor(void *self, int online, struct ck_error *err)
 	return ret;
 }
 
+/* configure without hosts: the helper's registries. */
+static int run_hosts(void *self, backend_each_fn each, void *data, struct ck_error *err)
+{
+	struct run *r = self;
+
+	return helper->hosts(&r->cfg, each, data, err);
+}
+
 /* --- the kubelet's mode -------------------------------------------------- */
 
 static int mint_get(void *self, const char *server, struct cred *out,
@@ -611,6 +619,7 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 		.notes = h->notes,
 		.own_spellings = 1,
 		.doctor = h->doctor ? run_doctor : NULL,
+		.hosts = h->hosts ? run_hosts : NULL,
 	};
 	struct ck_error err = CK_ERROR_INIT;
 

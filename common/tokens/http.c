@@ -54,20 +54,44 @@ static size_t take(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Keep the Date header (the service's clock; the last one, past a 100). */
+/* What the header callback fills, and the one header the caller wants. */
+struct header_sink {
+	struct http_response *resp;
+	const char *keep;
+};
+
+/*
+ * Keep the Date header (the service's clock) and keep's value, trimmed,
+ * from the last answer: a proxy's answer to CONNECT and a 100 come first,
+ * and their headers are forgotten at the next status line.
+ */
 static size_t take_header(char *data, size_t size, size_t n, void *arg)
 {
-	struct http_response *resp = arg;
-	size_t len = size * n;
+	struct header_sink *hs = arg;
+	struct http_response *resp = hs->resp;
+	size_t len = size * n, name = hs->keep ? strlen(hs->keep) : 0, i;
 	char date[64];
 	time_t t;
 
+	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
+		resp->has_header = 0;
+		resp->header[0] = '\0';
+	}
 	if (len > 5 && len - 5 < sizeof(date) && !strncasecmp(data, "Date:", 5)) {
 		memcpy(date, data + 5, len - 5);
 		date[len - 5] = '\0';
 		date[strcspn(date, "\r\n")] = '\0';
 		if ((t = curl_getdate(date, NULL)) > 0)
 			resp->date = t;
+	}
+	if (name && len > name && data[name] == ':' && !strncasecmp(data, hs->keep, name)) {
+		for (i = name + 1; i < len && (data[i] == ' ' || data[i] == '\t'); i++)
+			;
+		/* The line's CR LF become spaces, trimmed with the rest. */
+		ck_printable(resp->header, sizeof(resp->header), data + i, len - i);
+		for (i = strlen(resp->header); i && resp->header[i - 1] == ' '; i--)
+			resp->header[i - 1] = '\0';
+		resp->has_header = 1;
 	}
 	return len;
 }
@@ -188,6 +212,7 @@ int http_do(const struct http_request *req, struct http_response *resp,
 	static int ready;
 	char detail[CURL_ERROR_SIZE] = "";
 	struct sink s = { &resp->body, 0, req->max_response ? req->max_response : DEFAULT_MAX, 0, 0 };
+	struct header_sink hs = { resp, req->keep_header };
 	struct curl_slist *list = NULL, *grown;
 	const char *const *h;
 	const char *ca = req->ca_file, *cadir = getenv("SSL_CERT_DIR");
@@ -232,7 +257,7 @@ int http_do(const struct http_request *req, struct http_response *resp,
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, take);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, take_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hs);
 	if (req->no_proxy)
 		curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	if (ca)
@@ -276,4 +301,6 @@ void http_response_release(struct http_response *resp)
 	resp->status = 0;
 	resp->content_type[0] = '\0';
 	resp->date = 0;
+	resp->has_header = 0;
+	resp->header[0] = '\0';
 }

@@ -169,6 +169,16 @@ int aws_creds_fill(struct aws_creds *out, const char *id, const char *secret,
 void aws_identity_digest(const char *profile, unsigned char md[AWS_IDENTITY_DIGEST_LEN]);
 
 /*
+ * A digest of what stays the same for one identity in the len bytes of a
+ * token held in memory (a kubelet's service-account token): of a JWT its
+ * iss, sub and aud claims (read, not verified), as aws_identity_digest()
+ * counts a token file's, so that the kubelet's rotated token of one
+ * service account keeps its digest; of anything else the token itself.
+ * No secret is kept.
+ */
+void aws_token_digest(const char *tok, size_t len, unsigned char md[AWS_IDENTITY_DIGEST_LEN]);
+
+/*
  * Wipe and free the shared files read so far (see the top of this file):
  * the next look at each reads it from disk again.  Registered with atexit()
  * when a file is first read; a program that runs on after its get, or

@@ -22,6 +22,11 @@ struct aws_chain {		/* what to resolve; all borrowed */
 				 * looked at, as in the SDKs */
 	const char *role_arn;	/* NULL, or a role to assume (STS AssumeRole)
 				 * with the chain's credentials */
+	const struct secret *web_token;	/* NULL, or a web identity token in
+				 * memory (a kubelet's service account's):
+				 * role_arn is assumed with it (STS
+				 * AssumeRoleWithWebIdentity), no other
+				 * source is looked at */
 	const char *region;	/* for STS's and SSO's regional endpoints when
 				 * the profile names none */
 	long deadline_ms;	/* no request may pass it (a ck_now_ms() point) */
@@ -31,7 +36,8 @@ struct aws_chain {		/* what to resolve; all borrowed */
 /*
  * The whole chain: environment; web identity; the profile (assume-role,
  * SSO, static keys, credential_process); the container endpoint; IMDSv2.
- * Returns AWS_CREDS_FOUND with out filled (out->source says from where),
+ * With web_token and role_arn, none of them: STS AssumeRoleWithWebIdentity
+ * alone, the token sent to STS and nowhere else.  Returns AWS_CREDS_FOUND with out filled (out->source says from where),
  * AWS_CREDS_NONE with err (kind CK_NO_CREDENTIALS) saying every source
  * tried, or AWS_CREDS_ERROR with err saying what failed.
  */

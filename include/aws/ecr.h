@@ -24,6 +24,14 @@
  * One deadline: a get's budget (timeout_ms) starts when it starts and
  * covers the lock wait, the credentials (a credential_process is stopped
  * at it) and the mint.
+ *
+ * The kubelet's mode (get-credentials): the budget is kubelet_timeout_ms;
+ * a request without a service-account token mints with the node's chain,
+ * as the docker protocol does; one with a token assumes the role its
+ * service account's annotation ECR_ROLE_ANNOTATION names (else
+ * AWS_ECR_ROLE_ARN) with that token (STS AssumeRoleWithWebIdentity), and
+ * its cache key is that role and the token's iss, sub and aud, so that
+ * two service accounts never share a token and one's pods share one.
  */
 #ifndef CREDKIT_ECR_H
 #define CREDKIT_ECR_H
@@ -48,6 +56,17 @@
  */
 #define ECR_TIMEOUT_MS	9000
 
+/*
+ * The budget of a kubelet's get (get-credentials) by default: well under
+ * the minute after which the kubelet kills its plugin, for however many
+ * pulls wait on one mint.
+ */
+#define ECR_KUBELET_TIMEOUT_MS	30000
+#define ECR_KUBELET_TIMEOUT_MAX	55000
+
+/* The service account annotation that names the role to pull with. */
+#define ECR_ROLE_ANNOTATION	"eks.amazonaws.com/ecr-role-arn"
+
 /* How long a failed mint is remembered by default (0: not at all). */
 #define ECR_FAIL_CACHE_MS 5000
 
@@ -65,6 +84,15 @@ struct ecr_registry {
 	char role_arn[ECR_ARN_MAX];
 	long timeout_ms;		/* always set: settings, else default */
 	long fail_cache_ms;		/* settings, else ECR_FAIL_CACHE_MS; 0: off */
+	long kubelet_timeout_ms;	/* settings, else ECR_KUBELET_TIMEOUT_MS */
+	/*
+	 * A kubelet's request with a service account's token (ecr_tokens'
+	 * kubelet()): the token, borrowed from the request, which lives as
+	 * long as the process's get; NULL otherwise.  The role it assumes,
+	 * and the token's principal instead of the chain's in the cache key.
+	 */
+	const struct secret *web_token;
+	char web_role[ECR_ARN_MAX];
 };
 
 /*
@@ -74,7 +102,7 @@ struct ecr_registry {
  *
  *   "ecr": {
  *     "profile": "ci", "role_arn": "arn:...", "timeout_ms": 9000,
- *     "fail_cache_ms": 5000,
+ *     "fail_cache_ms": 5000, "kubelet_timeout_ms": 30000,
  *     "registries": {
  *       "registry.example.com": { "account": "123456789012",
  *                                 "region": "eu-west-1" },

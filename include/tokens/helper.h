@@ -139,6 +139,14 @@ struct token_helper {
 	 * parses it again from its stdin).  0, or -1 with err.
 	 */
 	int kubelet_cache_percent;
+
+	/*
+	 * Optional: the registries the helper serves that cfg names (and any
+	 * it always serves, as ghcr.io), for `configure` without hosts (see
+	 * struct helper's hosts): each(host, NULL, data, err) once a host.
+	 */
+	int (*hosts)(const struct config *cfg, backend_each_fn each, void *data,
+		     struct ck_error *err);
 	int (*kubelet)(const struct kubelet_request *req, struct token_target *target,
 		       void *own, struct ck_error *err);
 };

@@ -30,6 +30,8 @@ struct http_request {
 	const char *what;		/* for messages: "ECR", "STS", ... */
 	int no_proxy;			/* 1: straight to the host, whatever
 					 * the proxy variables say */
+	const char *keep_header;	/* NULL, or a header whose value the
+					 * answer keeps ("X-OAuth-Scopes") */
 };
 
 struct http_response {
@@ -37,9 +39,11 @@ struct http_response {
 	struct secret body;		/* NUL-terminated, wiped on release */
 	char content_type[128];
 	time_t date;			/* its Date header; 0 if none or unreadable */
+	int has_header;			/* the answer had req->keep_header */
+	char header[2048];		/* its value, trimmed, cut to fit */
 };
 
-#define HTTP_RESPONSE_INIT { 0, SECRET_INIT, "", 0 }
+#define HTTP_RESPONSE_INIT { 0, SECRET_INIT, "", 0, 0, "" }
 
 /*
  * Perform req.  Returns 0 once an HTTP answer came, whatever its status,

@@ -38,8 +38,6 @@ import http.server
 import json
 import os
 import secrets
-import select
-import signal
 import socket
 import socketserver
 import ssl
@@ -51,6 +49,8 @@ import urllib.parse
 import botocore.auth
 import botocore.awsrequest
 import botocore.credentials
+
+import mocktls
 
 # Long-term keys the tests use (fake): key id -> secret.
 LONG_TERM = {
@@ -73,6 +73,7 @@ DEFAULTS = {
              "token": None, "v1": False},	# token: 403, 404, 405, "timeout"
     "container": {"fail": None, "delay_ms": 0},
     "web_identity_tokens": [],
+    "web_identity_roles": {},		# token -> the one role it may assume
     "sso_tokens": [],
     "container_token": None,
     "roles": {},			# role ARN -> "denied"
@@ -296,19 +297,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def hang(self, service):
         """Answer nothing (120 s at most); note how long until the client
         gave up and closed, as "gave_up_ms" of the calls."""
-        start = time.monotonic()
-        sock = self.connection
-        while time.monotonic() - start < 120:
-            readable, _, _ = select.select([sock], [], [], 0.01)
-            try:
-                # The client sends nothing more on this connection: what
-                # is readable is its close (the connection is dropped).
-                if readable and not sock.recv(1):
-                    break
-            except (OSError, ssl.SSLError):
-                break
+        waited = mocktls.wait_for_close(self.connection)
         with lock:
-            state["gave_up_ms"][service] = round((time.monotonic() - start) * 1000)
+            state["gave_up_ms"][service] = waited
         self.close_connection = True
 
     # --- routes ---------------------------------------------------------
@@ -451,6 +442,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     status = self.xml_error(400, "InvalidIdentityToken",
                                             "Couldn't retrieve verification key from your "
                                             "identity provider")
+                    return
+                # A token whose trust policy names one role (settings
+                # "web_identity_roles"): any other role is refused, as STS
+                # refuses a role whose trust policy does not name the token.
+                bound = settings("web_identity_roles").get(form["WebIdentityToken"][0])
+                if bound is not None and bound != role:
+                    status = self.xml_error(403, "AccessDenied", "Not authorized to perform "
+                                            "sts:AssumeRoleWithWebIdentity")
                     return
                 akid = "web-identity"
             else:
@@ -642,21 +641,9 @@ class ProxyHandler(socketserver.BaseRequestHandler):
 
     def handle(self):
         sock = self.request
-        sock.settimeout(30)
-        head = b""
-        while b"\r\n\r\n" not in head:
-            chunk = sock.recv(4096)
-            if not chunk:
-                return
-            head += chunk
-            if len(head) > 65536:
-                return
-        line = head.split(b"\r\n", 1)[0].decode("latin-1").split()
-        if len(line) < 2 or line[0] != "CONNECT":
-            sock.sendall(b"HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\n\r\n")
+        if mocktls.read_connect(sock) is None:
             return
         count("connect")
-        sock.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
         try:
             tls = self.server.tls.wrap_socket(sock, server_side=True)
         except (ssl.SSLError, OSError):
@@ -683,17 +670,7 @@ def main():
     proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), ProxyHandler)
     proxy.daemon_threads = True
     proxy.tls, proxy.https = tls, https
-    for s in (https, plain, proxy):
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    ports = f"{https.server_address[1]} {plain.server_address[1]} {proxy.server_address[1]}\n"
-    tmp = os.path.join(args.dir, "ports.tmp")
-    with open(tmp, "w") as f:
-        f.write(ports)
-    os.rename(tmp, os.path.join(args.dir, "ports"))
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    mocktls.serve((https, plain, proxy), args.dir)
 
 
 if __name__ == "__main__":

@@ -430,6 +430,45 @@ static void write_app(const char *token)
 	fclose(f);
 }
 
+/* aws_token_digest() of the token in file of scenario folder dir, as hex. */
+static void token_digest_of(const char *dir, const char *file,
+			    char hex[2 * AWS_IDENTITY_DIGEST_LEN + 1])
+{
+	unsigned char md[AWS_IDENTITY_DIGEST_LEN];
+	char path[PATH_MAX], tok[4096];
+	size_t i, n = 0;
+	FILE *f;
+
+	join(path, dir, file);
+	if ((f = fopen(path, "r"))) {
+		n = fread(tok, 1, sizeof(tok), f);
+		fclose(f);
+	}
+	aws_token_digest(tok, n, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+/*
+ * aws_token_digest(), of a token in memory (a kubelet's service account's):
+ * as the digest of a token file, iss, sub and aud of a JWT, else all of it.
+ */
+static void check_token_digest(void)
+{
+	char dir[PATH_MAX], a[65], b[65];
+
+	scenario("identity", dir);
+	token_digest_of(dir, "/token-a1", a);
+	token_digest_of(dir, "/token-a2", b);
+	CHECK(!strcmp(a, b), "a token in memory: rotated (same iss, sub, aud), one digest");
+	token_digest_of(dir, "/token-b", b);
+	CHECK(strcmp(a, b), "a token in memory of another sub, another digest");
+	token_digest_of(dir, "/token-plain1", a);
+	token_digest_of(dir, "/token-plain2", b);
+	CHECK(strcmp(a, b), "tokens in memory that are no JWT, other digests");
+	clear_env();
+}
+
 /*
  * aws_identity_digest(): one per principal, the same across a JWT's
  * rotation (same iss, sub, aud; other iat, exp, signature, path).
@@ -519,6 +558,7 @@ int main(int argc, char **argv)
 	check_contract();
 	check_resolve_none();
 	check_identity();
+	check_token_digest();
 	if (snprintf(data_dir, sizeof(data_dir), "rm -rf '%s'", tmp) > 0)
 		if (system(data_dir))
 			fprintf(stderr, "cannot remove %s\n", tmp);

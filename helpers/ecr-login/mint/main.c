@@ -6,7 +6,9 @@
  * runs it on a cache miss, with the lock held and handed over; run by
  * hand, it takes the lock itself.  It speaks the same protocol:
  * `echo HOST | docker-credential-ecr-login-mint get` asks AWS unless a
- * fresh token is cached.
+ * fresh token is cached.  With a kubelet's request (get-credentials) that
+ * carries a service account's token, the role ecr.c found for it is
+ * assumed with that token instead of the chain.
  */
 #include "aws/awscreds.h"
 #include "aws/awsnet.h"
@@ -28,6 +30,11 @@ static int mint(const struct token_target *target, const void *own, long deadlin
 	int ret = -1;
 
 	(void)target;
+	if (r->web_token) {	/* a kubelet's service account: its role alone */
+		chain.profile = NULL;
+		chain.role_arn = r->web_role;
+		chain.web_token = r->web_token;
+	}
 	aws_creds_deadline(deadline);
 	if (aws_creds_resolve(&chain, &creds, err) == AWS_CREDS_FOUND)
 		ret = ecr_get_token(r, &creds, deadline, t, err);

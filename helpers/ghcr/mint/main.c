@@ -7,9 +7,10 @@
  * It speaks the same protocol: `echo ghcr.io | docker-credential-ghcr-mint
  * get` asks the sources, and gh unless its token is cached.
  */
+#include "github/api.h"
 #include "github/ghcr.h"
 
 int main(int argc, char **argv)
 {
-	return token_mint_main(&ghcr_tokens, ghcr_mint, NULL, argc, argv);
+	return token_mint_main(&ghcr_tokens, ghcr_mint, github_online, argc, argv);
 }
