@@ -199,6 +199,13 @@ s.loader.exec_module(d); d.read_config(sys.argv[3])' \
 		--image ghcr.io/owner/app >"$TMP/out" 2>"$TMP/err"
 	t_eq "samples: ghcr.yaml with no HOME answers" \
 		"$(jq -r '.auth["ghcr.io"].password' "$TMP/out" 2>/dev/null)" "$ENV_TOKEN"
+	# And with no settings file named either: no settings, every default.
+	OUT=$(printf '{"kind":"CredentialProviderRequest","apiVersion":"%s","image":"ghcr.io/o/a"}' \
+		credentialprovider.kubelet.k8s.io/v1 |
+		env -u HOME -u XDG_CONFIG_HOME -u CREDKIT_CONFIG GH_TOKEN=$ENV_TOKEN \
+		timeout 30 "$HELPER" get-credentials 2>"$TMP/err")
+	t_eq "no HOME nor settings file named: the defaults hold" \
+		"$(jq -r '.auth["ghcr.io"].password' <<<"$OUT" 2>/dev/null)" "$ENV_TOKEN"
 	t_check "samples: ghcr-settings.json is settings the helper takes" \
 		bash -c 'CREDKIT_CONFIG=$1 "$2" doctor >/dev/null 2>&1' _ "$SAMPLES/ghcr-settings.json" \
 		"$HELPER"
