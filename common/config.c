@@ -11,7 +11,11 @@
 
 #include "config.h"
 
-/* Where the file is: $CREDKIT_CONFIG, $XDG_CONFIG_HOME/..., ~/.config/... */
+/*
+ * Where the file is: $CREDKIT_CONFIG, $XDG_CONFIG_HOME/..., ~/.config/...
+ * Returns 0, 1 when none of them is set (no file: every default holds),
+ * or -1 with err.
+ */
 static int config_path(char *buf, size_t size, struct ck_error *err)
 {
 	const char *explicit = getenv("CREDKIT_CONFIG");
@@ -26,9 +30,7 @@ static int config_path(char *buf, size_t size, struct ck_error *err)
 	else if (home && *home)
 		n = snprintf(buf, size, "%s/.config/credkit/config.json", home);
 	else
-		return ck_error(err, CK_FAILED,
-				"cannot find the credkit settings file: neither CREDKIT_CONFIG, "
-				"XDG_CONFIG_HOME nor HOME is set");
+		return 1;	/* nowhere to look: no settings (a kubelet under systemd) */
 	if (n < 0 || (size_t)n >= size)
 		return ck_error(err, CK_FAILED, "the credkit settings file path is too long");
 	return 0;
@@ -40,8 +42,16 @@ int config_load(struct config *cfg, struct ck_error *err)
 	json_t *root, *store;
 	struct stat st;
 
-	if (config_path(cfg->path, sizeof(cfg->path), err))
+	switch (config_path(cfg->path, sizeof(cfg->path), err)) {
+	case 0:
+		break;
+	case 1:
+		snprintf(cfg->path, sizeof(cfg->path), "(none: neither CREDKIT_CONFIG, "
+			 "XDG_CONFIG_HOME nor HOME is set)");
+		return 0;
+	default:
 		return -1;
+	}
 	if (stat(cfg->path, &st)) {
 		if (errno == ENOENT)
 			return 0;

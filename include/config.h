@@ -8,7 +8,9 @@
  *   { "store": "secretservice" | "keyctl" | "pass" | "none" }
  *
  * Later settings (per-registry options of the token helpers) live in the
- * same file.  A missing file is no error: every setting has a default.
+ * same file.  A missing file is no error: every setting has a default; so
+ * is having nowhere to look (none of CREDKIT_CONFIG, XDG_CONFIG_HOME, HOME
+ * set, as for a kubelet that systemd starts).
  * Environment variables win over the file.
  */
 #ifndef CREDKIT_CONFIG_H

@@ -49,6 +49,32 @@ t_cleanup() {
 
 t_done() { [ "$T_FAILED" -eq 0 ]; }
 
+# t_parts SCRIPT PROGRAM TOOLS [PART]: a suite of parts, each in a session
+# keyring of its own.  With PART (SCRIPT calling itself, inside its
+# keyring): the script's run_part PART.  Without: PROGRAM must be built and
+# each of TOOLS (a list) installed, then `keyctl session - bash SCRIPT P`
+# for each P of ${PARTS_WANTED:-$PARTS}; a P that fails counts.
+t_parts() {
+	local script=$1 program=$2 tools=$3 tool part
+	shift 3
+	t_tmpdir
+	if [ $# -eq 1 ]; then
+		run_part "$1"
+		t_done
+		return
+	fi
+	printf '# testing %s\n' "$program"
+	[ -x "$program" ] || { t_fail "$program is built"; return 1; }
+	for tool in $tools; do
+		command -v "$tool" >/dev/null || { t_fail "$tool is installed (tests/deps.sh)"; return 1; }
+	done
+	for part in ${PARTS_WANTED:-$PARTS}; do
+		keyctl session - bash "$script" "$part" \
+			2> >(grep -v '^Joined session keyring:' >&2) || T_FAILED=$((T_FAILED + 1))
+	done
+	t_done
+}
+
 # t_seccomp_tool DEST: build tests/tools/seccomp-deny.c into DEST; when it
 # cannot be built, T_SECCOMP_WHY says why (for t_skip) and the status is 1.
 t_seccomp_tool() {

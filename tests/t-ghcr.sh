@@ -47,6 +47,8 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
 . "$here/lib.sh"
+# shellcheck source=tests/lib-ghcr.sh
+. "$here/lib-ghcr.sh"
 
 SELF=$here/t-ghcr.sh
 PARTS="hosts env file gh order bounds flight cache store warn protocol doctor"
@@ -104,30 +106,6 @@ gh_hosts() {
 		shift 2
 	done
 }
-
-# use_stub: a gh earlier on PATH that logs each run in $STUB_LOG, sleeps
-# $STUB_SLEEP, exits $STUB_EXIT (saying so on stderr) or prints $STUB_TOKEN.
-use_stub() {
-	mkdir -p "$TMP/stub"
-	cat >"$TMP/stub/gh" <<'EOF'
-#!/bin/bash
-echo "$*" >>"$STUB_LOG"
-[ -n "${STUB_SLEEP:-}" ] && sleep "$STUB_SLEEP"
-if [ -n "${STUB_EXIT:-}" ]; then
-	echo "stub gh: failing on purpose" >&2
-	exit "$STUB_EXIT"
-fi
-printf '%s\n' "${STUB_TOKEN-gho_stubghtoken00000000000000000000003}"
-EOF
-	chmod 755 "$TMP/stub/gh"
-	export PATH=$TMP/stub:$PATH STUB_LOG=$TMP/stub.log
-	: >"$STUB_LOG"
-}
-
-# runs: how many times the stub gh ran.
-runs() { grep -c . "$STUB_LOG"; }
-
-settings() { printf '%s\n' "$1" >"$CREDKIT_CONFIG"; }
 
 now_ms() { printf '%s' "$(( ${EPOCHREALTIME/./} / 1000 ))"; }
 
@@ -539,14 +517,7 @@ part_doctor() {
 # run_part PART: one part, in this process (already in a session keyring).
 run_part() {
 	local part=$1
-	# The parts ask again at once after a failure, on purpose.
-	export CREDKIT_TOKEN_FAIL_CACHE_MS=0
-	export HOME=$TMP/home-$part XDG_RUNTIME_DIR=$TMP/run-$part \
-		CREDKIT_CONFIG=$TMP/config-$part.json CREDKIT_KEYRING=session \
-		CREDKIT_STORE=keyctl GH_CONFIG_DIR=$TMP/gh-$part
-	unset GH_TOKEN GITHUB_TOKEN GH_ENTERPRISE_TOKEN GITHUB_ENTERPRISE_TOKEN GITHUB_ACTOR \
-		GH_HOST XDG_CONFIG_HOME CREDKIT_GHCR_MINT
-	mkdir -p "$HOME" "$GH_CONFIG_DIR" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
+	ghcr_part_env "$part"
 	gh_hosts
 	echo "# $part"
 	"part_$part"
@@ -554,24 +525,6 @@ run_part() {
 
 # main [PART]: every part, each in a session keyring of its own; or PART,
 # already in one.
-main() {
-	local part tool
-	t_tmpdir
-	if [ $# -eq 1 ]; then
-		run_part "$1"
-		t_done
-		return
-	fi
-	printf '# testing %s\n' "$HELPER"
-	[ -x "$HELPER" ] || { t_fail "$HELPER is built"; return 1; }
-	for tool in gh keyctl strace; do
-		command -v "$tool" >/dev/null || { t_fail "$tool is installed (tests/deps.sh)"; return 1; }
-	done
-	for part in ${PARTS_WANTED:-$PARTS}; do
-		keyctl session - bash "$SELF" "$part" \
-			2> >(grep -v '^Joined session keyring:' >&2) || T_FAILED=$((T_FAILED + 1))
-	done
-	t_done
-}
+main() { t_parts "$SELF" "$HELPER" "gh keyctl strace" "$@"; }
 
 main "$@"

@@ -281,6 +281,8 @@ EOF
 	bad_config "tokenAttributes outside v1" \
 		'0,/credentialprovider.kubelet.k8s.io\/v1$/!s/credentialprovider.kubelet.k8s.io\/v1$/credentialprovider.kubelet.k8s.io\/v1beta1/' \
 		'tokenAttributes is only supported for credentialprovider.kubelet.k8s.io/v1'
+	bad_config "tokenAttributes without cacheType (required since 1.34)" \
+		'/cacheType: ServiceAccount/d' 'tokenAttributes.cacheType is required'
 	bad_config "no defaultCacheDuration" '/defaultCacheDuration: "12h"/d' \
 		'providers[0] needs defaultCacheDuration'
 	bad_config "a negative defaultCacheDuration" 's/"12h"/"-1h"/' \

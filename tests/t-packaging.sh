@@ -7,17 +7,24 @@
 # First the compile lines (no program sees tests/unit/) and the maintainer
 # that packaging/maintainer.sh finds.  Then builds the .debs with `make deb`
 # (a git archive of HEAD, so uncommitted edits are not in them), as a
-# builder with DEBFULLNAME and DEBEMAIL set, checks each package's files,
-# maintainer, licence, relations and Built-Using with dpkg-deb, then unpacks
-# them with `dpkg-deb -x` into a private root, never onto the machine
-# (dpkg -i would replace the Go helpers other tests compare against), and
-# runs the unpacked keyctl helper (version, and a store/get/erase round trip
-# in a fresh session keyring) and the unpacked ecr-login (it finds its
-# minting program under usr/libexec/credkit).  Then `make rpm` when rpmbuild
-# is here, and lintian on everything make deb built: any error or any
-# copyright tag fails, other warnings are shown.  CREDKIT_BIN is not used:
-# tests/run.sh calls this twice, the sanitizer (build/asan/bin) run only
-# says it skips.
+# builder with DEBFULLNAME and DEBEMAIL set, and checks with dpkg-deb each
+# package's files, maintainer, licence, relations (Conflicts, Replaces and
+# Provides against the files `dpkg -L` lists for Debian's Go helpers) and
+# Built-Using, that none has a maintainer script, and the kubelet's sample
+# configs in ecr-login's and ghcr's docs (usr/share/doc/credkit-NAME/
+# examples/) against examples/kubernetes/.  Then installs them with
+# `dpkg --root` into a throwaway root with its own database, never onto the
+# machine (dpkg -i would replace the Go helpers other tests compare
+# against), over stand-ins for those Go helpers that dpkg must remove;
+# renders every installed man page; runs the protocol battery
+# (tests/lib-credential.sh) against the installed keyctl, secretservice and
+# pass, the newcomer's `configure --migrate` with the installed keyctl, the
+# installed ecr-login and ghcr (they find their minting programs under
+# usr/libexec/credkit) and a keyctl round trip; then purges them all and
+# finds nothing left.  Then `make rpm` when rpmbuild is here, and lintian on
+# everything make deb built: any error or warning fails.  CREDKIT_BIN is not
+# used: tests/run.sh calls this twice, the sanitizer (build/asan/bin) run
+# only says it skips.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -87,6 +94,13 @@ else
 fi
 
 deb() { echo "build/deb/credkit-$1_${version}_$(dpkg --print-architecture).deb"; }
+# examples HELPER: the kubelet's sample configs its package ships, sorted.
+examples() {
+	case $1 in
+	ecr-login) echo ecr-login-service-accounts.yaml ecr-login.yaml ;;
+	ghcr) echo ghcr-settings.json ghcr.yaml ;;
+	esac
+}
 field() { dpkg-deb -f "$(deb "$1")" "$2"; }
 
 for h in $HELPERS; do
@@ -261,6 +275,12 @@ for other in golang-docker-credential-helpers amazon-ecr-credential-helper; do
 done
 t_check "packaging: no stand-in file is left" \
 	bash -c '! grep -rqs stand-in "$1/usr/bin"' _ "$root"
+for h in ecr-login ghcr; do
+	for f in $(examples "$h"); do
+		t_check "packaging: credkit-$h ships examples/kubernetes/$f as /usr/share/doc/credkit-$h/examples/$f" \
+			cmp -s "$root/usr/share/doc/credkit-$h/examples/$f" "examples/kubernetes/$f"
+	done
+done
 for h in $HELPERS; do
 	t_check "packaging: credkit-$h copyright is debian/copyright, with the licence" \
 		cmp -s "$root/usr/share/doc/credkit-$h/copyright" packaging/debian/copyright
@@ -406,18 +426,15 @@ elif make --no-print-directory rpm >"$TMP/rpm.log" 2>&1; then
 	for h in $HELPERS; do
 		r=$(ls build/rpm/credkit-"$h"-"$version"-*.rpm 2>/dev/null | head -n 1)
 		want="/usr/bin/docker-credential-$h "
-		man="/usr/share/man/man1/docker-credential-$h.1 "
-		case $h in
-		ecr-login | ghcr)
-			want+="/usr/libexec/credkit/docker-credential-$h-mint /usr/share/doc/credkit-$h "
-			want+="/usr/share/doc/credkit-$h/examples "
-			want+=$(git ls-files "examples/kubernetes/$h*" | sed "s|.*/|/usr/share/doc/credkit-$h/examples/|" |
-				sort | tr '\n' ' ') ;;
-		esac
+		case $h in ecr-login | ghcr) want+="/usr/libexec/credkit/docker-credential-$h-mint " ;; esac
+		[ -n "$(examples "$h")" ] && want+="/usr/share/doc/credkit-$h/examples "
+		for f in $(examples "$h"); do
+			want+="/usr/share/doc/credkit-$h/examples/$f "
+		done
 		t_eq "packaging: credkit-$h .rpm files" \
 			"$(rpm -qpl "$r" 2>/dev/null | grep -v -e '^/usr/lib/.build-id' -e '^/usr/share/licenses/' |
 				sed 's/\.gz$//' | tr '\n' ' ')" \
-			"$want$man"
+			"${want}/usr/share/man/man1/docker-credential-$h.1 "
 		# %license: /usr/share/licenses/credkit-NAME[-VERSION]/LICENSE.
 		lic=$(rpm -qp --licensefiles "$r" 2>/dev/null)
 		t_check "packaging: credkit-$h .rpm ships LICENSE as its licence ($lic)" \
@@ -450,7 +467,7 @@ fi
 
 # lintian on the .changes: every .deb, the dbgsym ones, the source package
 # (where debian/copyright is checked as DEP-5) and the .buildinfo.  Errors
-# and copyright tags fail; other warnings and infos are shown, not counted.
+# and warnings fail; infos are shown, not counted.
 # Overrides, each with its reason: packaging/debian/*.lintian-overrides.
 if ! command -v lintian >/dev/null; then
 	t_skip "packaging: lintian" "no lintian (apt-get install lintian)"
@@ -463,9 +480,8 @@ else
 	[ "$status" -eq 0 ] || sed 's/^/#   /' "$TMP/lintian.log" | tail -n 20
 	sed -n 's/^\([EWI]: \)/#   lintian \1/p' "$TMP/lintian.log"
 	t_eq "packaging: lintian errors (shown above)" "$(grep -c '^E: ' "$TMP/lintian.log")" 0
-	t_eq "packaging: lintian copyright warnings (shown above)" \
-		"$(grep -c -E '^W: [^:]+: [^ ]*copyright' "$TMP/lintian.log")" 0
-	n=$(grep '^[WI]: ' "$TMP/lintian.log" | grep -c -v -E '^W: [^:]+: [^ ]*copyright')
-	t_ok "packaging: lintian other warnings and infos: $n (shown above, not counted)"
+	t_eq "packaging: lintian warnings (shown above; an override says why)" \
+		"$(grep -c '^W: ' "$TMP/lintian.log")" 0
+	t_ok "packaging: lintian infos: $(grep -c '^I: ' "$TMP/lintian.log") (shown above, not counted)"
 fi
 t_done

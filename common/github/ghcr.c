@@ -88,11 +88,14 @@ static int take_number(json_t *obj, const char *name, long min, long max, long *
 	return 0;
 }
 
-/* "sources" of obj: a list of distinct source names, in the order asked. */
-static int take_sources(json_t *obj, struct ghcr_host *h, const char *where,
-			const char *path, struct ck_error *err)
+/*
+ * The list name ("sources", "kubelet_sources") of obj: distinct source
+ * names, in the order asked, into order and *nr.
+ */
+static int take_sources(json_t *obj, const char *name, enum ghcr_source *order, size_t *nr,
+			const char *where, const char *path, struct ck_error *err)
 {
-	json_t *list = json_object_get(obj, "sources"), *v;
+	json_t *list = json_object_get(obj, name), *v;
 	unsigned seen = 0;
 	size_t i, j;
 
@@ -100,7 +103,7 @@ static int take_sources(json_t *obj, struct ghcr_host *h, const char *where,
 		return 0;
 	if (!json_is_array(list))
 		goto bad;
-	h->nr = 0;
+	*nr = 0;
 	json_array_foreach(list, i, v) {
 		for (j = 0; j < GHCR_SOURCES; j++)
 			if (json_is_string(v) && !strcmp(json_string_value(v), source_names[j]))
@@ -108,13 +111,13 @@ static int take_sources(json_t *obj, struct ghcr_host *h, const char *where,
 		if (j == GHCR_SOURCES || (seen & (1u << j)))
 			goto bad;
 		seen |= 1u << j;
-		h->order[h->nr++] = (enum ghcr_source)j;
+		order[(*nr)++] = (enum ghcr_source)j;
 	}
 	return 0;
 bad:
-	return ck_error(err, CK_BAD_INPUT, "%s: \"sources\" of %s must be a list of "
+	return ck_error(err, CK_BAD_INPUT, "%s: \"%s\" of %s must be a list of "
 			"distinct names among \"store\", \"env\", \"file\" and \"gh\"",
-			path, where);
+			path, name, where);
 }
 
 static int take_settings(json_t *obj, struct ghcr_host *h, const char *where,
@@ -122,7 +125,9 @@ static int take_settings(json_t *obj, struct ghcr_host *h, const char *where,
 {
 	if (!json_is_object(obj))
 		return ck_error(err, CK_BAD_INPUT, "%s: %s must be an object", path, where);
-	return take_sources(obj, h, where, path, err) ||
+	return take_sources(obj, "sources", h->order, &h->nr, where, path, err) ||
+	       take_sources(obj, "kubelet_sources", h->kubelet_order, &h->kubelet_nr, where,
+			    path, err) ||
 	       take_string(obj, "token_file", h->token_file, sizeof(h->token_file),
 			   printable, "a path", where, path, err) ||
 	       take_number(obj, "gh_timeout_ms", 100, 60000, &h->gh_timeout_ms,
@@ -269,10 +274,20 @@ static int has_gh(const struct ghcr_host *h)
 	return 0;
 }
 
+/* t's cache key for h's order: gh's identity when gh is in it. */
+static int order_key(struct ghcr_host *h, struct token_target *t, struct ck_error *err)
+{
+	if (!has_gh(h))	/* nothing is cached: the key is never used */
+		return token_target_key(t, GHCR_NS, h->github, "no-gh", err);
+	find_gh(h);
+	return make_key(h, t, err);
+}
+
 int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_host *h,
 		   struct token_target *t, struct ck_error *err)
 {
 	static const enum ghcr_source defaults[] = { GHCR_STORE, GHCR_ENV, GHCR_FILE, GHCR_GH };
+	static const enum ghcr_source node[] = { GHCR_STORE, GHCR_ENV, GHCR_FILE };
 	json_t *ghcr = cfg && cfg->root ? json_object_get(cfg->root, "ghcr") : NULL;
 	json_t *hosts = NULL, *mine = NULL;
 	const char *path = cfg ? cfg->path : "";
@@ -283,6 +298,8 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 	memset(h, 0, sizeof(*h));
 	memcpy(h->order, defaults, sizeof(defaults));
 	h->nr = GHCR_SOURCES;
+	memcpy(h->kubelet_order, node, sizeof(node));
+	h->kubelet_nr = sizeof(node) / sizeof(node[0]);
 	h->gh_timeout_ms = GHCR_GH_TIMEOUT_MS;
 	h->gh_cache_seconds = GHCR_GH_CACHE_SECONDS;
 	if (registry_parse(server, &ref, NULL))	/* a path is the client's business */
@@ -325,10 +342,14 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 	t->fail_cache_ms = GHCR_FAIL_CACHE_MS;
 	/* gh's token is used for gh_cache_seconds, then asked again. */
 	t->fresh_percent = 100;
-	if (!has_gh(h))	/* nothing is cached: the key is never used */
-		return token_target_key(t, GHCR_NS, h->github, "no-gh", err) ? -1 : 1;
-	find_gh(h);
-	return make_key(h, t, err) ? -1 : 1;
+	return order_key(h, t, err) ? -1 : 1;
+}
+
+int ghcr_host_kubelet(struct ghcr_host *h, struct token_target *t, struct ck_error *err)
+{
+	memcpy(h->order, h->kubelet_order, sizeof(h->order));
+	h->nr = h->kubelet_nr;
+	return order_key(h, t, err);
 }
 
 int ghcr_hosts_each(const struct config *cfg,

@@ -182,6 +182,17 @@ static int list(const struct config *cfg, backend_each_fn each, void *data,
 	return ret <= 0 ? ret : store_client_list(name, list_one, &l, err);
 }
 
+/*
+ * A kubelet's get: the host's kubelet_sources instead of its sources
+ * (what the request says of the pod does not change a GitHub token).
+ */
+static int kubelet(const struct kubelet_request *req, struct token_target *target,
+		   void *own, struct ck_error *err)
+{
+	(void)req;
+	return ghcr_host_kubelet(own, target, err);
+}
+
 static const char *kind_name(enum ghcr_kind k)
 {
 	return k == GHCR_DOTCOM ? "github.com" : k == GHCR_GHE_COM ? "GHE.com" :
@@ -204,6 +215,10 @@ static int doctor_host(const struct ghcr_host *h, void *data, struct ck_error *e
 	for (i = 0; i < h->nr; i++)
 		printf(" %s", ghcr_source_name(h->order[i]));
 	printf("%s\n", h->nr ? "" : " none");
+	printf("  a kubelet's get (get-credentials) asks:");
+	for (i = 0; i < h->kubelet_nr; i++)
+		printf(" %s", ghcr_source_name(h->kubelet_order[i]));
+	printf("%s\n", h->kubelet_nr ? "" : " none");
 	for (i = 0; i < h->nr; i++) {
 		found = ghcr_source_get(h, h->order[i], 0, &c, where, sizeof(where), &why);
 		printf("  %-5s  ", ghcr_source_name(h->order[i]));
@@ -279,7 +294,9 @@ const struct token_helper ghcr_tokens = {
 		 "GITHUB_TOKEN; GH_ENTERPRISE_TOKEN, GITHUB_ENTERPRISE_TOKEN for Enterprise\n"
 		 "Server), file (the settings' token_file) and gh (gh auth token, cached for\n"
 		 "a short time); none: not found.  store keeps a login in the store for\n"
-		 "passwords; erase drops it and gh's cached token; list shows both.\n",
+		 "passwords; erase drops it and gh's cached token; list shows both.\n"
+		 "get-credentials (a kubelet's image credential provider) asks the\n"
+		 "settings' kubelet_sources instead, by default store, env and file.\n",
 	.own_size = sizeof(struct ghcr_host),
 	.find = find,
 	.direct = direct,
@@ -288,4 +305,7 @@ const struct token_helper ghcr_tokens = {
 	.list = list,
 	.doctor = doctor,
 	.hosts = hosts,
+	/* gh's answer: the kubelet keeps it as long as our cache would. */
+	.kubelet_cache_percent = 100,
+	.kubelet = kubelet,
 };

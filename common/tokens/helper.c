@@ -28,11 +28,12 @@ static token_online_fn online_fn;
 /*
  * The kubelet mode: the request being answered (NULL: the docker protocol),
  * its text as read (what the minting program is handed on its stdin), and
- * the expiry of the token answered (0: none known, a helper's own source).
+ * the expiry of the token answered (0: none known, a helper's own source)
+ * and the second our cache stops answering it (token_usable_until()).
  */
 static const struct kubelet_request *kube;
 static const struct secret *kube_text;
-static time_t answered_expires;
+static time_t answered_expires, answered_until;
 
 /* The front runs doctor: its count of entries must not exec the minter. */
 static int front_doctor;
@@ -236,6 +237,7 @@ static int answer(struct run *r, struct ask *a, const struct token *t, int have_
 {
 	note_host(r, a, t, have_lock);
 	answered_expires = t->expires;
+	answered_until = token_usable_until(t);
 	return token_answer(t, out, err);
 }
 
@@ -534,18 +536,23 @@ static int run_hosts(void *self, backend_each_fn each, void *data, struct ck_err
 static int mint_get(void *self, const char *server, struct cred *out,
 		    struct ck_error *err);
 
-/* How long the kubelet may keep an answer: a share of the token's life left. */
+/*
+ * How long the kubelet may keep an answer: a share of the token's life
+ * left, and never past the point where our own cache stops answering it.
+ */
 static long long cache_seconds(void)
 {
 	time_t now = time(NULL);
 	int percent = helper->kubelet_cache_percent > 0 ? helper->kubelet_cache_percent
 							: TOKEN_FRESH_PERCENT;
+	long long share;
 
 	if (!answered_expires)
 		return KUBELET_CACHE_DEFAULT;	/* a source of the helper's own */
-	if (answered_expires <= now)
+	if (answered_until <= now)
 		return 0;
-	return (long long)(answered_expires - now) * percent / 100;
+	share = (long long)(answered_expires - now) * percent / 100;
+	return share < answered_until - now ? share : answered_until - now;
 }
 
 /*
@@ -710,6 +717,7 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		    token_cache_put(&r->cache, &a.target, &t, &why))
 			say("the token for %s is not cached: %s", a.target.host, why.msg);
 		answered_expires = t.expires;
+		answered_until = token_usable_until(&t);
 		ret = token_answer(&t, out, err);
 	} else if (ck_now_ms() < deadline &&
 		   token_cache_put_failure(&r->cache, &a.target, err, &why)) {

@@ -27,13 +27,18 @@ int token_answer(const struct token *t, struct cred *out, struct ck_error *err)
 	return 0;
 }
 
-int token_usable(const struct token *t, time_t now)
+time_t token_usable_until(const struct token *t)
 {
 	time_t margin = (t->expires - t->minted) / 4;
 
 	if (margin > 60)
 		margin = 60;
-	return now >= t->minted && now < t->expires - margin;
+	return t->expires - margin;
+}
+
+int token_usable(const struct token *t, time_t now)
+{
+	return now >= t->minted && now < token_usable_until(t);
 }
 
 int token_fresh(const struct token *t, int fresh_percent, time_t now)

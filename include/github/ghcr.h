@@ -34,6 +34,7 @@
  *
  *   "ghcr": {
  *     "sources": ["store", "env", "file", "gh"],
+ *     "kubelet_sources": ["store", "env", "file"],
  *     "token_file": "/run/secrets/ghcr-token",
  *     "gh_timeout_ms": 5000, "gh_cache_seconds": 300,
  *     "hosts": {
@@ -43,7 +44,10 @@
  *     }
  *   }
  *
- * A host's own entry wins over the section's defaults.  The cheap front
+ * "kubelet_sources" is the order of a kubelet's get (get-credentials, on
+ * a node, where the kubelet runs the helper as root with no gh login):
+ * by default store, env (the provider config's env) and file (a mounted
+ * secret), without gh.  A host's own entry wins over the section's defaults.  The cheap front
  * runs find() and the sources before "gh" on every get; only the minting
  * program runs gh when no cached token is fresh (with gh_cache_seconds 0
  * the front runs gh itself and nothing is cached).
@@ -89,6 +93,8 @@ struct ghcr_host {
 	enum ghcr_kind kind;
 	enum ghcr_source order[GHCR_SOURCES];
 	size_t nr;			/* sources in order (0: none asked) */
+	enum ghcr_source kubelet_order[GHCR_SOURCES];	/* for a kubelet's get */
+	size_t kubelet_nr;
 	char token_file[4096];		/* "" when not set */
 	long gh_timeout_ms;
 	long gh_cache_seconds;		/* 0: gh's answer is never cached */
@@ -109,6 +115,14 @@ const char *ghcr_source_name(enum ghcr_source s);
  */
 int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_host *h,
 		   struct token_target *t, struct ck_error *err);
+
+/*
+ * A kubelet's get (get-credentials) of h, as ghcr_host_find() filled h and
+ * t: h's order becomes its "kubelet_sources" (default store, env, file: a
+ * kubelet runs as root with no gh login) and t's key that order's.  0, or
+ * -1 with err.
+ */
+int ghcr_host_kubelet(struct ghcr_host *h, struct token_target *t, struct ck_error *err);
 
 /*
  * Call fn for ghcr.io and for each host of the settings, in that order

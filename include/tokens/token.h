@@ -69,6 +69,9 @@ int token_answer(const struct token *t, struct cred *out, struct ck_error *err);
 int token_fresh(const struct token *t, int fresh_percent, time_t now);
 int token_usable(const struct token *t, time_t now);
 
+/* The second from which t is no longer usable: its expiry less the margin. */
+time_t token_usable_until(const struct token *t);
+
 /* Whether host is among the hosts t answered for. */
 int token_has_host(const struct token *t, const char *host);
 

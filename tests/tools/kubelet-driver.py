@@ -485,7 +485,10 @@ def read_config(path):
                           ("serviceAccountTokenAudience", "requireServiceAccount"))
             if p["apiVersion"] != GROUP + "/v1":
                 raise BadConfig("%s is only supported for %s/v1" % (tw, GROUP))
-            if ta.get("cacheType") not in (None, "ServiceAccount", "Token"):
+            # Required since 1.34 (validateCredentialProviderConfig()).
+            if ta.get("cacheType") is None:
+                raise BadConfig("%s.cacheType is required: ServiceAccount or Token" % tw)
+            if ta.get("cacheType") not in ("ServiceAccount", "Token"):
                 raise BadConfig("%s.cacheType %r is none of ServiceAccount, Token"
                                 % (tw, ta.get("cacheType")))
             req = string_list(ta.get("requiredServiceAccountAnnotationKeys"), tw)

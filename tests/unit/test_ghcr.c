@@ -88,6 +88,58 @@ static void key_of(const char *server, const char *settings, char *key, size_t s
 	json_decref(cfg.root);
 }
 
+/*
+ * The order (sources joined by ',') and cache key of server's kubelet get
+ * with settings (NULL: none), as "ORDER KEY".
+ */
+static void kubelet_key_of(const char *server, const char *settings, char *out, size_t size)
+{
+	struct config cfg = CONFIG_INIT;
+	struct ck_error err = CK_ERROR_INIT;
+	struct token_target t;
+	struct ghcr_host h;
+	size_t i, n = 0;
+
+	cfg.root = settings ? json_loads(settings, 0, NULL) : NULL;
+	if (ghcr_host_find(server, &cfg, &h, &t, &err) != 1 || ghcr_host_kubelet(&h, &t, &err)) {
+		snprintf(out, size, "(none: %s)", err.msg);
+	} else {
+		out[0] = '\0';
+		for (i = 0; i < h.nr && n < size; i++)
+			n += snprintf(out + n, size - n, "%s%s", i ? "," : "",
+				      ghcr_source_name(h.order[i]));
+		if (n < size)
+			snprintf(out + n, size - n, " %s", t.key);
+	}
+	json_decref(cfg.root);
+}
+
+static void check_kubelet(void)
+{
+	char got[TOKEN_KEY_MAX + 64];
+
+	kubelet_key_of("ghcr.io", NULL, got, sizeof(got));
+	CHECK_STR(got, "store,env,file " TOKEN_KEY_PREFIX "ghcr github.com no-gh",
+		  "kubelet: by default store, env, file, without gh");
+	kubelet_key_of("ghcr.io", "{\"ghcr\": {\"sources\": [\"gh\"]}}", got, sizeof(got));
+	CHECK_STR(got, "store,env,file " TOKEN_KEY_PREFIX "ghcr github.com no-gh",
+		  "kubelet: docker's sources leave a kubelet's alone");
+	kubelet_key_of("ghcr.io", "{\"ghcr\": {\"sources\": [\"env\"], "
+		       "\"kubelet_sources\": [\"gh\", \"file\"]}}", got, sizeof(got));
+	CHECK(!strncmp(got, "gh,file " TOKEN_KEY_PREFIX "ghcr github.com gh=",
+		       strlen(TOKEN_KEY_PREFIX) + 27),
+	      "kubelet: kubelet_sources with gh: gh's identity in the key (%s)", got);
+	kubelet_key_of("containers.ghe.example.com", "{\"ghcr\": {\"kubelet_sources\": [\"env\"], "
+		       "\"hosts\": {\"containers.ghe.example.com\": "
+		       "{\"kubelet_sources\": []}}}}", got, sizeof(got));
+	CHECK_STR(got, " " TOKEN_KEY_PREFIX "ghcr ghe.example.com no-gh",
+		  "kubelet: a host's kubelet_sources win over the section's");
+	kubelet_key_of("ghcr.io", "{\"ghcr\": {\"kubelet_sources\": [\"store\", \"nope\"]}}",
+		       got, sizeof(got));
+	CHECK(strstr(got, "\"kubelet_sources\" of \"ghcr\" must be a list of distinct names") != NULL,
+	      "kubelet: an unknown source is refused (%s)", got);
+}
+
 static void check_keys(void)
 {
 	static const char two_hosts[] =
@@ -144,6 +196,7 @@ static void check_keys(void)
 	key_of("ghcr.io", "{\"ghcr\": {\"sources\": [\"env\", \"file\"]}}", b, sizeof(b));
 	CHECK_STR(b, TOKEN_KEY_PREFIX "ghcr github.com no-gh",
 		  "keys: without gh in the order, no gh and no hosts.yml in the key");
+	check_kubelet();
 	unsetenv("GH_CONFIG_DIR");
 	unlink(file);
 	rmdir(dir);

@@ -61,12 +61,14 @@ static void test_ages(void)
 	CHECK(token_fresh(&t, 90, 1000 + 21600), "a helper sets its own fresh point");
 	CHECK(token_usable(&t, 1000 + 43200 - 61) && !token_usable(&t, 1000 + 43200 - 60),
 	      "usable until a minute before it expires");
+	CHECK(token_usable_until(&t) == 1000 + 43200 - 60,
+	      "token_usable_until: the first second it is not");
 	CHECK(!token_fresh(&t, 100, 1000 + 43200 - 60),
 	      "never fresh when no longer usable");
 	CHECK(!token_fresh(&t, 50, 999) && !token_usable(&t, 999),
 	      "a token from the future (clock set back) is neither");
 	t.expires = 1000 + 8;
-	CHECK(token_usable(&t, 1005) && !token_usable(&t, 1006),
+	CHECK(token_usable(&t, 1005) && !token_usable(&t, 1006) && token_usable_until(&t) == 1006,
 	      "a short token: usable until a quarter of its life is left");
 }
 
