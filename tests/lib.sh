@@ -95,3 +95,28 @@ t_stop_process() {
 	kill -9 "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
+
+# t_pass_store DIR: a throwaway gpg key with no passphrase and a pass store
+# initialised to it, in DIR/gnupg and DIR/store; exports GNUPGHOME and
+# PASSWORD_STORE_DIR.  The caller stops the agent (gpgconf --kill gpg-agent).
+t_pass_store() {
+	export GNUPGHOME=$1/gnupg PASSWORD_STORE_DIR=$1/store
+	unset PASSWORD_STORE_KEY PASSWORD_STORE_GPG_OPTS PASSWORD_STORE_SIGNING_KEY
+	mkdir -m 700 "$GNUPGHOME" || return 1
+	gpg --batch --passphrase '' --quick-gen-key 'credkit test <test@credkit.invalid>' \
+		future-default default never 2>/dev/null || return 1
+	pass init "$(gpg --with-colons --list-secret-keys 2>/dev/null |
+		awk -F: '/^fpr:/ { print $10; exit }')" >/dev/null 2>&1
+}
+
+# t_ecr_minter NAME PROGRAM: ok when the docker-credential-ecr-login at
+# PROGRAM, on a host with no AWS credentials anywhere, answers the minting
+# program's error: it found its minter (../libexec/credkit beside it).
+t_ecr_minter() {
+	local out
+	out=$(printf '%s' 123456789012.dkr.ecr.us-east-1.amazonaws.com |
+		env -i PATH=/usr/bin:/bin HOME="$TMP" XDG_RUNTIME_DIR="$TMP" CREDKIT_STORE=none \
+		AWS_EC2_METADATA_DISABLED=true timeout 20 "$2" get 2>&1)
+	out=${out//$'\n'/ }
+	t_check "$1 ($out)" bash -c '[[ $1 == *"no AWS credentials"* ]]' _ "$out"
+}
