@@ -12,7 +12,8 @@
 # Provides against the files `dpkg -L` lists for Debian's Go helpers) and
 # Built-Using, that none has a maintainer script, and the kubelet's sample
 # configs in ecr-login's and ghcr's docs (usr/share/doc/credkit-NAME/
-# examples/) against examples/kubernetes/.  Then installs them with
+# examples/) against examples/kubernetes/, and what apt would do for
+# `apt install ./credkit-...deb` here (apt-get -s).  Then installs them with
 # `dpkg --root` into a throwaway root with its own database, never onto the
 # machine (dpkg -i would replace the Go helpers other tests compare
 # against), over stand-ins for those Go helpers that dpkg must remove;
@@ -229,6 +230,26 @@ for h in ecr-login ghcr; do
 	t_eq "packaging: credkit-$h examples are examples/kubernetes/$h* (${want:-none committed})" "$got" "$want"
 done
 
+# What apt would do on this machine for the newcomer's `apt install ./...`,
+# simulated (-s: nothing is installed, removed or locked): credkit-keyctl
+# alone, and the whole suite in place of the Go helpers installed here.
+if command -v apt-get >/dev/null; then
+	asim() {
+		timeout 60 apt-get -s -o Debug::NoLocking=1 install "$@" 2>&1 |
+			awk '/^(Inst|Remv) / { print $1, $2 }' | sort | tr '\n' ' '
+	}
+	t_eq "packaging: apt install ./credkit-keyctl_*.deb (simulated) installs it alone" \
+		"$(asim "./$(deb keyctl)")" "Inst credkit-keyctl "
+	gone=$(for p in amazon-ecr-credential-helper golang-docker-credential-helpers; do
+		dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' && printf 'Remv %s ' "$p"
+	done)
+	got=$(asim $(for h in $HELPERS; do echo "./$(deb "$h")"; done) "./$common" "./$meta")
+	t_check "packaging: apt install of every .deb (simulated) removes just the Go helpers here (${gone:-none})" \
+		test "$(grep -o 'Remv [^ ]*' <<<"$got" | tr '\n' ' ')" = "$gone"
+else
+	t_skip "packaging: apt install (simulated)" "no apt-get"
+fi
+
 # Install into a throwaway root with dpkg --root (its own database; never
 # the machine's: dpkg -i would replace the Go helpers other tests compare
 # against), after stand-ins for Debian's Go helpers that hold the files
@@ -311,8 +332,8 @@ else
 	t_skip "packaging: battery of the installed keyctl" "no keyctl command (apt-get install keyutils)"
 fi
 if command -v gnome-keyring-daemon >/dev/null && command -v dbus-run-session >/dev/null; then
-	tests/with-keyring bash tests/lib-credential.sh "$root/usr/bin/docker-credential-secretservice" ||
-		T_FAILED=$((T_FAILED + 1))
+	tests/with-keyring bash tests/lib-credential.sh "$root/usr/bin/docker-credential-secretservice" \
+		2> >(grep -v 'fd limit' >&2) || T_FAILED=$((T_FAILED + 1))
 else
 	t_skip "packaging: battery of the installed secretservice" "no gnome-keyring or dbus"
 fi
