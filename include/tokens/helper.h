@@ -36,6 +36,10 @@
  *    share of the token's remaining life), through the same get; errors:
  *    one line on stderr, exit 1, nothing on stdout.
  *
+ * doctor, for every token helper: the cache's entries (token_cache_doctor():
+ * scope, readable identity, hosts, expiry, remembered failures), then
+ * the helper's own doctor() and, with --online, its online checks.
+ *
  * What a token helper writes itself: a struct token_helper (its names,
  * find(), and where it has credentials of its own, direct(), store(),
  * erase() and list()), a front main() calling token_front_main(), and a
@@ -127,6 +131,12 @@ struct token_helper {
 	 * need the network.  0, or -1 with err.
 	 */
 	int (*doctor)(const struct config *cfg, int online, struct ck_error *err);
+	/*
+	 * Set when doctor needs the minting program's libraries (the AWS
+	 * chain's explain mode): the front then hands doctor to it, which
+	 * sets its own doctor (a copy of the struct) in token_mint_main().
+	 */
+	int doctor_in_minter;
 
 	/*
 	 * The kubelet mode (`get-credentials`, see tokens/kubelet.h): the share
