@@ -464,9 +464,15 @@ static void doctor_failures(struct token_cache *c, const struct keys *k)
 		if (keyctl_backend.get(c->ring, k->key[i], &entry, &e) || !entry.secret.buf ||
 		    strcmp(entry.username, FAIL_USER) ||
 		    !(nl = memchr(entry.secret.buf, '\n', entry.secret.len)) ||
-		    sscanf(entry.secret.buf, "%lld %d %lld", &until, &kind, &at) < 2 ||
+		    sscanf(entry.secret.buf, "%lld %d", &until, &kind) != 2 ||
 		    until <= now)
 			continue;
+		/* When it failed: the first line's third number, if it has one. */
+		at = 0;
+		if (memchr(entry.secret.buf, ' ', (size_t)(nl - entry.secret.buf)) !=
+		    memrchr(entry.secret.buf, ' ', (size_t)(nl - entry.secret.buf)))
+			at = strtoll(memrchr(entry.secret.buf, ' ',
+					     (size_t)(nl - entry.secret.buf)), NULL, 10);
 		key_shown(c, k->key[i], shown, sizeof(shown));
 		ck_printable(text, sizeof(text), nl + 1,
 			     entry.secret.len - (size_t)(nl + 1 - entry.secret.buf));

@@ -125,7 +125,8 @@ struct token_helper {
 		    struct ck_error *err);
 
 	/*
-	 * Optional: what doctor prints on stdout after the stores (see struct helper):
+	 * Optional: what doctor prints on stdout after the stores and the
+	 * cache's entries (token_cache_doctor(); see struct helper):
 	 * for each registry the helper knows from cfg, where its credentials
 	 * would come from and why, never a secret; online: the checks that
 	 * need the network.  0, or -1 with err.

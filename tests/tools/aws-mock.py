@@ -408,6 +408,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             record(self.server.logdir, service, region, akid, status,
                    self.headers.get("Host"), self.via_proxy)
 
+    def sts_signed(self, data):
+        """(key id, region, None) of a well-signed STS request; else (None,
+        None, status) with STS's error sent."""
+        try:
+            akid, region = verify_sigv4("POST", "/", self.headers, data, "sts")
+            return akid, region, None
+        except SigError as e:
+            code = "SignatureDoesNotMatch" if e.code == "InvalidSignatureException" \
+                else "InvalidClientTokenId"
+            return None, None, self.xml_error(403, code, e.message)
+
     def sts(self, form, data):
         n = count("sts")
         action = form.get("Action", [""])[0]
@@ -426,12 +437,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status = self.xml_error(400, "InvalidAction", "bad version")
                 return
             if action == "GetCallerIdentity":
-                try:
-                    akid, region = verify_sigv4("POST", "/", self.headers, data, "sts")
-                except SigError as e:
-                    code = "SignatureDoesNotMatch" if e.code == "InvalidSignatureException" \
-                        else "InvalidClientTokenId"
-                    status = self.xml_error(403, code, e.message)
+                akid, region, refused = self.sts_signed(data)
+                if refused:
+                    status = refused
                     return
                 if fail in (500, "500"):
                     status = self.xml_error(500, "InternalFailure", "internal error")
@@ -452,12 +460,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status = self.xml_error(400, "ValidationError", "RoleSessionName is required")
                 return
             if action == "AssumeRole":
-                try:
-                    akid, region = verify_sigv4("POST", "/", self.headers, data, "sts")
-                except SigError as e:
-                    code = "SignatureDoesNotMatch" if e.code == "InvalidSignatureException" \
-                        else "InvalidClientTokenId"
-                    status = self.xml_error(403, code, e.message)
+                akid, region, refused = self.sts_signed(data)
+                if refused:
+                    status = refused
                     return
             elif action == "AssumeRoleWithWebIdentity":
                 if "Authorization" in self.headers:
