@@ -102,6 +102,46 @@ say(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* --- the explain mode (awscreds.h) -------------------------------------- */
+
+static char *explain_buf;	/* NULL: not explaining */
+static size_t explain_size;
+
+void aws_explain_start(char *buf, size_t size)
+{
+	explain_buf = size ? buf : NULL;
+	explain_size = size;
+	if (size)
+		buf[0] = '\0';
+}
+
+void aws_explain_stop(void)
+{
+	explain_buf = NULL;
+}
+
+int aws_explaining(void)
+{
+	return explain_buf != NULL;
+}
+
+void aws_explain(const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (!explain_buf || (n = strlen(explain_buf)) + 4 >= explain_size)
+		return;
+	va_start(ap, fmt);
+	memcpy(explain_buf + n, "  ", 3);
+	if (vsnprintf(explain_buf + n + 2, explain_size - n - 3, fmt, ap) < 0)
+		explain_buf[n] = '\0';
+	va_end(ap);
+	n = strlen(explain_buf);
+	explain_buf[n] = '\n';
+	explain_buf[n + 1] = '\0';
+}
+
 /*
  * Find the file from the environment variable var, else dflt, "~/"
  * expanded.  Returns 0, or -1 with err when the path is too long.
@@ -500,8 +540,10 @@ static int from_env(struct aws_creds *out, struct ck_error *err)
 	const char *id = config_env("AWS_ACCESS_KEY_ID");
 	const char *secret = config_env("AWS_SECRET_ACCESS_KEY");
 
-	if (!id && !secret)
+	if (!id && !secret) {
+		aws_explain("environment keys: AWS_ACCESS_KEY_ID not set");
 		return AWS_CREDS_NONE;
+	}
 	if (!id || !secret)
 		return ck_error(err, CK_BAD_INPUT,
 				"%s is set but %s is not: set both, or neither to use the shared files",
@@ -510,6 +552,8 @@ static int from_env(struct aws_creds *out, struct ck_error *err)
 	if (aws_creds_fill(out, id, secret, config_env("AWS_SESSION_TOKEN"),
 			   "AWS_ACCESS_KEY_ID", err))
 		return AWS_CREDS_ERROR;
+	aws_explain("environment keys: AWS_ACCESS_KEY_ID %s and AWS_SECRET_ACCESS_KEY set%s",
+		    out->access_key_id, config_env("AWS_SESSION_TOKEN") ? " (with a session token)" : "");
 	say(out->source, sizeof(out->source), "environment");
 	return AWS_CREDS_FOUND;
 }
@@ -524,14 +568,17 @@ static int from_keys(const struct ini *f, struct aws_creds *out,
 	say(what, sizeof(what), "%s %s [profile %s]",
 		 f->is_config ? "config file" : "shared credentials file",
 		 f->shown, out->profile);
-	if (!id && !secret)
+	if (!id && !secret) {
+		aws_explain("%s: no keys (aws_access_key_id)", what);
 		return AWS_CREDS_NONE;
+	}
 	if (!id || !secret)
 		return ck_error(err, CK_BAD_INPUT, "%s has %s but not %s", what,
 				key_name[id ? K_KEY_ID : K_SECRET],
 				key_name[id ? K_SECRET : K_KEY_ID]);
 	if (aws_creds_fill(out, id, secret, ini_get(f, K_TOKEN), what, err))
 		return AWS_CREDS_ERROR;
+	aws_explain("%s: aws_access_key_id %s", what, out->access_key_id);
 	say(out->source, sizeof(out->source), "%s", what);
 	return AWS_CREDS_FOUND;
 }
@@ -724,6 +771,14 @@ static int from_process(const char *cmd, struct aws_creds *out,
 			 n ? "has an unterminated quote or more than 64 words" : "is empty");
 		goto out;
 	}
+	if (aws_explaining()) {
+		/* The program's name alone: its arguments may hold a secret. */
+		aws_explain("%s: would run %s (not run here)", what,
+			    strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+		say(out->source, sizeof(out->source), "%s", what);
+		ret = AWS_CREDS_FOUND;
+		goto out;
+	}
 	c.argv = argv;
 	c.want_output = 1;
 	c.output_max = PROCESS_OUTPUT_MAX;
@@ -774,6 +829,16 @@ static const char *network_source(const char *const *val, int use_env)
 		return "assume-role";
 	if ((val[K_WEB_IDENTITY] || env_file) && (val[K_ROLE_ARN] || env_role))
 		return "web-identity";
+	if (!use_env)
+		aws_explain("web identity from the environment: not looked at (a profile "
+			    "named explicitly, or a source_profile)");
+	else if (env_file || env_role)
+		aws_explain("web identity from the environment: %s set but %s not",
+			    env_file ? "AWS_WEB_IDENTITY_TOKEN_FILE" : "AWS_ROLE_ARN",
+			    env_file ? "AWS_ROLE_ARN" : "AWS_WEB_IDENTITY_TOKEN_FILE");
+	else
+		aws_explain("web identity from the environment: AWS_WEB_IDENTITY_TOKEN_FILE "
+			    "and AWS_ROLE_ARN not set");
 	if (val[K_SSO_START_URL] || val[K_SSO_SESSION] || val[K_SSO_ACCOUNT_ID] ||
 	    val[K_SSO_ROLE_NAME])
 		return "sso";
@@ -808,12 +873,20 @@ static int from_files(const struct ini *cred, const struct ini *conf, int named,
 			say(out->source, sizeof(out->source), "%s %s [profile %s]",
 				 at->is_config ? "config file" : "shared credentials file",
 				 at->shown, out->profile);
+		aws_explain("profile %s: %s, from %s", out->profile, out->network, out->source);
 		return AWS_CREDS_NEEDS_NETWORK;
 	}
+	if (!cred->found && !conf->found)
+		aws_explain("profile %s: in neither %s nor %s", out->profile, cred->shown,
+			    conf->shown);
+	else
+		aws_explain("profile %s: no role_arn, web_identity_token_file or SSO settings",
+			    out->profile);
 	if ((ret = from_keys(cred, out, err)))
 		return ret;
 	if (val[K_PROCESS])
 		return from_process(val[K_PROCESS], out, err);
+	aws_explain("profile %s: no credential_process", out->profile);
 	if ((ret = from_keys(conf, out, err)))
 		return ret;
 	say(out->source, sizeof(out->source),
@@ -832,6 +905,9 @@ static int local(const char *profile, int skip_env, struct aws_creds *out,
 	aws_creds_release(out);
 	if (pick_profile(profile, out->profile, &named, err))
 		return AWS_CREDS_ERROR;
+	if (skip_env)
+		aws_explain("environment keys: not looked at (profile %s is named explicitly, "
+			    "or a source_profile)", out->profile);
 	ret = skip_env ? AWS_CREDS_NONE : from_env(out, err);
 	if (ret)
 		goto out;

@@ -300,6 +300,22 @@ static void sts_region(const struct aws_chain *c, char *buf, size_t size)
 		snprintf(buf, size, "%s", c->region && *c->region ? c->region : "");
 }
 
+/*
+ * " (override VAR)" when var (else AWS_ENDPOINT_URL) is set, else "": for
+ * the explain mode.
+ */
+static const char *endpoint_override(const char *var)
+{
+	static char buf[80];
+
+	if (!config_env(var))
+		var = "AWS_ENDPOINT_URL";
+	if (!config_env(var))
+		return "";
+	snprintf(buf, sizeof(buf), " (override %s)", var);
+	return buf;
+}
+
 static int sts_endpoint(const char *region, struct aws_endpoint *e, struct ck_error *err)
 {
 	const char *set = config_env("AWS_ENDPOINT_URL_STS");
@@ -356,6 +372,13 @@ static int sts(const struct aws_chain *c, const struct sts_call *call,
 	sts_region(c, region, sizeof(region));
 	if (sts_endpoint(region, &e, err))
 		return -1;
+	if (aws_explaining()) {
+		aws_explain("STS %s of %.300s (%s): would be asked at %s%s", call->action,
+			    call->role_arn, call->why, e.url, endpoint_override("AWS_ENDPOINT_URL_STS"));
+		snprintf(out->source, sizeof(out->source), "STS %s %.300s (%s)", call->action,
+			 call->role_arn, call->why);
+		return 0;
+	}
 	if (form_add(&body, "Action", call->action) ||
 	    form_add(&body, "Version", "2011-06-15") ||
 	    form_add(&body, "RoleArn", call->role_arn) ||
@@ -419,6 +442,71 @@ out:
 	secret_release(&key);
 	secret_release(&token);
 	secret_release(&expiry);
+	http_response_release(&a);
+	return ret;
+}
+
+int aws_sts_url(const struct aws_chain *c, char *url, size_t size, char *region,
+		size_t region_size, struct ck_error *err)
+{
+	struct aws_endpoint e;
+
+	sts_region(c, region, region_size);
+	if (sts_endpoint(region, &e, err))
+		return -1;
+	if (!region[0])
+		snprintf(region, region_size, "us-east-1");
+	snprintf(url, size, "%s", e.url);
+	return 0;
+}
+
+int aws_caller_identity(const struct aws_chain *c, const struct aws_creds *cred,
+			struct aws_caller *who, struct ck_error *err)
+{
+	static const char *const headers[] = {
+		"Content-Type: application/x-www-form-urlencoded; charset=utf-8", NULL
+	};
+	static const char body[] = "Action=GetCallerIdentity&Version=2011-06-15";
+	static const char result[] = "<GetCallerIdentityResult>";
+	struct secret arn = SECRET_INIT, account = SECRET_INIT, user = SECRET_INIT;
+	struct http_response a = HTTP_RESPONSE_INIT;
+	struct aws_endpoint e;
+	char why[512];
+	int ret = -1;
+
+	memset(who, 0, sizeof(*who));
+	if (aws_sts_url(c, who->endpoint, sizeof(who->endpoint), who->region,
+			sizeof(who->region), err) ||
+	    aws_endpoint_parse(who->endpoint, &e, err))
+		return -1;
+	if (bound(c->deadline_ms, STS_TIMEOUT_MS) <= 0)
+		return ck_error(err, CK_UNAVAILABLE, "no time left to ask STS at %s", e.url);
+	if (aws_signed_post(&e, "sts", who->region, cred, headers, body, sizeof(body) - 1,
+			    bound(c->deadline_ms, STS_TIMEOUT_MS), c->ca_file, "STS", &a, err))
+		goto out;
+	if (a.status != 200) {
+		xml_error(&a, why, sizeof(why));
+		aws_skew_note(&a, why, sizeof(why));
+		ck_error(err, a.status >= 500 ? CK_UNAVAILABLE : CK_FAILED,
+			 "AWS STS GetCallerIdentity at %s refused the credentials from %s: %s",
+			 e.url, cred->source, why);
+		goto out;
+	}
+	if (xml_text(a.body.buf, result, "Arn", &arn) ||
+	    xml_text(a.body.buf, result, "Account", &account) ||
+	    xml_text(a.body.buf, result, "UserId", &user)) {
+		ck_error(err, CK_FAILED, "AWS STS at %s sent a GetCallerIdentity answer credkit "
+			 "cannot read", e.url);
+		goto out;
+	}
+	ck_printable(who->arn, sizeof(who->arn), arn.buf, arn.len);
+	ck_printable(who->account, sizeof(who->account), account.buf, account.len);
+	ck_printable(who->user_id, sizeof(who->user_id), user.buf, user.len);
+	ret = 0;
+out:
+	secret_release(&arn);
+	secret_release(&account);
+	secret_release(&user);
 	http_response_release(&a);
 	return ret;
 }
@@ -504,6 +592,9 @@ static int web_identity(const struct aws_chain *c, const char *profile, int use_
 		return -1;
 	if (read_token(file, "the web identity token file", &token, err))
 		return -1;
+	aws_explain("web identity: role %s, token file %s (%s)", role, file,
+		    use_env && config_env("AWS_WEB_IDENTITY_TOKEN_FILE") ? "from the environment"
+									: "of the profile");
 	snprintf(why, sizeof(why), "web identity token %.200s", file);
 	call.role_arn = role;
 	call.session_name = session_name(name, buf, sizeof(buf));
@@ -712,10 +803,26 @@ static int container(const struct aws_chain *c, struct aws_creds *out,
 	char url[4096];
 	int ret = AWS_CREDS_ERROR;
 
-	if (!rel && !full)
+	if (!rel && !full) {
+		aws_explain("container endpoint: AWS_CONTAINER_CREDENTIALS_FULL_URI and "
+			    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI not set");
 		return AWS_CREDS_NONE;
-	if (aws_container_url(rel, full, host, url, sizeof(url), err))
+	}
+	if (aws_container_url(rel, full, host, url, sizeof(url), err)) {
+		aws_explain("container endpoint: refused before any request: %s", err->msg);
 		return AWS_CREDS_ERROR;
+	}
+	if (aws_explaining()) {
+		aws_explain("container endpoint: %s (from %s, allowed: %s), would be asked%s",
+			    url, rel ? "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"
+				     : "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+			    rel ? "the container host" : !strncmp(url, "https:", 6) ? "https" :
+			    "http to a loopback or ECS/EKS address",
+			    token_file ? ", with the token of AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" :
+			    token_env ? ", with AWS_CONTAINER_AUTHORIZATION_TOKEN" : "");
+		snprintf(out->source, sizeof(out->source), "the container credentials endpoint");
+		return AWS_CREDS_FOUND;
+	}
 	if (token_file ? read_token(token_file, "the container authorization token file",
 				    &token, err)
 		       : (token_env && secret_set(&token, token_env, strlen(token_env))))
@@ -786,10 +893,22 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 
 	if (disabled && !strcasecmp(disabled, "true")) {
 		snprintf(why, size, "AWS_EC2_METADATA_DISABLED=true");
+		aws_explain("instance metadata: off (AWS_EC2_METADATA_DISABLED=true)");
 		return AWS_CREDS_NONE;
 	}
 	if (!base)
 		base = "http://169.254.169.254";
+	if (aws_explaining()) {
+		aws_explain("instance metadata: would be asked at %s%s (IMDSv2%s), within %d ms; "
+			    "it answers only on a cloud instance with a role", base,
+			    config_env("AWS_EC2_METADATA_SERVICE_ENDPOINT") ?
+			    " (override AWS_EC2_METADATA_SERVICE_ENDPOINT)" : "",
+			    v1_off && !strcasecmp(v1_off, "true") ? " only" : ", else IMDSv1",
+			    IMDS_TIMEOUT_MS);
+		snprintf(out->source, sizeof(out->source), "instance metadata, if this machine "
+			 "has it");
+		return AWS_CREDS_FOUND;
+	}
 	n = strlen(base);
 	while (n && base[n - 1] == '/')
 		n--;
@@ -949,6 +1068,15 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 	}
 	snprintf(url, sizeof(url), "%s/federation/credentials?account_id=%s&role_name=%s",
 		 portal ? portal : host, acct, rname);
+	if (aws_explaining()) {
+		aws_explain("SSO: role %s of account %s, token of %s valid, portal %s%s would be "
+			    "asked", role, account, session[0] ? "sso-session" : "sso_start_url",
+			    portal ? portal : host, endpoint_override("AWS_ENDPOINT_URL_SSO"));
+		snprintf(out->source, sizeof(out->source), "SSO role %s of account %s (profile %s)",
+			 role, account, profile);
+		ret = 0;
+		goto out;
+	}
 	{
 		struct http_request req = {
 			.method = "GET", .url = url, .headers = lines, .ca_file = c->ca_file,
@@ -1015,6 +1143,7 @@ static int credential_source(const struct aws_chain *c, const char *what,
 	char why[512] = "";
 	int r;
 
+	aws_explain("profile %s: credential_source %s", profile, what);
 	if (!strcmp(what, "Environment")) {
 		if (!config_env("AWS_ACCESS_KEY_ID") || !config_env("AWS_SECRET_ACCESS_KEY"))
 			return ck_error(err, CK_FAILED, "AWS profile %s has credential_source = "
@@ -1063,6 +1192,8 @@ static int assume_role(const struct aws_chain *c, const char *profile, int depth
 		return ck_error(err, CK_BAD_INPUT, "AWS profile %s needs an MFA code (mfa_serial): "
 				"a credential helper cannot ask for one; use a profile without "
 				"mfa_serial, or credential_process", profile);
+	aws_explain("profile %s: role_arn %s, its base credentials from %s%s", profile, role,
+		    source[0] ? "source_profile " : "credential_source ", source[0] ? source : csrc);
 	if (source[0] && !strcmp(source, profile)) {
 		/* Its own static keys are the base, as in the SDKs. */
 		char id[AWS_KEY_ID_MAX + 1], key[256], token[4096];
@@ -1165,6 +1296,7 @@ int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 		return r;
 
 	/* The settings' role, assumed with what the chain found. */
+	aws_explain("the settings' role_arn %s, assumed with those credentials", c->role_arn);
 	base = *out;
 	memset(out, 0, sizeof(*out));
 	snprintf(what, sizeof(what), "from %.200s", base.source);

@@ -419,6 +419,7 @@ const struct token_helper ecr_tokens = {
 	.own_size = sizeof(struct ecr_registry),
 	.find = find,
 	.hosts = hosts,
+	.doctor_in_minter = 1,	/* ecr_doctor(): the chain's explain mode */
 	.kubelet_cache_percent = 50,
 	.kubelet = kubelet,
 };

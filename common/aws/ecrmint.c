@@ -23,9 +23,7 @@
 #define ATTEMPTS	3	/* the SDKs' standard retry mode */
 #define ANSWER_MAX	(256 * 1024)
 
-/* The API endpoint of r: the overrides first, then the partition's. */
-static int endpoint_find(const struct ecr_registry *r, struct aws_endpoint *e,
-			 struct ck_error *err)
+int ecr_endpoint(const struct ecr_registry *r, struct aws_endpoint *e, struct ck_error *err)
 {
 	const char *set = config_env(r->public ? "AWS_ENDPOINT_URL_ECR_PUBLIC"
 					       : "AWS_ENDPOINT_URL_ECR");
@@ -198,7 +196,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 	int attempt, ret = -1;
 
 	token_release(t);
-	if (endpoint_find(r, &e, err))
+	if (ecr_endpoint(r, &e, err))
 		return -1;
 	for (attempt = 1; attempt <= ATTEMPTS; attempt++) {
 		if (ck_now_ms() >= deadline_ms) {

@@ -25,8 +25,9 @@
 
 /*
  * A failure record is the entry "KEY !failed" (a key's identity holds no
- * '!'), of username FAIL_USER and secret "UNTIL_MS KIND\nTEXT": until when
- * (CLOCK_REALTIME ms) it is the answer, and the error.  The kernel drops
+ * '!'), of username FAIL_USER and secret "UNTIL_MS KIND AT_MS\nTEXT":
+ * until when (CLOCK_REALTIME ms) it is the answer, the error, and when it
+ * failed (for doctor; a record without it is read as well).  The kernel drops
  * it a second after that.
  */
 #define FAIL_SUFFIX	" !failed"
@@ -158,11 +159,15 @@ static int entry_erase(const struct token_cache *c, const char *key, struct ck_e
 	return 0;
 }
 
-/* The keys of our namespace's tokens (failure records apart), collected. */
+/*
+ * The keys of our namespace's tokens (failure records apart), collected;
+ * with failures, the failure records' alone.
+ */
 struct keys {
 	const char *ns;
 	char **key;
 	size_t nr, alloc;
+	int failures;
 };
 
 static int collect_key(const char *server, const char *username, void *data,
@@ -172,7 +177,7 @@ static int collect_key(const char *server, const char *username, void *data,
 	char **grown;
 
 	(void)username;
-	if (!token_is_key(server, k->ns) || is_failure_key(server))
+	if (!token_is_key(server, k->ns) || is_failure_key(server) != k->failures)
 		return 0;
 	if (k->nr == k->alloc) {
 		k->alloc = k->alloc ? 2 * k->alloc : 8;
@@ -350,11 +355,12 @@ int token_cache_put_failure(struct token_cache *c, const struct token_target *ta
 		return 0;
 	if (snprintf(name, sizeof(name), "%s%s", target->key, FAIL_SUFFIX) >= (int)sizeof(name))
 		return ck_error(err, CK_FAILED, "the cache key is too long");
-	n = snprintf(NULL, 0, "%lld %d\n%s", until, (int)failed->kind, failed->msg);
+	n = snprintf(NULL, 0, "%lld %d %lld\n%s", until, (int)failed->kind,
+		     until - target->fail_cache_ms, failed->msg);
 	if (n < 0 || secret_alloc(&entry.secret, (size_t)n))
 		return ck_error(err, CK_FAILED, "out of memory");
-	snprintf(entry.secret.buf, (size_t)n + 1, "%lld %d\n%s", until, (int)failed->kind,
-		 failed->msg);
+	snprintf(entry.secret.buf, (size_t)n + 1, "%lld %d %lld\n%s", until, (int)failed->kind,
+		 until - target->fail_cache_ms, failed->msg);
 	entry.server = name;
 	entry.username = (char *)FAIL_USER;
 	ret = keyctl_store_expiring(c->ring, &entry, (time_t)(until / 1000) + 2, err);
@@ -392,5 +398,121 @@ int token_cache_get_failure(struct token_cache *c, const struct token_target *ta
 	ret = 1;
 out:
 	cred_release(&entry);
+	return ret;
+}
+
+/* --- doctor ---------------------------------------------------------------- */
+
+/* The scope and the readable identity of key, as "SCOPE IDENTITY". */
+static void key_shown(const struct token_cache *c, const char *key, char *buf, size_t size)
+{
+	const char *p = key + strlen(TOKEN_KEY_PREFIX) + strlen(c->ns) + 1;
+	const char *end = strstr(p, " #");
+	size_t n = end ? (size_t)(end - p) : strlen(p);
+
+	if (is_failure_key(key) && !end)
+		n -= strlen(FAIL_SUFFIX);
+	snprintf(buf, size, "%.*s", (int)n, p);
+}
+
+static void utc(time_t t, char *buf, size_t size)
+{
+	if (!strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t)))
+		snprintf(buf, size, "%lld", (long long)t);
+}
+
+static int doctor_tokens(struct token_cache *c, const struct keys *k, int fresh_percent,
+			 struct ck_error *err)
+{
+	struct token t = TOKEN_INIT;
+	char shown[TOKEN_KEY_MAX], minted[40], expires[40];
+	time_t now = time(NULL);
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < k->nr; i++) {
+		if ((ret = record_read(c, k->key[i], &t, err)) < 0)
+			break;
+		ret = 0;
+		if (!t.expires)
+			continue;	/* not a record of ours */
+		key_shown(c, k->key[i], shown, sizeof(shown));
+		utc(t.minted, minted, sizeof(minted));
+		utc(t.expires, expires, sizeof(expires));
+		printf("  %s\n    hosts: %s\n    minted %s, expires %s: %s\n", shown,
+			t.hosts[0] ? t.hosts : "(none yet)", minted, expires,
+			token_fresh(&t, fresh_percent, now) ? "fresh" :
+			token_usable(&t, now) ? "usable (refreshed at the next get)" :
+			"expired (the next get mints anew)");
+	}
+	token_release(&t);
+	return ret;
+}
+
+static void doctor_failures(struct token_cache *c, const struct keys *k)
+{
+	struct cred entry = CRED_INIT;
+	struct ck_error e = CK_ERROR_INIT;
+	char shown[TOKEN_KEY_MAX], text[400];
+	long long until, at = 0, now = realtime_ms();
+	const char *nl;
+	size_t i;
+	int kind;
+
+	for (i = 0; i < k->nr; i++) {
+		cred_release(&entry);
+		if (keyctl_backend.get(c->ring, k->key[i], &entry, &e) || !entry.secret.buf ||
+		    strcmp(entry.username, FAIL_USER) ||
+		    !(nl = memchr(entry.secret.buf, '\n', entry.secret.len)) ||
+		    sscanf(entry.secret.buf, "%lld %d", &until, &kind) != 2 ||
+		    until <= now)
+			continue;
+		/* When it failed: the first line's third number, if it has one. */
+		at = 0;
+		if (memchr(entry.secret.buf, ' ', (size_t)(nl - entry.secret.buf)) !=
+		    memrchr(entry.secret.buf, ' ', (size_t)(nl - entry.secret.buf)))
+			at = strtoll(memrchr(entry.secret.buf, ' ',
+					     (size_t)(nl - entry.secret.buf)), NULL, 10);
+		key_shown(c, k->key[i], shown, sizeof(shown));
+		ck_printable(text, sizeof(text), nl + 1,
+			     entry.secret.len - (size_t)(nl + 1 - entry.secret.buf));
+		if (at > 0)
+			printf("  failed %lld ms ago, answered for %lld ms more: %s\n"
+				"    %s\n", now - at, until - now, shown, text);
+		else
+			printf("  failed, answered for %lld ms more: %s\n    %s\n",
+				until - now, shown, text);
+	}
+	cred_release(&entry);
+}
+
+int token_cache_doctor(struct token_cache *c, int fresh_percent, struct ck_error *err)
+{
+	struct keys k = { NULL }, failed = { NULL };
+	int ret;
+
+	printf("\ncached tokens (namespace %s): ", c->ns);
+	if (c->kind == TOKEN_CACHE_NONE) {
+		printf("none kept (%s)\n", c->why);
+		return 0;
+	}
+	if (c->kind == TOKEN_CACHE_KEYRING)
+		printf("in the kernel keyring %s\n", TOKEN_RING);
+	else
+		printf("in the %s store\n", c->store);
+	if ((ret = keys_find(c, &k, err)) == 0) {
+		if (!k.nr)
+			printf("  none\n");
+		ret = doctor_tokens(c, &k, fresh_percent, err);
+	}
+	failed.ns = c->ns;
+	failed.failures = 1;
+	if (!ret && c->kind == TOKEN_CACHE_KEYRING &&
+	    keyctl_backend.list(c->ring, collect_key, &failed, err) == 0 && failed.nr) {
+		printf("remembered failures (answered without asking again):\n");
+		doctor_failures(c, &failed);
+	}
+	keys_release(&failed);
+	keys_release(&k);
 	return ret;
 }

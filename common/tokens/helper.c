@@ -37,6 +37,8 @@ static time_t answered_expires, answered_until;
 
 /* The front runs doctor: its count of entries must not exec the minter. */
 static int front_doctor;
+/* The front hands doctor to the minting program with --online. */
+static int doctor_online;
 
 struct run {
 	struct config cfg;
@@ -340,7 +342,7 @@ static int run_minter(const char *verb, const char *server, int lock_fd, long de
 	if (minter_path(path, sizeof(path), err))
 		return -1;
 	snprintf(name, sizeof(name), "docker-credential-%s-mint", helper->name);
-	if (!strcmp(verb, "doctor"))
+	if (!strcmp(verb, "doctor") && doctor_online)
 		argv[2] = "--online";
 	/* A kubelet's get: the minting program reads the request itself. */
 	if (kube && !strcmp(verb, "get")) {
@@ -517,7 +519,9 @@ static int run_doctor(void *self, int online, struct ck_error *err)
 
 	if (!r)
 		return ck_error(err, CK_FAILED, "the settings cannot be read");
-	ret = helper->doctor ? helper->doctor(&r->cfg, online, err) : 0;
+	ret = token_cache_doctor(&r->cache, TOKEN_FRESH_PERCENT, err);
+	if (!ret && helper->doctor)
+		ret = helper->doctor(&r->cfg, online, err);
 	if (online && online_fn && online_fn(&r->cfg, err))
 		ret = -1;
 	return ret;
@@ -618,7 +622,7 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 		.backend = &front_backend,
 		.notes = h->notes,
 		.own_spellings = 1,
-		.doctor = h->doctor ? run_doctor : NULL,
+		.doctor = run_doctor,
 		.hosts = h->hosts ? run_hosts : NULL,
 	};
 	struct ck_error err = CK_ERROR_INIT;
@@ -626,8 +630,12 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 	helper = h;
 	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
 		return kubelet_main(0);
-	/* The checks that need the network are the minting program's. */
-	if (argc == 3 && !strcmp(argv[1], "doctor") && !strcmp(argv[2], "--online")) {
+	/*
+	 * The checks that need the network are the minting program's, and
+	 * all of doctor is where the helper's need its libraries.
+	 */
+	doctor_online = argc == 3 && !strcmp(argv[1], "doctor") && !strcmp(argv[2], "--online");
+	if (doctor_online || (argc == 2 && !strcmp(argv[1], "doctor") && h->doctor_in_minter)) {
 		run_minter("doctor", NULL, -1, 0, 0, &err);
 		printf("%s\n", err.msg);
 		return 1;
@@ -753,7 +761,7 @@ int token_mint_main(const struct token_helper *h, token_mint_fn mint,
 		.summary = "Mints a token (run by its helper's front program).",
 		.backend = &mint_backend,
 		.own_spellings = 1,
-		.doctor = h->doctor || online ? run_doctor : NULL,
+		.doctor = run_doctor,
 	};
 
 	snprintf(name, sizeof(name), "%s-mint", h->name);

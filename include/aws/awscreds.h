@@ -186,6 +186,22 @@ void aws_token_digest(const char *tok, size_t len, unsigned char md[AWS_IDENTITY
  */
 void aws_files_forget(void);
 
+/*
+ * The chain's explain mode, for doctor: between aws_explain_start(buf,
+ * size) and aws_explain_stop(), the chain (aws_creds_local(),
+ * aws_creds_profile() and aws_creds_resolve() of awsnet.h) appends to buf
+ * one line per decision, in the order it takes them: what each source it
+ * looks at has, and why it does not answer.  It is a dry run: nothing
+ * that needs the network is asked and no credential_process is run; the
+ * first such source ends the walk as if it had answered, out->source
+ * naming it (with no credentials in out).  Never a secret in buf: no
+ * secret key, token or command line, only names, paths and key ids.
+ */
+void aws_explain_start(char *buf, size_t size);
+void aws_explain_stop(void);
+int aws_explaining(void);
+void aws_explain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Wipe and free out's secrets and clear it; it may be reused. */
 void aws_creds_release(struct aws_creds *out);
 

@@ -45,6 +45,34 @@ int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 		      struct ck_error *err);
 
 /*
+ * STS's URL for c as the chain asks it (see aws_caller_identity()) into
+ * url, and the region it signs for into region ("us-east-1" when none is
+ * set).  0, or -1 with err.
+ */
+int aws_sts_url(const struct aws_chain *c, char *url, size_t size, char *region,
+		size_t region_size, struct ck_error *err);
+
+/* Who the credentials are, as STS GetCallerIdentity says (printable). */
+struct aws_caller {
+	char arn[2048];
+	char account[32];
+	char user_id[256];
+	char endpoint[2048];	/* the STS endpoint asked */
+	char region[64];	/* signed for */
+};
+
+/*
+ * STS GetCallerIdentity with cred, signed with SigV4, at STS's endpoint
+ * as the chain asks it (the profile's region, else c->region; then
+ * AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else the partition's),
+ * within c->deadline_ms and STS's own bound.  Returns 0 with who filled,
+ * or -1 with err (CK_UNAVAILABLE: not reached, no answer in time, a 5xx;
+ * CK_FAILED: refused, in STS's words).  Nothing in who is a secret.
+ */
+int aws_caller_identity(const struct aws_chain *c, const struct aws_creds *cred,
+			struct aws_caller *who, struct ck_error *err);
+
+/*
  * The URL of the ECS/EKS container credentials endpoint, checked before
  * anything is sent.  rel (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI), when
  * not NULL, is a path joined to http://HOST (host, the tests'

@@ -140,4 +140,26 @@ struct aws_creds;
 int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		  long deadline_ms, struct token *t, struct ck_error *err);
 
+struct aws_endpoint;
+
+/*
+ * The ECR (or ECR Public) API endpoint of r: AWS_ENDPOINT_URL_ECR
+ * (_ECR_PUBLIC), else AWS_ENDPOINT_URL, else the partition's.  0, or -1
+ * with err.  The minting program's (awsnet.c parses it).
+ */
+int ecr_endpoint(const struct ecr_registry *r, struct aws_endpoint *e, struct ck_error *err);
+
+/*
+ * doctor and doctor --online of docker-credential-ecr-login, in the
+ * minting program (ecr_tokens.doctor_in_minter): for the registries of
+ * the settings (and any other ECR host, with the settings' defaults), the
+ * region, the endpoints (overrides named) and which AWS credential
+ * source would answer and why each earlier one does not, by the chain's
+ * explain mode (awscreds.h), with no network; online: one STS
+ * GetCallerIdentity each, showing the ARN ECR will see.  Never a secret.
+ * 0, or -1 with err.
+ */
+int ecr_doctor(const struct config *cfg, int online, struct ck_error *err);
+int ecr_online(const struct config *cfg, struct ck_error *err);
+
 #endif

@@ -114,6 +114,18 @@ int token_cache_get_failure(struct token_cache *c, const struct token_target *ta
 			    struct ck_error *failed);
 
 /*
+ * For doctor: print on stdout every entry of the namespace (what the cache
+ * is first): its scope, the readable part of its identity (what comes
+ * before " #", the digest of the rest never), the hosts it answered for,
+ * when it was minted and expires (UTC) and whether it is fresh (for
+ * fresh_percent of its life), usable or expired (token.h), then each
+ * remembered failure with its age and how long it is kept.  Never a
+ * secret: no token and no digest's input is printed.  Returns 0, or -1
+ * with err when the cache cannot be listed.
+ */
+int token_cache_doctor(struct token_cache *c, int fresh_percent, struct ck_error *err);
+
+/*
  * Take the single-flight lock of target in namespace ns.  wait_ms 0 tries
  * once.  Returns the lock's file descriptor (close it to release; the
  * kernel releases it when its last holder dies), -2 when another process

@@ -36,6 +36,10 @@
  *    share of the token's remaining life), through the same get; errors:
  *    one line on stderr, exit 1, nothing on stdout.
  *
+ * doctor, for every token helper: the cache's entries (token_cache_doctor():
+ * scope, readable identity, hosts, expiry, remembered failures), then
+ * the helper's own doctor() and, with --online, its online checks.
+ *
  * What a token helper writes itself: a struct token_helper (its names,
  * find(), and where it has credentials of its own, direct(), store(),
  * erase() and list()), a front main() calling token_front_main(), and a
@@ -121,12 +125,19 @@ struct token_helper {
 		    struct ck_error *err);
 
 	/*
-	 * Optional: what doctor prints on stdout after the stores (see struct helper):
+	 * Optional: what doctor prints on stdout after the stores and the
+	 * cache's entries (token_cache_doctor(); see struct helper):
 	 * for each registry the helper knows from cfg, where its credentials
 	 * would come from and why, never a secret; online: the checks that
 	 * need the network.  0, or -1 with err.
 	 */
 	int (*doctor)(const struct config *cfg, int online, struct ck_error *err);
+	/*
+	 * Set when doctor needs the minting program's libraries (the AWS
+	 * chain's explain mode): the front then hands doctor to it, which
+	 * sets its own doctor (a copy of the struct) in token_mint_main().
+	 */
+	int doctor_in_minter;
 
 	/*
 	 * The kubelet mode (`get-credentials`, see tokens/kubelet.h): the share

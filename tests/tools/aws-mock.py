@@ -9,7 +9,9 @@ Three listeners on 127.0.0.1, each on a free port, written to DIR/ports as
 "HTTPS_PORT HTTP_PORT PROXY_PORT" once they listen:
 
   HTTPS  ECR and ECR Public (GetAuthorizationToken), STS (AssumeRole,
-         AssumeRoleWithWebIdentity), the IAM Identity Center portal
+         AssumeRoleWithWebIdentity, GetCallerIdentity: the ARN of the
+         signing key, "arn:aws:iam::123456789012:user/KEY_ID" for a
+         long-term one, the assumed role's session for a temporary one), the IAM Identity Center portal
          (GetRoleCredentials), and the control API under /__mock/
   HTTP   EC2 instance metadata (IMDSv2; IMDSv1 and refused tokens when set)
          and the ECS/EKS container endpoint
@@ -93,6 +95,7 @@ def reset():
         state["log"] = []
         state["gave_up_ms"] = {}	# service -> how long a client waited on "hang"
         state["temp"] = {}		# temporary key id -> (secret, token)
+        state["arn"] = {}		# temporary key id -> its assumed role's ARN
         state["clock_checks"] = 0	# signatures whose date was checked
 
 
@@ -405,6 +408,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             record(self.server.logdir, service, region, akid, status,
                    self.headers.get("Host"), self.via_proxy)
 
+    def sts_signed(self, data):
+        """(key id, region, None) of a well-signed STS request; else (None,
+        None, status) with STS's error sent."""
+        try:
+            akid, region = verify_sigv4("POST", "/", self.headers, data, "sts")
+            return akid, region, None
+        except SigError as e:
+            code = "SignatureDoesNotMatch" if e.code == "InvalidSignatureException" \
+                else "InvalidClientTokenId"
+            return None, None, self.xml_error(403, code, e.message)
+
     def sts(self, form, data):
         n = count("sts")
         action = form.get("Action", [""])[0]
@@ -422,17 +436,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if form.get("Version", [""])[0] != "2011-06-15":
                 status = self.xml_error(400, "InvalidAction", "bad version")
                 return
+            if action == "GetCallerIdentity":
+                akid, region, refused = self.sts_signed(data)
+                if refused:
+                    status = refused
+                    return
+                if fail in (500, "500"):
+                    status = self.xml_error(500, "InternalFailure", "internal error")
+                    return
+                with lock:
+                    arn = state["arn"].get(akid, f"arn:aws:iam::123456789012:user/{akid}")
+                user = "AIDA" + akid if akid in LONG_TERM else "AROA:" + arn.rsplit("/", 1)[-1]
+                status = self.answer(200, f'<GetCallerIdentityResponse xmlns="{STS_NS}">'
+                                     f'<GetCallerIdentityResult><Arn>{xml_escape(arn)}</Arn>'
+                                     f'<UserId>{xml_escape(user)}</UserId>'
+                                     f'<Account>123456789012</Account>'
+                                     f'</GetCallerIdentityResult><ResponseMetadata><RequestId>'
+                                     f'{secrets.token_hex(8)}</RequestId></ResponseMetadata>'
+                                     f'</GetCallerIdentityResponse>', "text/xml")
+                return
             role = form.get("RoleArn", [""])[0]
             if not form.get("RoleSessionName", [""])[0]:
                 status = self.xml_error(400, "ValidationError", "RoleSessionName is required")
                 return
             if action == "AssumeRole":
-                try:
-                    akid, region = verify_sigv4("POST", "/", self.headers, data, "sts")
-                except SigError as e:
-                    code = "SignatureDoesNotMatch" if e.code == "InvalidSignatureException" \
-                        else "InvalidClientTokenId"
-                    status = self.xml_error(403, code, e.message)
+                akid, region, refused = self.sts_signed(data)
+                if refused:
+                    status = refused
                     return
             elif action == "AssumeRoleWithWebIdentity":
                 if "Authorization" in self.headers:
@@ -464,6 +494,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                         f"authorized to perform: sts:{action} on resource: {role}")
                 return
             new, secret, token = new_temp()
+            session = form.get("RoleSessionName", [""])[0]
+            with lock:
+                state["arn"][new] = ("arn:aws:sts::123456789012:assumed-role/"
+                                     f"{role.rsplit('/', 1)[-1]}/{session}")
             result = (f"<Credentials><AccessKeyId>{new}</AccessKeyId>"
                       f"<SecretAccessKey>{xml_escape(secret)}</SecretAccessKey>"
                       f"<SessionToken>{xml_escape(token)}</SessionToken>"

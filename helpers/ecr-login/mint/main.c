@@ -8,7 +8,8 @@
  * `echo HOST | docker-credential-ecr-login-mint get` asks AWS unless a
  * fresh token is cached.  With a kubelet's request (get-credentials) that
  * carries a service account's token, the role ecr.c found for it is
- * assumed with that token instead of the chain.
+ * assumed with that token instead of the chain.  It runs doctor for the
+ * front (ecr_doctor(), and with --online ecr_online()).
  */
 #include "aws/awscreds.h"
 #include "aws/awsnet.h"
@@ -44,5 +45,8 @@ static int mint(const struct token_target *target, const void *own, long deadlin
 
 int main(int argc, char **argv)
 {
-	return token_mint_main(&ecr_tokens, mint, NULL, argc, argv);
+	struct token_helper h = ecr_tokens;
+
+	h.doctor = ecr_doctor;
+	return token_mint_main(&h, mint, ecr_online, argc, argv);
 }
