@@ -87,6 +87,16 @@ int aws_caller_identity(const struct aws_chain *c, const struct aws_creds *cred,
 int aws_container_url(const char *rel, const char *full, const char *host, char *url,
 		      size_t size, struct ck_error *err);
 
+/*
+ * The text of the first <tag>...</tag> in doc, a NUL-terminated STS answer
+ * (after the first occurrence of after, if not NULL), its five entities and
+ * printable-ASCII character references decoded.  out is released first.
+ * Returns 0 with out filled, or -1 when it is missing or malformed (out
+ * empty).  awsnet.c's STS reader, declared for tests/fuzz/.
+ */
+int aws_xml_text(const char *doc, const char *after, const char *tag,
+		 struct secret *out);
+
 /* An AWS endpoint, as it is sent and signed. */
 struct aws_endpoint {
 	char url[2048];		/* as configured */
