@@ -622,11 +622,11 @@ static int given_web_identity(const struct aws_chain *c, struct aws_creds *out,
 
 /* --- container and instance metadata -------------------------------------- */
 
-/* Read AccessKeyId, SecretAccessKey, Token, Expiration of a JSON answer. */
-static int take_json_creds(const struct http_response *a, const char *id_key,
-			   const char *secret_key, const char *token_key,
-			   const char *expiry_key, const char *source,
-			   struct aws_creds *out, struct ck_error *err)
+/* See awsnet.h. */
+int aws_take_json_creds(const struct http_response *a, const char *id_key,
+			const char *secret_key, const char *token_key,
+			const char *expiry_key, const char *source,
+			struct aws_creds *out, struct ck_error *err)
 {
 	json_t *doc = json_loadb(a->body.buf, a->body.len, 0, NULL), *exp;
 	const char *id = json_string_value(json_object_get(doc, id_key));
@@ -850,8 +850,8 @@ static int container(const struct aws_chain *c, struct aws_creds *out,
 			 a.status, words);
 		goto out;
 	}
-	if (take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
-			    "the container credentials endpoint", out, err) == 0)
+	if (aws_take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
+				"the container credentials endpoint", out, err) == 0)
 		ret = AWS_CREDS_FOUND;
 out:
 	secret_release(&token);
@@ -979,8 +979,8 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		goto out;
 	}
 	snprintf(line, sizeof(line), "instance metadata role %s", role);
-	ret = take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
-			      line, out, err) ? AWS_CREDS_ERROR : AWS_CREDS_FOUND;
+	ret = aws_take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
+				  line, out, err) ? AWS_CREDS_ERROR : AWS_CREDS_FOUND;
 out:
 	secure_wipe(line, sizeof(line));	/* it held the session token */
 	http_response_release(&a);
@@ -1106,8 +1106,8 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 		if (dump && secret_set(&inner.body, dump, strlen(dump)) == 0) {
 			snprintf(source, sizeof(source), "SSO role %s of account %s (profile %s)",
 				 role, account, profile);
-			ret = take_json_creds(&inner, "accessKeyId", "secretAccessKey",
-					      "sessionToken", "expiration", source, out, err);
+			ret = aws_take_json_creds(&inner, "accessKeyId", "secretAccessKey",
+						  "sessionToken", "expiration", source, out, err);
 		} else {
 			ck_error(err, CK_FAILED, "the AWS SSO portal sent an answer credkit "
 				 "cannot read");
