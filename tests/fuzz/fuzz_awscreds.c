@@ -41,10 +41,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const profiles[] = { NULL, "x", "sso", "corp" };
+	/* Each lookup parses both files again: a few keep it fast. */
+	static const char *const profiles[] = { NULL, "x", "corp" };
 	static const char *const keys[] = {
-		"aws_access_key_id", "aws_secret_access_key", "region", "role_arn",
-		"source_profile", "credential_process", "sso_session", "sso_start_url",
+		"aws_access_key_id", "region", "source_profile", "sso_start_url",
 	};
 	struct ck_error err = CK_ERROR_INIT;
 	const uint8_t *nul = memchr(data, '\0', size);
