@@ -8,10 +8,18 @@
 #include <string.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <jansson.h>
 
 #include "fuzz.h"
+#include "secret.h"
 
 static char dir[4096];
+
+/* As credkit_main() sets it, for every target: JSON may hold secrets. */
+__attribute__((constructor)) static void wiping_json(void)
+{
+	json_set_alloc_funcs(malloc, secure_free);
+}
 
 static void remove_dir(void)
 {
@@ -63,4 +71,22 @@ char *fuzz_string(const uint8_t *data, size_t len)
 	memcpy(s, data, len);
 	s[len] = '\0';
 	return s;
+}
+
+void fuzz_aws_files(char *cred, char *conf, size_t size)
+{
+	static const char *const unset[] = {
+		"AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(unset) / sizeof(unset[0]); i++)
+		unsetenv(unset[i]);
+	fuzz_file("credentials", "", 0, cred, size);
+	fuzz_file("config", "", 0, conf, size);
+	if (setenv("HOME", fuzz_dir(), 1) || setenv("AWS_SHARED_CREDENTIALS_FILE", cred, 1) ||
+	    setenv("AWS_CONFIG_FILE", conf, 1))
+		abort();
 }

@@ -7,20 +7,11 @@
  * The input is an answer's body, read with the container's and IMDS's
  * keys and with SSO's.
  */
-#include <jansson.h>
 #include <stdlib.h>
 
 #include "aws/awsnet.h"
 #include "fuzz.h"
 #include "secret.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_set_alloc_funcs(malloc, secure_free);
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -19,23 +19,9 @@ static char cred_path[4200], conf_path[4200];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char *const unset[] = {
-		"AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
-		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN",
-		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
-	};
-	size_t i;
-
 	(void)argc;
 	(void)argv;
-	for (i = 0; i < sizeof(unset) / sizeof(unset[0]); i++)
-		unsetenv(unset[i]);
-	fuzz_file("credentials", "", 0, cred_path, sizeof(cred_path));
-	fuzz_file("config", "", 0, conf_path, sizeof(conf_path));
-	if (setenv("HOME", fuzz_dir(), 1) ||
-	    setenv("AWS_SHARED_CREDENTIALS_FILE", cred_path, 1) ||
-	    setenv("AWS_CONFIG_FILE", conf_path, 1))
-		abort();
+	fuzz_aws_files(cred_path, conf_path, sizeof(cred_path));
 	return 0;
 }
 

@@ -7,20 +7,11 @@
  * credsStore and a credHelpers entry, look helpers up, unset them) and
  * dumped.  Nothing is saved.
  */
-#include <jansson.h>
 #include <stdlib.h>
 
 #include "dockercfg.h"
 #include "fuzz.h"
 #include "secret.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_set_alloc_funcs(malloc, secure_free);
-	return 0;
-}
 
 static int each_key(const char *server, const char *username, void *data,
 		    struct ck_error *err)

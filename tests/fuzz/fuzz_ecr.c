@@ -5,7 +5,6 @@
  *
  * The input is the body of a 200 answer.
  */
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,14 +12,6 @@
 #include "fuzz.h"
 #include "secret.h"
 #include "tokens/http.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_set_alloc_funcs(malloc, secure_free);
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -14,15 +14,6 @@
 #include "config.h"
 #include "fuzz.h"
 #include "github/ghcr.h"
-#include "secret.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	json_set_alloc_funcs(malloc, secure_free);
-	return 0;
-}
 
 static int each_host(const struct ghcr_host *h, void *data, struct ck_error *err)
 {

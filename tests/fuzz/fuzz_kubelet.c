@@ -4,21 +4,9 @@
  * (kubelet_parse_request()), and the registry of its image
  * (kubelet_registry()).
  */
-#include <jansson.h>
-#include <stdlib.h>
 
 #include "fuzz.h"
-#include "secret.h"
 #include "tokens/kubelet.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	/* As credkit_main() sets it: the request holds a token. */
-	json_set_alloc_funcs(malloc, secure_free);
-	return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,41 +6,30 @@
  * (ghcr_host_find()).
  *
  * The input is the file, read through CREDKIT_CONFIG.  The AWS files
- * point into the target's private folder, where there are none, so that
- * the cache keys' identity reads nothing of the machine's.
+ * are empty ones in the target's private folder, so that the cache keys'
+ * identity reads nothing of the machine's.
  */
-#include <jansson.h>
 #include <stdlib.h>
 
 #include "aws/ecr.h"
 #include "config.h"
 #include "fuzz.h"
 #include "github/ghcr.h"
-#include "secret.h"
 #include "tokens/cache.h"
 
 static char path[4200];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	static const char *const unset[] = {
-		"AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
-		"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN",
-		"AWS_WEB_IDENTITY_TOKEN_FILE", "CREDKIT_STORE", "CREDKIT_ECR_PROFILE",
-	};
-	char none[4200];
-	size_t i;
+	char cred[4200], conf[4200];
 
 	(void)argc;
 	(void)argv;
-	for (i = 0; i < sizeof(unset) / sizeof(unset[0]); i++)
-		unsetenv(unset[i]);
-	json_set_alloc_funcs(malloc, secure_free);
-	fuzz_file("config.json", "", 0, path, sizeof(path));
-	if (setenv("CREDKIT_CONFIG", path, 1) || setenv("HOME", fuzz_dir(), 1))
+	fuzz_aws_files(cred, conf, sizeof(cred));
+	if (unsetenv("CREDKIT_STORE") || unsetenv("CREDKIT_ECR_PROFILE"))
 		abort();
-	fuzz_file("no-aws-config", "", 0, none, sizeof(none));
-	if (setenv("AWS_CONFIG_FILE", none, 1) || setenv("AWS_SHARED_CREDENTIALS_FILE", none, 1))
+	fuzz_file("config.json", "", 0, path, sizeof(path));
+	if (setenv("CREDKIT_CONFIG", path, 1))
 		abort();
 	return 0;
 }
