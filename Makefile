@@ -7,6 +7,8 @@
 #   make install    copy helpers and man pages under $(DESTDIR)$(PREFIX)
 #                   (or BINDIR, LIBEXECDIR, MANDIR); make uninstall removes them
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan, under build/asan/
+#   make fuzz       run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
+#                   (60) with clang, under build/fuzz/; not part of check
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -61,6 +63,16 @@ OUT      := build/asan/bin
 LIBEXEC_OUT := build/asan/libexec/credkit
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HARDEN   := -fPIE
+else ifdef FUZZ
+# libFuzzer targets (tests/fuzz/) need clang: the common objects are built
+# with the fuzzer's coverage hooks, the targets link its main().
+BUILD    := build/fuzz
+OUT      := build/fuzz/bin
+LIBEXEC_OUT := build/fuzz/libexec/credkit
+CC       := clang
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all
+HARDEN   := -fPIE
 else
 BUILD    := build
 OUT      := bin
@@ -109,6 +121,22 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB) | $(BUILD)/tests/.
 	$(CC) -pie $(ALL_LDFLAGS) -o $@ $< $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
 
 unit: $(UNIT_TESTS)
+
+# Fuzzing: make fuzz runs each target of tests/fuzz/ for FUZZ_SECONDS over
+# its corpus (tests/fuzz/corpus/NAME/); not part of check, whose t-fuzz
+# only builds them and runs their seeds once.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,build/fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build/fuzz/fuzz/%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/tests/fuzz/fuzz.o $(LIB) | build/fuzz/fuzz/.
+	$(CC) -pie $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
+
+fuzz-build: $(FUZZ_TARGETS)
+
+fuzz:
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+.PHONY: fuzz fuzz-build
 
 %/.:
 	mkdir -p $@

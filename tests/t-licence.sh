@@ -9,8 +9,8 @@
 # *.1, *.spec or Makefile, or is packaging/debian/rules, or starts with "#!"
 # (.ci/run, tests/with-keyring).  Each must say
 # "SPDX-License-Identifier: MIT" in its first 5 lines.  Data files
-# (tests/data/, the .install and .lintian-overrides lists, control) are not
-# source.  Whether the packages ship the licence is t-packaging's part.
+# (tests/data/, the fuzzers' seeds in tests/fuzz/corpus/, the .install and
+# .lintian-overrides lists, control) are not source.  Whether the packages ship the licence is t-packaging's part.
 # CREDKIT_BIN is not used: the sanitizer run only says it skips.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -57,6 +57,7 @@ source_files() {
 	local f
 	git ls-files -z | while IFS= read -r -d '' f; do
 		case "$f" in
+		tests/fuzz/corpus/*) ;;
 		*.c | *.h | *.sh | *.py | *.1 | *.spec | Makefile | */Makefile | packaging/debian/rules)
 			printf '%s\n' "$f" ;;
 		*)

@@ -234,12 +234,9 @@ bad:
 	return -1;
 }
 
-/*
- * The text of the first <tag>...</tag> in doc (after after, if not NULL).
- * Returns 0 with out filled, or -1 when it is missing or malformed.
- */
-static int xml_text(const char *doc, const char *after, const char *tag,
-		    struct secret *out)
+/* See awsnet.h. */
+int aws_xml_text(const char *doc, const char *after, const char *tag,
+		 struct secret *out)
 {
 	char open[64], close[64];
 	const char *p, *end;
@@ -265,8 +262,8 @@ static void xml_error(const struct http_response *a, char *buf, size_t size)
 	struct secret code = SECRET_INIT, msg = SECRET_INIT;
 	char c[128], m[320];
 
-	xml_text(a->body.buf, "<Error>", "Code", &code);
-	xml_text(a->body.buf, "<Error>", "Message", &msg);
+	aws_xml_text(a->body.buf, "<Error>", "Code", &code);
+	aws_xml_text(a->body.buf, "<Error>", "Message", &msg);
 	ck_printable(c, sizeof(c), code.buf, code.len);
 	ck_printable(m, sizeof(m), msg.buf, msg.len);
 	if (c[0] || m[0])
@@ -421,10 +418,10 @@ static int sts(const struct aws_chain *c, const struct sts_call *call,
 		goto out;
 	}
 	snprintf(result, sizeof(result), "<%sResult>", call->action);
-	if (xml_text(a.body.buf, result, "AccessKeyId", &id) ||
-	    xml_text(a.body.buf, result, "SecretAccessKey", &key) ||
-	    xml_text(a.body.buf, result, "SessionToken", &token) ||
-	    xml_text(a.body.buf, result, "Expiration", &expiry)) {
+	if (aws_xml_text(a.body.buf, result, "AccessKeyId", &id) ||
+	    aws_xml_text(a.body.buf, result, "SecretAccessKey", &key) ||
+	    aws_xml_text(a.body.buf, result, "SessionToken", &token) ||
+	    aws_xml_text(a.body.buf, result, "Expiration", &expiry)) {
 		ck_error(err, CK_FAILED, "AWS STS sent a %s answer credkit cannot read",
 			 call->action);
 		goto out;
@@ -492,9 +489,9 @@ int aws_caller_identity(const struct aws_chain *c, const struct aws_creds *cred,
 			 e.url, cred->source, why);
 		goto out;
 	}
-	if (xml_text(a.body.buf, result, "Arn", &arn) ||
-	    xml_text(a.body.buf, result, "Account", &account) ||
-	    xml_text(a.body.buf, result, "UserId", &user)) {
+	if (aws_xml_text(a.body.buf, result, "Arn", &arn) ||
+	    aws_xml_text(a.body.buf, result, "Account", &account) ||
+	    aws_xml_text(a.body.buf, result, "UserId", &user)) {
 		ck_error(err, CK_FAILED, "AWS STS at %s sent a GetCallerIdentity answer credkit "
 			 "cannot read", e.url);
 		goto out;
@@ -625,11 +622,11 @@ static int given_web_identity(const struct aws_chain *c, struct aws_creds *out,
 
 /* --- container and instance metadata -------------------------------------- */
 
-/* Read AccessKeyId, SecretAccessKey, Token, Expiration of a JSON answer. */
-static int take_json_creds(const struct http_response *a, const char *id_key,
-			   const char *secret_key, const char *token_key,
-			   const char *expiry_key, const char *source,
-			   struct aws_creds *out, struct ck_error *err)
+/* See awsnet.h. */
+int aws_take_json_creds(const struct http_response *a, const char *id_key,
+			const char *secret_key, const char *token_key,
+			const char *expiry_key, const char *source,
+			struct aws_creds *out, struct ck_error *err)
 {
 	json_t *doc = json_loadb(a->body.buf, a->body.len, 0, NULL), *exp;
 	const char *id = json_string_value(json_object_get(doc, id_key));
@@ -853,8 +850,8 @@ static int container(const struct aws_chain *c, struct aws_creds *out,
 			 a.status, words);
 		goto out;
 	}
-	if (take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
-			    "the container credentials endpoint", out, err) == 0)
+	if (aws_take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
+				"the container credentials endpoint", out, err) == 0)
 		ret = AWS_CREDS_FOUND;
 out:
 	secret_release(&token);
@@ -982,8 +979,8 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		goto out;
 	}
 	snprintf(line, sizeof(line), "instance metadata role %s", role);
-	ret = take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
-			      line, out, err) ? AWS_CREDS_ERROR : AWS_CREDS_FOUND;
+	ret = aws_take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",
+				  line, out, err) ? AWS_CREDS_ERROR : AWS_CREDS_FOUND;
 out:
 	secure_wipe(line, sizeof(line));	/* it held the session token */
 	http_response_release(&a);
@@ -1109,8 +1106,8 @@ static int sso(const struct aws_chain *c, const char *profile, struct aws_creds 
 		if (dump && secret_set(&inner.body, dump, strlen(dump)) == 0) {
 			snprintf(source, sizeof(source), "SSO role %s of account %s (profile %s)",
 				 role, account, profile);
-			ret = take_json_creds(&inner, "accessKeyId", "secretAccessKey",
-					      "sessionToken", "expiration", source, out, err);
+			ret = aws_take_json_creds(&inner, "accessKeyId", "secretAccessKey",
+						  "sessionToken", "expiration", source, out, err);
 		} else {
 			ck_error(err, CK_FAILED, "the AWS SSO portal sent an answer credkit "
 				 "cannot read");

@@ -119,9 +119,9 @@ out:
 	return ret;
 }
 
-/* Read a 200 answer into t. */
-static int take_answer(const struct ecr_registry *r, const struct http_response *a,
-		       struct token *t, struct ck_error *err)
+/* See ecr.h. */
+int ecr_take_answer(const struct ecr_registry *r, const struct http_response *a,
+		    struct token *t, struct ck_error *err)
 {
 	json_t *doc = json_loadb(a->body.buf ? a->body.buf : "", a->body.len, 0, NULL);
 	json_t *data = json_object_get(doc, "authorizationData");
@@ -213,7 +213,7 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 			break;
 		}
 		if (a.status == 200) {
-			ret = take_answer(r, &a, t, err);
+			ret = ecr_take_answer(r, &a, t, err);
 			break;
 		}
 		ret = -1;

@@ -87,6 +87,29 @@ int aws_caller_identity(const struct aws_chain *c, const struct aws_creds *cred,
 int aws_container_url(const char *rel, const char *full, const char *host, char *url,
 		      size_t size, struct ck_error *err);
 
+/*
+ * The text of the first <tag>...</tag> in doc, a NUL-terminated STS answer
+ * (after the first occurrence of after, if not NULL), its five entities and
+ * printable-ASCII character references decoded.  out is released first.
+ * Returns 0 with out filled, or -1 when it is missing or malformed (out
+ * empty).  awsnet.c's STS reader, declared for tests/fuzz/.
+ */
+int aws_xml_text(const char *doc, const char *after, const char *tag,
+		 struct secret *out);
+
+/*
+ * Read the credentials of a JSON answer (the container endpoint's, IMDS's,
+ * SSO's roleCredentials) into out: the strings at id_key and secret_key,
+ * the optional token_key, and expiry_key (ISO 8601 text, or SSO's integer
+ * milliseconds); source names the answer in errors and in out->source.
+ * Returns 0, or -1 with err (CK_FAILED: no key pair that can be read).
+ * awsnet.c's, declared for tests/fuzz/.
+ */
+int aws_take_json_creds(const struct http_response *a, const char *id_key,
+			const char *secret_key, const char *token_key,
+			const char *expiry_key, const char *source,
+			struct aws_creds *out, struct ck_error *err);
+
 /* An AWS endpoint, as it is sent and signed. */
 struct aws_endpoint {
 	char url[2048];		/* as configured */

@@ -140,6 +140,18 @@ struct aws_creds;
 int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		  long deadline_ms, struct token *t, struct ck_error *err);
 
+struct http_response;
+
+/*
+ * Read a of a 200 answer of GetAuthorizationToken into t (username, secret,
+ * expiry, minted now).  Returns 0, or -1 with err (CK_FAILED: a body that
+ * is not such an answer, a token that is not base64 of "user:password", one
+ * already expired) and t released.  ecr_get_token()'s, declared for
+ * tests/fuzz/.
+ */
+int ecr_take_answer(const struct ecr_registry *r, const struct http_response *a,
+		    struct token *t, struct ck_error *err);
+
 struct aws_endpoint;
 
 /*
