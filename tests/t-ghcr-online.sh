@@ -245,6 +245,13 @@ api.octo.ghe.com:443"
 proxy:ghe.example.com:443 ghe.example.com /api/v3/user octo-reader 200
 proxy:api.octo.ghe.com:443 api.octo.ghe.com /user octo-reader 200"
 
+	# A settings' api that is the default is still the settings': it wins.
+	settings '{"ghcr": {"sources": ["env"], "hosts": {"ghcr.io": {"api": "https://api.github.com"}}}}'
+	mock_clear
+	online GH_TOKEN=$READ GITHUB_API_URL=$MOCK_URL HTTPS_PROXY=$MOCK_PROXY
+	t_eq "the settings' api, though it is the default, wins over GITHUB_API_URL" \
+		"$(seen connect)" "api.github.com:443"
+
 	# GITHUB_API_URL through the proxy, then past it with NO_PROXY.
 	settings "$ENV_ONLY"
 	mock_clear

@@ -55,25 +55,16 @@ static int host_token(const struct ghcr_host *h, struct cred *c, char *where, si
 
 /*
  * The API base of h into buf, with no final '/': the settings' "api", else
- * $GITHUB_API_URL, else the host's default.  ghcr_host_find() leaves in
- * h->api the setting or else the default, without saying which: until it
- * does, a base equal to the host's default is taken as not set.  0, or -1
- * with err (CK_BAD_INPUT: not https://, or too long: a token is never sent
- * in clear).
+ * $GITHUB_API_URL, else the host's default (h->api holds the setting or
+ * the default, h->api_set says which).  0, or -1 with err (CK_BAD_INPUT:
+ * not https://, or too long: a token is never sent in clear).
  */
 static int api_base(const struct ghcr_host *h, char *buf, size_t size, struct ck_error *err)
 {
 	const char *env = config_env("GITHUB_API_URL");
-	char fallback[sizeof(h->api)];
 	size_t n;
 
-	if (h->kind == GHCR_DOTCOM)
-		snprintf(fallback, sizeof(fallback), "https://api.github.com");
-	else if (h->kind == GHCR_GHE_COM)
-		snprintf(fallback, sizeof(fallback), "https://api.%s", h->github);
-	else
-		snprintf(fallback, sizeof(fallback), "https://%s/api/v3", h->github);
-	if (!env || strcmp(h->api, fallback)) {
+	if (h->api_set || !env) {
 		snprintf(buf, size, "%s", h->api);
 		return 0;
 	}

@@ -329,6 +329,7 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 		return -1;
 	while (strlen(h->api) > 8 && h->api[strlen(h->api) - 1] == '/')
 		h->api[strlen(h->api) - 1] = '\0';
+	h->api_set = h->api[0] != '\0';
 	set_kind_and_api(h);
 	if ((ghcr && take_settings(ghcr, h, "\"ghcr\"", path, err)) ||
 	    (mine && take_settings(mine, h, where, path, err)))

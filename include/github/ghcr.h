@@ -90,6 +90,7 @@ struct ghcr_host {
 	char host[TOKEN_HOST_MAX];	/* as asked, lower-case, "host[:port]" */
 	char github[TOKEN_HOST_MAX];	/* gh auth token --hostname this */
 	char api[512];			/* the REST API base, no final '/' */
+	int api_set;			/* api is the settings', not the default */
 	enum ghcr_kind kind;
 	enum ghcr_source order[GHCR_SOURCES];
 	size_t nr;			/* sources in order (0: none asked) */
