@@ -4,7 +4,6 @@
  * before and after gh's cached token, the logins docker login keeps in the
  * store for passwords, and doctor (see github/ghcr.h, tokens/helper.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +14,6 @@
 #include "stores/store.h"
 
 #define WHERE_MAX	4400
-
-/* One line on stderr, named after the helper (never a secret). */
-static void say_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say_line(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "docker-credential-ghcr: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* Where gh comes in h's order (h->nr when it does not). */
 static size_t gh_index(const struct ghcr_host *h)
@@ -63,12 +48,12 @@ static int direct(enum token_phase phase, const struct token_target *target,
 					where, sizeof(where), &why);
 		if (found > 0) {
 			if (ghcr_token_warning(out->secret.buf))
-				say_line("the token of %s for %s is %s", where, h->host,
+				token_say("the token of %s for %s is %s", where, h->host,
 					 ghcr_token_warning(out->secret.buf));
 			return 1;
 		}
 		if (found < 0)
-			say_line("%s", why.msg);
+			token_say("%s", why.msg);
 		ck_error_clear(&why);
 		cred_release(out);
 	}
@@ -132,11 +117,11 @@ static int store(const struct cred *c, const struct token_target *target, const 
 					   "the login for %s in (CREDKIT_STORE=none, or none "
 					   "usable: see docker-credential-ghcr doctor)", target->host);
 	if (ghcr_token_warning(c->secret.buf))
-		say_line("the password given for %s is %s", target->host,
+		token_say("the password given for %s is %s", target->host,
 			 ghcr_token_warning(c->secret.buf));
 	given_elsewhere(own, c, where, sizeof(where));
 	if (where[0]) {
-		say_line("the login for %s is not kept: it is the token %s gives, which "
+		token_say("the login for %s is not kept: it is the token %s gives, which "
 			 "answers without it", target->host, where);
 		return 0;
 	}

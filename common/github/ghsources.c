@@ -307,13 +307,13 @@ int ghcr_mint(const struct token_target *target, const void *own, long deadline,
 	(void)target;
 	if (ghcr_source_get(h, GHCR_GH, deadline, &c, where, sizeof(where), err) <= 0) {
 		/* One line, then on to the sources after gh. */
-		fprintf(stderr, "docker-credential-ghcr: %s\n", err->msg);
+		token_say("%s", err->msg);
 		ck_error(err, CK_NOT_FOUND, NULL);
 		goto out;
 	}
 	if (ghcr_token_warning(c.secret.buf))
-		fprintf(stderr, "docker-credential-ghcr: the token of %s for %s is %s\n", where,
-			h->host, ghcr_token_warning(c.secret.buf));
+		token_say("the token of %s for %s is %s", where, h->host,
+			  ghcr_token_warning(c.secret.buf));
 	snprintf(t->username, sizeof(t->username), "%s", c.username);
 	t->secret = c.secret;
 	c.secret = (struct secret)SECRET_INIT;

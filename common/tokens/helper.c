@@ -186,14 +186,12 @@ static int run_store(void *self, const struct cred *c, struct ck_error *err)
 	return ret;
 }
 
-/* A line on stderr, named after the helper (never a secret). */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
+void token_say(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "docker-credential-%s: ", helper->name);
+	/* helper is set by the mains; a unit test may call a hook without. */
+	fprintf(stderr, "docker-credential-%s: ", helper ? helper->name : "credkit");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -227,7 +225,7 @@ static void note_host(struct run *r, struct ask *a, const struct token *t, int h
 		return;
 	if (token_cache_get(&r->cache, &a->target, &now, &why) > 0 && same_token(&now, t) &&
 	    token_cache_put(&r->cache, &a->target, &now, &why))
-		say("cannot note %s in the cached token: %s", a->target.host, why.msg);
+		token_say("cannot note %s in the cached token: %s", a->target.host, why.msg);
 	token_release(&now);
 	if (lock >= 0)
 		close(lock);
@@ -250,7 +248,7 @@ static int answer_old(struct run *r, struct ask *a, const struct token *old,
 	char when[64];
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&old->expires));
-	say("cannot refresh the token for %s (%s); using the cached one, valid until %s",
+	token_say("cannot refresh the token for %s (%s); using the cached one, valid until %s",
 	    a->target.host, why, when);
 	ck_error_clear(err);
 	return answer(r, a, old, have_lock, out, err);
@@ -603,8 +601,7 @@ static int kubelet_main(int minter)
 		ret = ck_error(&err, CK_FAILED, "cannot write the response: %s", strerror(errno));
 out:
 	if (ret)
-		fprintf(stderr, "docker-credential-%s: %s\n", helper->name,
-			err.msg[0] ? err.msg : "get-credentials failed");
+		token_say("%s", err.msg[0] ? err.msg : "get-credentials failed");
 	if (r)
 		run_close(r);
 	cred_release(&c);
@@ -687,7 +684,7 @@ static int mint_get(void *self, const char *server, struct cred *out,
 	}
 	if (r->cache.kind == TOKEN_CACHE_NONE) {
 		/* Nothing to share with other callers: no lock to wait for. */
-		say("tokens are not cached: %s", r->cache.why);
+		token_say("tokens are not cached: %s", r->cache.why);
 	} else if (r->lock < 0) {
 		r->lock = token_lock(helper->ns, &a.target, ck_ms_left(deadline), err);
 		if (r->lock == -2) {
@@ -704,7 +701,7 @@ static int mint_get(void *self, const char *server, struct cred *out,
 			goto out;
 		}
 		if (r->lock < 0) {
-			say("minting without a lock: %s", err->msg);
+			token_say("minting without a lock: %s", err->msg);
 			ck_error_clear(err);
 			r->lock = -1;
 		}
@@ -723,14 +720,14 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		snprintf(t.hosts, sizeof(t.hosts), "%s", old.secret.buf ? old.hosts : "");
 		if (r->cache.kind != TOKEN_CACHE_NONE &&
 		    token_cache_put(&r->cache, &a.target, &t, &why))
-			say("the token for %s is not cached: %s", a.target.host, why.msg);
+			token_say("the token for %s is not cached: %s", a.target.host, why.msg);
 		answered_expires = t.expires;
 		answered_until = token_usable_until(&t);
 		ret = token_answer(&t, out, err);
 	} else if (ck_now_ms() < deadline &&
 		   token_cache_put_failure(&r->cache, &a.target, err, &why)) {
 		/* A mint that ran out of time is this caller's, never remembered. */
-		say("the failure for %s is not remembered: %s", a.target.host, why.msg);
+		token_say("the failure for %s is not remembered: %s", a.target.host, why.msg);
 	}
 	if (ret && old.secret.buf && token_usable(&old, time(NULL)))
 		ret = answer_old(r, &a, &old, r->lock >= 0, err->msg, out, err);

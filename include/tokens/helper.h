@@ -182,6 +182,12 @@ typedef int (*token_mint_fn)(const struct token_target *target, const void *own,
  */
 typedef int (*token_online_fn)(const struct config *cfg, struct ck_error *err);
 
+/*
+ * One line on stderr, "docker-credential-NAME: ..." of the helper running
+ * (never a secret): what a token helper says beside its answer.
+ */
+void token_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The front's main() and the minting program's; they return the exit status. */
 int token_front_main(const struct token_helper *h, int argc, char **argv);
 int token_mint_main(const struct token_helper *h, token_mint_fn mint,
