@@ -298,10 +298,7 @@ int ecr_registry_find(const char *server, const struct config *cfg,
 	r->kubelet_timeout_ms = ECR_KUBELET_TIMEOUT_MS;
 	if (registry_parse(server, &ref, NULL))	/* a path is the client's business */
 		return 0;
-	if (ref.port)
-		snprintf(r->host, sizeof(r->host), "%s:%u", ref.host, ref.port);
-	else
-		snprintf(r->host, sizeof(r->host), "%s", ref.host);
+	registry_host_port(&ref, r->host, sizeof(r->host));
 
 	known = match_private(ref.host, r);
 	for (i = 0; !known && i < sizeof(public_hosts) / sizeof(public_hosts[0]); i++)
