@@ -6,6 +6,11 @@
 # the data files in tests/data/NAME/); shell tests (tests/t-*.sh) run twice,
 # with CREDKIT_BIN=bin (what is installed) and CREDKIT_BIN=build/asan/bin
 # (AddressSanitizer and UBSan on every helper call).
+#
+# JOBS suites (default: the number of CPUs, at least 2) run at once, the
+# slowest first; each suite's output is shown whole when it ends, so lines
+# of two suites never mix.  Suites share nothing but the build: each makes
+# its own temporary folder, HOME, keyring session and ports.
 # The last line is "N passed, N failed"; the status is 0 only when nothing
 # failed and something ran.  TESTS="registry t-secretservice" picks a subset.
 set -u
@@ -14,9 +19,17 @@ export CREDKIT_ROOT=$PWD
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-log=$(mktemp "${TMPDIR:-/tmp}/credkit-tests.XXXXXX")
-trap 'rm -f "$log"' EXIT
-failed_suites=()
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+[ "$jobs" -ge 2 ] 2>/dev/null || jobs=2
+out=$(mktemp -d "${TMPDIR:-/tmp}/credkit-tests.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT
+: >"$out/log"
+
+# The suites that take longest, started first so that the last one to end
+# is a short one (measured with JOBS=2 on a 2-core machine; an unnamed
+# suite starts after these).
+SLOW="t-ecr t-secretservice t-ghcr t-ghcr-registry t-e2e-registry t-packaging
+	t-kubelet-ecr t-pass t-keyctl t-kubelet-ghcr t-fuzz t-store t-configure"
 
 wanted() {
 	[ -z "${TESTS:-}" ] && return 0
@@ -24,40 +37,70 @@ wanted() {
 	return 1
 }
 
-# run NAME CMD...: run one suite, show its output, remember a non-zero exit
-# that printed no "not ok" (a crash) as one more failure.
-run() {
-	local name=$1 status start before
-	shift
-	wanted "$name" || return 0
+names=() cmds=()
+add() {
+	wanted "$1" || return 0
+	names+=("$1")
+	cmds+=("$2")
+}
+for s in $SLOW; do
+	[ -f "tests/$s.sh" ] || continue
+	add "$s" "CREDKIT_BIN=\$PWD/bin bash tests/$s.sh"
+	add "$s:asan" "CREDKIT_BIN=\$PWD/build/asan/bin bash tests/$s.sh"
+done
+for t in tests/t-*.sh; do
+	s=$(basename "$t" .sh)
+	case " $(echo $SLOW) " in *" $s "*) continue ;; esac
+	add "$s" "CREDKIT_BIN=\$PWD/bin bash $t"
+	add "$s:asan" "CREDKIT_BIN=\$PWD/build/asan/bin bash $t"
+done
+for t in build/asan/tests/test_*; do
+	[ -x "$t" ] || continue
+	s=${t##*/test_}
+	add "$s" "$t tests/data/$s/*.txt"
+done
+
+# finish I: show suite I's output and status; a non-zero exit that printed
+# no "not ok" (a crash) counts as one more failure.
+failed_suites=()
+finish() {
+	local i=$1 name=${names[$1]} status
+	status=$(cat "$out/$i.rc" 2>/dev/null || echo 255)
 	printf '# %s\n' "$name"
-	start=$(date +%s)
-	before=$(grep -c '^not ok ' "$log")
-	"$@" > >(tee -a "$log") 2>&1
-	status=$?
-	wait
-	printf '# %s: exit %d in %ds\n' "$name" "$status" "$(( $(date +%s) - start ))"
+	cat "$out/$i.out"
+	printf '# %s: exit %d in %ds\n' "$name" "$status" "$(cat "$out/$i.time")"
+	cat "$out/$i.out" >>"$out/log"
 	if [ "$status" -ne 0 ]; then
 		failed_suites+=("$name")
-		if [ "$(grep -c '^not ok ' "$log")" -eq "$before" ]; then
-			echo "not ok - $name exited with status $status" | tee -a "$log"
+		if ! grep -q '^not ok ' "$out/$i.out"; then
+			echo "not ok - $name exited with status $status" | tee -a "$out/log"
 		fi
 	fi
 }
 
-for t in build/asan/tests/test_*; do
-	[ -x "$t" ] || continue
-	name=${t##*/test_}
-	run "$name" "$t" tests/data/"$name"/*.txt
+declare -A running=()
+for i in "${!names[@]}"; do
+	(
+		start=$(date +%s)
+		eval "${cmds[$i]}" >"$out/$i.out" 2>&1 </dev/null
+		echo $? >"$out/$i.rc"
+		echo $(( $(date +%s) - start )) >"$out/$i.time"
+	) &
+	running[$!]=$i
+	while [ "${#running[@]}" -ge "$jobs" ]; do
+		wait -n -p done_pid
+		finish "${running[$done_pid]}"
+		unset "running[$done_pid]"
+	done
 done
-for t in tests/t-*.sh; do
-	name=$(basename "$t" .sh)
-	CREDKIT_BIN=$PWD/bin run "$name" bash "$t"
-	CREDKIT_BIN=$PWD/build/asan/bin run "$name:asan" bash "$t"
+while [ "${#running[@]}" -gt 0 ]; do
+	wait -n -p done_pid
+	finish "${running[$done_pid]}"
+	unset "running[$done_pid]"
 done
 
-passed=$(grep -c '^ok ' "$log")
-failed=$(grep -c '^not ok ' "$log")
+passed=$(grep -c '^ok ' "$out/log")
+failed=$(grep -c '^not ok ' "$out/log")
 if [ "${#failed_suites[@]}" -gt 0 ]; then
 	printf '# suites with failures: %s\n' "${failed_suites[*]}"
 fi
