@@ -1277,9 +1277,13 @@ part_failmem() {
 	aws_mock_reset
 	aws_mock_set '{"ecr": {"delay_ms": 400}}'
 	t_fails "a budget of 150 ms runs out" "within" "$REG"
+	# On a loaded machine the first caller's budget may run out before its
+	# request reaches the mock: the second caller's own call is what counts.
+	local before
+	before=$(calls ecr)
 	ecr get 123456789012.dkr-ecr.us-east-1.on.aws
 	t_check "a caller with the whole budget right after mints ($OUT)" grep -q ecrpw- <<<"$OUT"
-	t_calls "two calls" 2
+	t_calls "and made its own call" $((before + 1))
 }
 
 # as_uid UID HOME VERB INPUT [ENV...]: the copied helper in LOCK_COPY run
