@@ -1,0 +1,227 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# tests/t-faults-store.sh - the storage side of issue 15's faults, one named
+# case each: every fault gives a clear error within the bound the README
+# and the man pages give, and an entry stored before it is intact after.
+#
+#   bash tests/t-faults-store.sh                 # every case
+#   FAULTS="pipes pass" bash tests/t-faults-store.sh
+#
+# The cases (FAULTS picks some; the token endpoints' faults are
+# tests/t-faults-token.sh's):
+#
+#   pipes        stdout closed (>&-), stdout a pipe whose reader has gone
+#                (SIGPIPE) and stdin closed (<&-), for store, get, erase,
+#                list, version, doctor and --help of every helper
+#                (secretservice, pass, keyctl, ecr-login, ghcr): no hang
+#                (20 s is a failure), a verb with nothing to print exits
+#                as it would, one that cannot print its answer or error
+#                exits 1 saying so (or the error itself) on stderr, a verb
+#                that reads stdin exits 1 "cannot read standard input",
+#                one that does not answers as it would; nothing stored
+#                before is lost and a store is whole or absent
+#   pass         pass missing, gpg missing (a pass whose gpg is not on
+#                PATH), the gpg key missing, and a gpg-agent that refuses
+#                (a pinentry that cannot ask; an agent that cannot start):
+#                exit 1 at once naming what to do, the entries intact
+#   secretservice  tests/t-secretservice.sh's fault parts, run from here:
+#                nobus (no bus, a bus that accepts and never answers),
+#                stopped (SIGSTOP), killed (the daemon killed between two
+#                calls) and locked (a locked collection, no prompt; a
+#                prompt nobody answers)
+#   keyctl       tests/t-keyctl.sh's fault parts, run from here: quota
+#                (the user's kernel key quota full) and seccomp (keyctl
+#                refused: EPERM, ENOSYS)
+#
+# Time: pipes runs about 250 helper calls (about 20 s for bin/, 60 s for
+# the sanitizer build on a loaded 2-core machine); pass about 10 s; the
+# parts run from the other suites take what they took there (they no
+# longer run in those suites by default).
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+
+SELF=$here/t-faults-store.sh
+BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+HELPERS="secretservice pass keyctl ecr-login ghcr"
+VERBS="store get erase list version doctor --help"
+NF="credentials not found in native keychain"
+# A call that hangs is ended after this long, and fails its check (124).
+CALL_TIMEOUT=20
+
+# --- pipes ------------------------------------------------------------------------
+
+# call MODE HELPER VERB INPUT: run docker-credential-HELPER VERB with INPUT
+# on stdin, MODE saying what its stdin and stdout are: open (a file each),
+# closed-out (>&-), broken-pipe (a pipe whose read end is closed before it
+# starts, SIGPIPE at its default), closed-in (<&-).  Sets RC, OUT, ERR.
+call() {
+	local mode=$1 h=$BIN/docker-credential-$2 verb=$3
+	printf '%s' "$4" >"$TMP/in"
+	: >"$TMP/out"
+	case $mode in
+	open)        timeout "$CALL_TIMEOUT" "$h" "$verb" <"$TMP/in" >"$TMP/out" 2>"$TMP/err" ;;
+	closed-out)  timeout "$CALL_TIMEOUT" "$h" "$verb" <"$TMP/in" >&- 2>"$TMP/err" ;;
+	broken-pipe) timeout "$CALL_TIMEOUT" python3 "$TMP/broken-pipe.py" "$h" "$verb" \
+			<"$TMP/in" 2>"$TMP/err" ;;
+	closed-in)   timeout "$CALL_TIMEOUT" "$h" "$verb" <&- >"$TMP/out" 2>"$TMP/err" ;;
+	esac
+	RC=$?
+	OUT=$(cat "$TMP/out")
+	ERR=$(cat "$TMP/err")
+}
+
+show() { printf '#   exit %s\n#   stdout: %.300s\n#   stderr: %.300s\n' "$RC" "$OUT" "$ERR"; }
+check() {
+	local name=$1
+	shift
+	if "$@"; then t_ok "$name"; else t_fail "$name"; show; fi
+}
+
+creds() { printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$1" "$2" "$3"; }
+
+# servers HELPER: S1 and S2, two registries HELPER keeps (or answers for).
+servers() {
+	case $1 in
+	ecr-login) S1=123456789012.dkr.ecr.us-east-1.amazonaws.com
+		   S2=210987654321.dkr.ecr.eu-west-1.amazonaws.com ;;
+	ghcr)      S1=ghcr.io S2=containers.fault.test ;;
+	*)         S1=https://one.fault.test S2=https://two.fault.test ;;
+	esac
+}
+
+# input VERB SECRET: what VERB reads (store: S2 with SECRET).
+input() {
+	case $1 in
+	store)     creds "$S2" sam "$2" ;;
+	get)       printf '%s' "$S1" ;;
+	erase)     printf '%s' "$S2" ;;
+	*)         ;;
+	esac
+}
+
+# sequence HELPER MODE: every verb in MODE, each checked against the same
+# verb with stdin and stdout open (REF_*, from the mode "open").
+sequence() {
+	local n=$1 mode=$2 verb i=0 name want first
+	for verb in $VERBS; do
+		i=$((i + 1))
+		call "$mode" "$n" "$verb" "$(input "$verb" "s2-$mode")"
+		name="pipes: $n $verb, $mode"
+		if [ "$mode" = open ]; then
+			REF_RC[i]=$RC REF_OUT[i]=$OUT
+		elif [ "$mode" = closed-in ]; then
+			case $verb in
+			store | get | erase)
+				check "$name: exits 1 saying it cannot read stdin" eval \
+					'[ "$RC" -eq 1 ] && [ "$OUT" = "cannot read standard input: Bad file descriptor" ]' ;;
+			doctor)
+				first=${REF_OUT[i]%%$'\n'*}
+				check "$name: answers as with stdin open (exit ${REF_RC[i]})" eval \
+					'[ "$RC" -eq "${REF_RC[i]}" ] && [ "${OUT%%$'"'\n'"'*}" = "$first" ]' ;;
+			*)
+				check "$name: answers as with stdin open (exit ${REF_RC[i]})" eval \
+					'[ "$RC" -eq "${REF_RC[i]}" ] && [ "$OUT" = "${REF_OUT[i]}" ]' ;;
+			esac
+		elif [ -z "${REF_OUT[i]}" ]; then
+			check "$name: nothing to print, exits as with stdout open (${REF_RC[i]})" \
+				test "$RC" -eq "${REF_RC[i]}"
+		elif [ "${REF_RC[i]}" -eq 0 ]; then
+			check "$name: exits 1 saying on stderr it cannot write stdout" eval \
+				'[ "$RC" -eq 1 ] && [[ $ERR == *"cannot write to standard output"* ]]'
+		else
+			want=${REF_OUT[i]%%$'\n'*}
+			check "$name: exits 1 with its error on stderr" eval \
+				'[ "$RC" -eq 1 ] && [[ $ERR == *"$want"* ]]'
+		fi
+		[ "$mode" = open ] || check "$name: stderr holds no secret" \
+			eval '[[ $ERR != *s1-kept* && $ERR != *s2-* ]]'
+		if [ "$verb" = store ]; then
+			# Whole or absent: what an open store left, or what was before.
+			local rc=$RC
+			call open "$n" get "$S2"
+			if [ "$mode" = open ]; then
+				REF_AFTER=$RC/$OUT
+			elif [ "$rc" -eq 0 ]; then
+				check "pipes: $n store, $mode: the entry is whole" \
+					test "$RC/$OUT" = "${REF_AFTER//s2-open/s2-$mode}"
+			else
+				check "pipes: $n store, $mode: nothing is stored" test "$RC/$OUT" = "$BEFORE"
+			fi
+		fi
+	done
+	call open "$n" get "$S1"
+	check "pipes: $n, $mode: the entry stored before is intact" \
+		test "$RC/$OUT" = "$KEPT"
+	call open "$n" erase "$S2"
+}
+
+case_pipes() {
+	local n mode
+	cat >"$TMP/broken-pipe.py" <<-'EOF'
+	import os, signal, sys
+	signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+	r, w = os.pipe()
+	os.close(r)
+	os.dup2(w, 1)
+	os.close(w)
+	os.execvp(sys.argv[1], sys.argv[1:])
+	EOF
+	mkdir "$TMP/pass" && t_pass_store "$TMP/pass" || { t_fail "pipes: a gpg key and a password store (setup)"; return; }
+	export CREDKIT_KEYRING=session CREDKIT_TOKEN_FAIL_CACHE_MS=0 \
+		AWS_EC2_METADATA_DISABLED=true AWS_CONFIG_FILE=$TMP/none \
+		AWS_SHARED_CREDENTIALS_FILE=$TMP/none GH_CONFIG_DIR=$TMP/gh \
+		CREDKIT_CONFIG=$TMP/settings.json
+	unset AWS_ACCESS_KEY_ID AWS_PROFILE AWS_WEB_IDENTITY_TOKEN_FILE GH_TOKEN GITHUB_TOKEN \
+		AWS_CONTAINER_CREDENTIALS_FULL_URI AWS_CONTAINER_CREDENTIALS_RELATIVE_URI
+	mkdir -p "$GH_CONFIG_DIR"
+	printf '{"ghcr": {"hosts": {"containers.fault.test": {"github": "github.com"}}}}\n' \
+		>"$CREDKIT_CONFIG"
+	for n in $HELPERS; do
+		servers "$n"
+		call open "$n" store "$(creds "$S1" kim s1-kept)"
+		call open "$n" get "$S1"
+		KEPT=$RC/$OUT
+		if [ "$n" != ecr-login ]; then
+			check "pipes: $n: the entry to keep is stored (setup)" \
+				test "$KEPT" = "0/$(creds "$S1" kim s1-kept)"
+		fi
+		call open "$n" get "$S2"
+		BEFORE=$RC/$OUT
+		for mode in open closed-out broken-pipe closed-in; do
+			sequence "$n" "$mode"
+		done
+		call open "$n" erase "$S1"
+	done
+	gpgconf --kill gpg-agent 2>/dev/null
+}
+
+# --- main -------------------------------------------------------------------------
+
+ALL="pipes"
+
+main() {
+	local c
+	if [ $# -gt 0 ]; then
+		# One case, inside a session keyring and a keyring daemon of its own.
+		t_tmpdir
+		"case_$1"
+		t_done
+		return
+	fi
+	for c in ${FAULTS:-$ALL}; do
+		case $c in
+		pipes)
+			printf '# case %s\n' "$c"
+			keyctl session - "$CREDKIT_ROOT/tests/with-keyring" bash "$SELF" "$c" \
+				2> >(grep -v '^Joined session keyring:\|^dbus-daemon' >&2) ||
+				T_FAILED=$((T_FAILED + 1)) ;;
+		*)
+			t_fail "faults: no case $c (cases: $ALL)" ;;
+		esac
+	done
+	t_done
+}
+
+main "$@"
