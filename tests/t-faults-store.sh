@@ -197,9 +197,155 @@ case_pipes() {
 	gpgconf --kill gpg-agent 2>/dev/null
 }
 
+# --- pass -------------------------------------------------------------------------
+
+# pcall VERB INPUT: call open with the pass helper; MS is how long it took.
+pcall() {
+	local t0=${EPOCHREALTIME/./}
+	call open pass "$1" "$2"
+	MS=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+}
+
+# fails_with RE: exit 1 and one line on stdout that matches RE.
+fails_with() { [ "$RC" -eq 1 ] && [ "$OUT" = "${OUT%%$'\n'*}" ] &&
+	printf '%s' "$OUT" | grep -qiE -- "$1"; }
+
+# A failure that waits for nothing takes well under a second; a wait for a
+# passphrase takes the 30 s bound of a run of pass (PASS_RUN_SEC).  15 s
+# tells them apart on a loaded machine, sanitizer start-up included.
+AT_ONCE_MS=15000
+
+# kept NAME: the entry stored at the start is there, whole.
+kept() {
+	pcall get "$P1"
+	check "pass: $1: the entry stored before is intact" \
+		test "$RC/$OUT" = "0/$(creds "$P1" kim s1-kept)"
+}
+
+# without NAME TOOL...: PATH as now but for TOOLs, in $TMP/no-NAME.
+without() {
+	local dir=$TMP/no-$1 d t
+	shift
+	mkdir "$dir"
+	for d in ${PATH//:/ }; do
+		[ -d "$d" ] && cp -s -n "$d"/* "$dir"/ 2>/dev/null
+	done
+	for t in "$@"; do rm -f "$dir/$t"; done
+	printf '%s' "$dir"
+}
+
+case_pass() {
+	local path=$PATH dir
+	mkdir "$TMP/pass" && t_pass_store "$TMP/pass" ||
+		{ t_fail "pass: a gpg key and a password store (setup)"; return; }
+	AGENTS=("$GNUPGHOME")
+	T_CLEANUP_HOOK='for a in "${AGENTS[@]}"; do gpgconf --homedir "$a" --kill gpg-agent 2>/dev/null; done'
+	P1=one.fault.test
+	pcall store "$(creds "$P1" kim s1-kept)"
+	check "pass: the entry to keep is stored (setup)" test "$RC/$OUT" = 0/
+
+	# pass missing: every verb that needs it says so; list needs none.
+	dir=$(without pass pass)
+	for verb in store get erase; do
+		PATH=$dir pcall "$verb" "$(input_pass "$verb")"
+		check "pass: pass missing: $verb exits 1 at once ($MS ms) saying to install pass" \
+			eval 'fails_with "pass: it is not installed.*apt install pass" && [ "$MS" -lt "$AT_ONCE_MS" ]'
+	done
+	PATH=$dir pcall list ""
+	check "pass: pass missing: list still works" test "$RC/$OUT" = "0/{\"$P1\":\"kim\"}"
+	kept "pass missing"
+
+	# gpg missing: pass is there, but not its gpg.
+	dir=$(without gpg gpg gpg2)
+	for verb in store get; do
+		PATH=$dir pcall "$verb" "$(input_pass "$verb")"
+		check "pass: gpg missing: $verb exits 1 at once ($MS ms) saying to install gpg" \
+			eval 'fails_with "gpg: it is not installed.*apt install gnupg" && [ "$MS" -lt "$AT_ONCE_MS" ]'
+	done
+	PATH=$dir pcall list ""
+	check "pass: gpg missing: list still works" test "$RC/$OUT" = "0/{\"$P1\":\"kim\"}"
+	kept "gpg missing"
+
+	# The key missing: another GNUPGHOME, empty or absent.
+	mkdir -m 700 "$TMP/nokeys"
+	AGENTS+=("$TMP/nokeys" "$TMP/nowhere" "$TMP/prot" "$TMP/noagent")
+	GNUPGHOME=$TMP/nokeys pcall get "$P1"
+	check "pass: key missing: get fails naming gpg and gpg --list-secret-keys" \
+		fails_with 'gpg could not use a secret key.*gpg --list-secret-keys'
+	check "pass: key missing: get fails at once, not after 30 s ($MS ms)" \
+		test "$MS" -lt "$AT_ONCE_MS"
+	GNUPGHOME=$TMP/nokeys pcall list ""
+	check "pass: key missing: list still works" test "$RC/$OUT" = "0/{\"$P1\":\"kim\"}"
+	GNUPGHOME=$TMP/nokeys pcall store "$(creds "$P1" kim other)"
+	check "pass: key missing: store fails naming .gpg-id and gpg --list-keys" \
+		fails_with "gpg cannot encrypt to the key in .*/\.gpg-id.*gpg --list-keys"
+	GNUPGHOME=$TMP/nowhere pcall get "$P1"
+	check "pass: key missing: with GNUPGHOME moved away, get fails naming gpg" \
+		fails_with 'gpg could not use a secret key.*gpg --list-secret-keys'
+	GNUPGHOME=$TMP/nowhere pcall list ""
+	check "pass: key missing: with GNUPGHOME moved away, list still works" \
+		test "$RC/$OUT" = "0/{\"$P1\":\"kim\"}"
+	kept "key missing"
+
+	# gpg-agent refusing: one that cannot start, or is not to be started.
+	gpgconf --kill gpg-agent
+	for conf in "agent-program /bin/false" no-autostart; do
+		printf '%s\n' "$conf" >"$GNUPGHOME/gpg.conf"
+		pcall get "$P1"
+		check "pass: gpg-agent refusing ($conf): get exits 1 at once ($MS ms) naming gpg-agent" \
+			eval 'fails_with "gpg could not reach its gpg-agent.*gpg-connect-agent" &&
+				[ "$MS" -lt "$AT_ONCE_MS" ]'
+	done
+	rm -f "$GNUPGHOME/gpg.conf"
+	kept "gpg-agent refusing"
+
+	# gpg-agent refusing: a key with a passphrase, a pinentry that cannot ask.
+	mkdir -m 700 "$TMP/prot" "$TMP/prot-store"
+	GNUPGHOME=$TMP/prot gpg --batch --pinentry-mode loopback --passphrase 'prot-pw' \
+		--quick-gen-key 'credkit protected <prot@credkit.invalid>' future-default default never 2>/dev/null
+	GNUPGHOME=$TMP/prot gpg --with-colons --list-secret-keys 2>/dev/null |
+		awk -F: '/^fpr:/ { print $10; exit }' >"$TMP/prot-store/.gpg-id"
+	GNUPGHOME=$TMP/prot PASSWORD_STORE_DIR=$TMP/prot-store pcall store "$(creds prot.fault.test pam prot-secret)"
+	check "pass: no pinentry: a store encrypted to a key with a passphrase (setup)" \
+		test "$RC/$OUT" = 0/
+	GNUPGHOME=$TMP/prot gpgconf --kill gpg-agent
+	printf 'pinentry-program /bin/false\n' >"$TMP/prot/gpg-agent.conf"
+	GNUPGHOME=$TMP/prot PASSWORD_STORE_DIR=$TMP/prot-store pcall get prot.fault.test
+	check "pass: no pinentry: get says pinentry and GPG_TTY" \
+		fails_with 'no pinentry could ask for its passphrase.*GPG_TTY'
+	check "pass: no pinentry: ... at once, not after 30 s ($MS ms)" test "$MS" -lt "$AT_ONCE_MS"
+	# The control: a pinentry that answers with the passphrase.
+	cat >"$TMP/pinentry" <<-'END'
+		#!/bin/bash
+		echo "OK ready"
+		while read -r cmd rest; do
+			case $cmd in
+			GETPIN) echo "D prot-pw"; echo OK ;;
+			BYE) echo OK; exit 0 ;;
+			*) echo OK ;;
+			esac
+		done
+		END
+	chmod +x "$TMP/pinentry"
+	GNUPGHOME=$TMP/prot gpgconf --kill gpg-agent
+	printf 'pinentry-program %s\n' "$TMP/pinentry" >"$TMP/prot/gpg-agent.conf"
+	GNUPGHOME=$TMP/prot PASSWORD_STORE_DIR=$TMP/prot-store pcall get prot.fault.test
+	check "pass: no pinentry: (with a pinentry that answers, the same get works)" \
+		test "$RC/$OUT" = "0/$(creds prot.fault.test pam prot-secret)"
+	kept "no pinentry"
+}
+
+# input_pass VERB: what VERB reads in the pass case.
+input_pass() {
+	case $1 in
+	store) creds two.fault.test sam s2-pass ;;
+	*)     printf '%s' "$P1" ;;
+	esac
+}
+
 # --- main -------------------------------------------------------------------------
 
-ALL="pipes"
+ALL="pipes pass"
 
 main() {
 	local c
@@ -217,6 +363,9 @@ main() {
 			keyctl session - "$CREDKIT_ROOT/tests/with-keyring" bash "$SELF" "$c" \
 				2> >(grep -v '^Joined session keyring:\|^dbus-daemon' >&2) ||
 				T_FAILED=$((T_FAILED + 1)) ;;
+		pass)
+			printf '# case %s\n' "$c"
+			bash "$SELF" "$c" || T_FAILED=$((T_FAILED + 1)) ;;
 		*)
 			t_fail "faults: no case $c (cases: $ALL)" ;;
 		esac
