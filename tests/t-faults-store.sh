@@ -345,7 +345,7 @@ input_pass() {
 
 # --- main -------------------------------------------------------------------------
 
-ALL="pipes pass"
+ALL="pipes pass secretservice keyctl"
 
 main() {
 	local c
@@ -366,6 +366,14 @@ main() {
 		pass)
 			printf '# case %s\n' "$c"
 			bash "$SELF" "$c" || T_FAILED=$((T_FAILED + 1)) ;;
+		secretservice)
+			printf '# case %s\n' "$c"
+			PARTS_WANTED="nobus stopped killed locked" bash "$here/t-secretservice.sh" ||
+				T_FAILED=$((T_FAILED + 1)) ;;
+		keyctl)
+			printf '# case %s\n' "$c"
+			PARTS_WANTED="quota seccomp" bash "$here/t-keyctl.sh" ||
+				T_FAILED=$((T_FAILED + 1)) ;;
 		*)
 			t_fail "faults: no case $c (cases: $ALL)" ;;
 		esac
