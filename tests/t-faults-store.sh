@@ -235,8 +235,24 @@ without() {
 	printf '%s' "$dir"
 }
 
+# missing WHAT RE VERBS TOOL...: with the TOOLs off PATH, each of VERBS
+# exits 1 at once, its error matching RE; list still works (it runs neither
+# pass nor gpg); the entry stored before is intact.
+missing() {
+	local what=$1 re=$2 verbs=$3 dir verb
+	shift 3
+	dir=$(without "$what" "$@")
+	for verb in $verbs; do
+		PATH=$dir pcall "$verb" "$(input_pass "$verb")"
+		check "pass: $what missing: $verb exits 1 at once ($MS ms) saying to install $what" \
+			eval 'fails_with "$re" && [ "$MS" -lt "$AT_ONCE_MS" ]'
+	done
+	PATH=$dir pcall list ""
+	check "pass: $what missing: list still works" test "$RC/$OUT" = "0/{\"$P1\":\"kim\"}"
+	kept "$what missing"
+}
+
 case_pass() {
-	local path=$PATH dir
 	mkdir "$TMP/pass" && t_pass_store "$TMP/pass" ||
 		{ t_fail "pass: a gpg key and a password store (setup)"; return; }
 	AGENTS=("$GNUPGHOME")
@@ -246,26 +262,9 @@ case_pass() {
 	check "pass: the entry to keep is stored (setup)" test "$RC/$OUT" = 0/
 
 	# pass missing: every verb that needs it says so; list needs none.
-	dir=$(without pass pass)
-	for verb in store get erase; do
-		PATH=$dir pcall "$verb" "$(input_pass "$verb")"
-		check "pass: pass missing: $verb exits 1 at once ($MS ms) saying to install pass" \
-			eval 'fails_with "pass: it is not installed.*apt install pass" && [ "$MS" -lt "$AT_ONCE_MS" ]'
-	done
-	PATH=$dir pcall list ""
-	check "pass: pass missing: list still works" test "$RC/$OUT" = "0/{\"$P1\":\"kim\"}"
-	kept "pass missing"
-
+	missing pass "pass: it is not installed.*apt install pass" "store get erase" pass
 	# gpg missing: pass is there, but not its gpg.
-	dir=$(without gpg gpg gpg2)
-	for verb in store get; do
-		PATH=$dir pcall "$verb" "$(input_pass "$verb")"
-		check "pass: gpg missing: $verb exits 1 at once ($MS ms) saying to install gpg" \
-			eval 'fails_with "gpg: it is not installed.*apt install gnupg" && [ "$MS" -lt "$AT_ONCE_MS" ]'
-	done
-	PATH=$dir pcall list ""
-	check "pass: gpg missing: list still works" test "$RC/$OUT" = "0/{\"$P1\":\"kim\"}"
-	kept "gpg missing"
+	missing gpg "gpg: it is not installed.*apt install gnupg" "store get" gpg gpg2
 
 	# The key missing: another GNUPGHOME, empty or absent.
 	mkdir -m 700 "$TMP/nokeys"

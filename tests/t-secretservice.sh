@@ -410,15 +410,23 @@ explains_timeout() {
 		says 1 'CREDKIT_SECRETSERVICE_TIMEOUT_MS'
 }
 
+# entry_and_daemon PART USER: an entry for S (https://$(host PART)) with
+# the secret P stored, and PID the keyring daemon's; status 1 when that
+# pid cannot be known (a check says so).
+entry_and_daemon() {
+	S=https://$(host "$1")
+	P=$(secret "$1")
+	put "$S" "$2" "$P"
+	PID=$(keyring_pid)
+	check "$1: gnome-keyring-daemon's pid is known (setup)" test -n "$PID"
+	[ -n "$PID" ]
+}
+
 part_stopped() {
 	# A hang is killed after 20 s, and the check says so (exit 124).
 	local CALL_TIMEOUT=20 s p pid verb input
-	s=https://$(host stopped)
-	p=$(secret stopped)
-	put "$s" stella "$p"
-	pid=$(keyring_pid)
-	check "stopped: gnome-keyring-daemon's pid is known (setup)" test -n "$pid"
-	[ -n "$pid" ] || return
+	entry_and_daemon stopped stella || return
+	s=$S p=$P pid=$PID
 	monitor_start
 	T_CLEANUP_HOOK="kill -CONT $pid; monitor_stop; cleanup_entries"
 	kill -STOP "$pid"
@@ -471,12 +479,8 @@ explains_locked_within() {
 
 part_killed() {
 	local CALL_TIMEOUT=20 s p pid coll
-	s=https://$(host killed)
-	p=$(secret killed)
-	put "$s" kit "$p"
-	pid=$(keyring_pid)
-	check "killed: gnome-keyring-daemon's pid is known (setup)" test -n "$pid"
-	[ -n "$pid" ] || return
+	entry_and_daemon killed kit || return
+	s=$S p=$P pid=$PID
 	kill -KILL "$pid"
 	for _ in {1..50}; do
 		[ "$(keyring_pid 2>/dev/null)" = "$pid" ] || break
