@@ -286,12 +286,18 @@ static int reaped(struct proc *p, int ms, int *status)
 static void exec_child(const struct child *c, const struct sigstate *st, int fds[3],
 		       int report)
 {
+	struct sigaction act;
 	int e, i;
+
+	memset(&act, 0, sizeof(act));
+	sigemptyset(&act.sa_mask);
 
 	/* Handlers first: a signal pending while blocked then acts as it would. */
 	for (i = 0; i < (int)NCAUGHT; i++)
 		sigaction(caught[i], &st->old[i], NULL);
-	sigaction(SIGPIPE, &st->old_pipe, NULL);
+	/* SIGPIPE at its default, whatever ours: a child expects it so. */
+	act.sa_handler = SIG_DFL;
+	sigaction(SIGPIPE, &act, NULL);
 	sigaction(SIGCHLD, &st->old_chld, NULL);
 	sigprocmask(SIG_SETMASK, &st->old_mask, NULL);
 	setpgid(0, 0);

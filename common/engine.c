@@ -20,6 +20,7 @@
  *  - every buffer that held a secret is wiped before it is freed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1241,6 +1242,56 @@ static const struct command {
 	{ "configure", cmd_configure },
 };
 
+/*
+ * Keep fds 0, 1 and 2 taken for the whole run.  One the caller closed gets
+ * /dev/null opened the other way round (stdin for writing, stdout and
+ * stderr for reading), so that reading or writing it fails with EBADF as
+ * on the closed fd, and no socket, key, lock or file that the run opens
+ * takes its number, to be read as the input or to get the answer.
+ * SIGPIPE is ignored: a reader gone is an EPIPE that finish() reports, not
+ * a death by signal (a child gets it back at its default, see child.h).
+ */
+static void std_fds_hold(void)
+{
+	struct sigaction act;
+	int fd, got;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		got = open("/dev/null", fd ? O_RDONLY : O_WRONLY);
+		if (got >= 0 && got != fd)
+			close(got);
+	}
+	memset(&act, 0, sizeof(act));
+	sigemptyset(&act.sa_mask);
+	act.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &act, NULL);
+}
+
+/*
+ * The end of a run that returned ret: a run whose output did not all reach
+ * stdout fails; the error of a failed one goes to stdout, as docker
+ * expects, or to stderr when stdout cannot take it (closed, or its reader
+ * gone), so that it is never lost.  Returns the exit status.
+ */
+static int finish(const struct helper *h, const char *verb, int ret, struct ck_error *err)
+{
+	if (!ret) {
+		errno = 0;
+		if (fflush(stdout) == EOF || ferror(stdout))
+			ret = ck_error(err, CK_FAILED, "cannot write to standard output%s%s",
+				       errno ? ": " : "", errno ? strerror(errno) : "");
+	}
+	if (!ret)
+		return 0;
+	if (!err->msg[0])
+		ck_error(err, CK_FAILED, "%s failed", verb);
+	if (printf("%s\n", err->msg) < 0 || fflush(stdout) == EOF)
+		fprintf(stderr, "docker-credential-%s: %s\n", h->name, err->msg);
+	return 1;
+}
+
 int credkit_main(const struct helper *h, int argc, char **argv)
 {
 	struct run r = { .helper = h, .err = CK_ERROR_INIT };
@@ -1248,6 +1299,7 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 	size_t i;
 	int ret;
 
+	std_fds_hold();
 	secure_init();
 	/* JSON values may hold secrets: wipe every block jansson frees. */
 	json_set_alloc_funcs(malloc, secure_free);
@@ -1270,10 +1322,10 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		help(h);
-		return 0;
+		return finish(h, argv[1], 0, &r.err);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v"))
-		return cmd_version(&r) ? 1 : 0;
+		return finish(h, argv[1], cmd_version(&r), &r.err);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
@@ -1288,15 +1340,9 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 		return 1;
 	}
 
-	ret = cmd->fn(&r);
-	if (ret) {
-		if (!r.err.msg[0])
-			ck_error(&r.err, CK_FAILED, "%s failed", cmd->name);
-		printf("%s\n", r.err.msg);
-		fflush(stdout);
-	}
+	ret = finish(h, cmd->name, cmd->fn(&r), &r.err);
 	if (r.store)
 		h->backend->close(r.store);
 	secure_free(r.in.buf);
-	return ret ? 1 : 0;
+	return ret;
 }

@@ -58,7 +58,8 @@ struct child {
  * child_release() in any case.  While it runs, SIGINT, SIGTERM and SIGHUP
  * are caught, SIGPIPE is ignored and SIGCHLD is at its default; the
  * caller's handlers and signal mask are back when it returns, and are the
- * child's.  Any of fds 0-2 found closed is left open on /dev/null, so that
+ * child's, but for SIGPIPE: at its default in the child, even where the
+ * caller ignores it (credkit_main() does).  Any of fds 0-2 found closed is left open on /dev/null, so that
  * the child's pipes cannot take their place.
  */
 int child_run(struct child *c, struct ck_error *err);

@@ -11,10 +11,10 @@
 # Makes a throwaway GNUPGHOME with a passphrase-less key and a throwaway
 # password store, then runs: the shared protocol battery; interop both ways
 # with Debian's Go helper (/usr/bin/docker-credential-pass); list without
-# gpg; an uninitialised store; a missing gpg key; a protected key no
-# pinentry can ask for; parallel gets and stores serialised by the store's
-# one lock, whatever XDG_RUNTIME_DIR says; no secret on any argv or
-# environment; a signal stopping pass and gpg.  Every helper call runs under
+# gpg; an uninitialised store; parallel gets and stores serialised by the
+# store's one lock, whatever XDG_RUNTIME_DIR says; no secret on any argv or
+# environment; a signal stopping pass and gpg.  pass, gpg or the key
+# missing, and a gpg-agent that refuses: tests/t-faults-store.sh, case pass.  Every helper call runs under
 # timeout 20 (60 where 8 of them take turns on the lock).
 #
 # Timings are measured against the product's own bounds, with the margin
@@ -211,68 +211,9 @@ PATH=$WRAP:$PATH h get one.example.test
 check "get runs gpg (the logging gpg is in use)" \
 	eval '[ "$RC" -eq 0 ] && [ -s "$TMP/gpg.log" ]'
 
-# --- missing key, uninitialised store -----------------------------------------------
-
-# ms_since NS: milliseconds since date +%s%N gave NS.
-ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
-
-mkdir -m 700 "$TMP/nokeys"
-AGENTS+=("$TMP/nokeys" "$TMP/nowhere" "$TMP/prot")
-start=$(date +%s%N)
-GNUPGHOME=$TMP/nokeys h get one.example.test
-took=$(ms_since "$start")
-check "without the secret key, get fails naming gpg and gpg --list-secret-keys" \
-	fails_with 'gpg could not use a secret key.*gpg --list-secret-keys'
-# Waiting for a passphrase would take the 30 s bound of a run of pass;
-# failing at once takes well under a second.  15 s tells them apart under
-# any load.
-check "without the secret key, get fails at once, not after 30 s ($took ms)" \
-	test "$took" -lt 15000
-GNUPGHOME=$TMP/nokeys h list ""
-check "without the secret key, list still works" list_has one.example.test bob
-GNUPGHOME=$TMP/nokeys h store "$(json one.example.test bob other)"
-check "without the key, store fails naming .gpg-id and gpg --list-keys" \
-	fails_with "gpg cannot encrypt to the key in .*/\.gpg-id.*gpg --list-keys"
-GNUPGHOME=$TMP/nowhere h get one.example.test
-check "with GNUPGHOME moved away, get fails naming gpg" \
-	fails_with 'gpg could not use a secret key.*gpg --list-secret-keys'
-GNUPGHOME=$TMP/nowhere h list ""
-check "with GNUPGHOME moved away, list still works" list_has one.example.test bob
-
-# A key with a passphrase, and a gpg-agent whose pinentry cannot ask.
-mkdir -m 700 "$TMP/prot" "$TMP/prot-store"
-GNUPGHOME=$TMP/prot gpg --batch --pinentry-mode loopback --passphrase 'prot-pw' \
-	--quick-gen-key 'credkit protected <prot@credkit.invalid>' future-default default never 2>/dev/null
-GNUPGHOME=$TMP/prot gpg --with-colons --list-secret-keys 2>/dev/null |
-	awk -F: '/^fpr:/ { print $10; exit }' >"$TMP/prot-store/.gpg-id"
-GNUPGHOME=$TMP/prot PASSWORD_STORE_DIR=$TMP/prot-store h store "$(json prot.example.test pam prot-secret)"
-check "setup: a store encrypted to a key with a passphrase" is ""
-GNUPGHOME=$TMP/prot gpgconf --kill gpg-agent
-printf 'pinentry-program /bin/false\n' >"$TMP/prot/gpg-agent.conf"
-start=$(date +%s%N)
-GNUPGHOME=$TMP/prot PASSWORD_STORE_DIR=$TMP/prot-store h get prot.example.test
-took=$(ms_since "$start")
-check "a key no pinentry can ask for: get says pinentry and GPG_TTY" \
-	fails_with 'no pinentry could ask for its passphrase.*GPG_TTY'
-check "... at once, not after 30 s ($took ms; 15 s of margin as above)" test "$took" -lt 15000
-# The control: a pinentry that answers with the passphrase.
-cat >"$TMP/pinentry" <<-'END'
-	#!/bin/bash
-	echo "OK ready"
-	while read -r cmd rest; do
-		case $cmd in
-		GETPIN) echo "D prot-pw"; echo OK ;;
-		BYE) echo OK; exit 0 ;;
-		*) echo OK ;;
-		esac
-	done
-	END
-chmod +x "$TMP/pinentry"
-GNUPGHOME=$TMP/prot gpgconf --kill gpg-agent
-printf 'pinentry-program %s\n' "$TMP/pinentry" >"$TMP/prot/gpg-agent.conf"
-GNUPGHOME=$TMP/prot PASSWORD_STORE_DIR=$TMP/prot-store h get prot.example.test
-check "... (with a pinentry that answers, the same get works)" \
-	is '{"ServerURL":"prot.example.test","Username":"pam","Secret":"prot-secret"}'
+# --- uninitialised store -------------------------------------------------------------
+# (pass, gpg or the key missing, and a gpg-agent that refuses, are the
+# pass case of tests/t-faults-store.sh.)
 
 export PASSWORD_STORE_DIR=$TMP/uninit
 h store "$(json new.example.test alice pw)"

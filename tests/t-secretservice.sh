@@ -19,6 +19,9 @@
 #   stopped    a stopped (SIGSTOP) gnome-keyring-daemon: every verb exits 1
 #              within the one bound of a run (5 s), naming the call that
 #              did not answer; CREDKIT_SECRETSERVICE_TIMEOUT_MS moves it
+#   killed     gnome-keyring-daemon killed between two calls: D-Bus
+#              starts a new one, locked; get, erase and store say so
+#              within the bound, and unlocking gives the entry back
 #   race       concurrent stores for one server leave exactly one entry,
 #              whole, one of those stored
 #   churn      get and list while other processes replace an entry: no
@@ -35,14 +38,19 @@
 #              SearchItems not known at first is asked again, and a get
 #              that fails after the secret came frees no block holding it
 #
-# Run with a part's name as argument, inside a keyring, it runs that part
-# alone (this is how the script calls itself).
+# nobus, stopped, killed and locked run from tests/t-faults-store.sh
+# (PARTS_WANTED="nobus ..." runs only the parts named).  Run with a part's
+# name as argument, inside a keyring, it runs that part alone (this is how
+# the script calls itself).
 set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib-credential.sh"
 
 GO_HELPER=/usr/bin/docker-credential-secretservice
-PARTS="interop filter nobus stopped race churn utf8 locked dh mock"
+# The parts about faults (nobus stopped killed locked) run from
+# tests/t-faults-store.sh, which names them in PARTS_WANTED: then only
+# those run, without the battery.
+PARTS="interop filter race churn utf8 dh mock"
 # The product's bounds: the connection to a mute bus (SS_CONNECT_USEC), and
 # the one deadline of a run (SS_TIMEOUT_MS_DEFAULT; the README's 6 s adds
 # start-up and exit).  Both are measured from the bus's side, from the
@@ -402,15 +410,23 @@ explains_timeout() {
 		says 1 'CREDKIT_SECRETSERVICE_TIMEOUT_MS'
 }
 
+# entry_and_daemon PART USER: an entry for S (https://$(host PART)) with
+# the secret P stored, and PID the keyring daemon's; status 1 when that
+# pid cannot be known (a check says so).
+entry_and_daemon() {
+	S=https://$(host "$1")
+	P=$(secret "$1")
+	put "$S" "$2" "$P"
+	PID=$(keyring_pid)
+	check "$1: gnome-keyring-daemon's pid is known (setup)" test -n "$PID"
+	[ -n "$PID" ]
+}
+
 part_stopped() {
 	# A hang is killed after 20 s, and the check says so (exit 124).
 	local CALL_TIMEOUT=20 s p pid verb input
-	s=https://$(host stopped)
-	p=$(secret stopped)
-	put "$s" stella "$p"
-	pid=$(keyring_pid)
-	check "stopped: gnome-keyring-daemon's pid is known (setup)" test -n "$pid"
-	[ -n "$pid" ] || return
+	entry_and_daemon stopped stella || return
+	s=$S p=$P pid=$PID
 	monitor_start
 	T_CLEANUP_HOOK="kill -CONT $pid; monitor_stop; cleanup_entries"
 	kill -STOP "$pid"
@@ -451,6 +467,44 @@ part_stopped() {
 	check "stopped: the entry is intact once the keyring runs again" \
 		is_get "$s" stella "$p"
 	check "stopped: stderr never contains a secret" test -z "$LEAKED"
+}
+
+# explains_locked_within: exit 1 within the bound of a run that starts a
+# keyring daemon (D-Bus activation, inside the run's DEADLINE_MS), plus
+# AT_ONCE_MS for exec and start-up on a loaded machine, saying the keyring
+# is locked and how to unlock it.
+explains_locked_within() {
+	[ "$RC" -eq 1 ] && [ "$MS" -lt $((DEADLINE_MS + AT_ONCE_MS)) ] && explains_locked
+}
+
+part_killed() {
+	local CALL_TIMEOUT=20 s p pid coll
+	entry_and_daemon killed kit || return
+	s=$S p=$P pid=$PID
+	kill -KILL "$pid"
+	for _ in {1..50}; do
+		[ "$(keyring_pid 2>/dev/null)" = "$pid" ] || break
+		sleep 0.1
+	done
+	# The next call has D-Bus start a new daemon, which loads the keyring
+	# from disk, locked: the entry is there, but not to be read.
+	timed cred get "$s"
+	check "killed: the next get exits 1 within the bound ($MS ms), saying the keyring is locked" \
+		explains_locked_within
+	timed cred erase "$s"
+	check "killed: erase exits 1 within the bound ($MS ms), saying the keyring is locked" \
+		explains_locked_within
+	timed cred store "$(creds_json "$s" kat "$(secret killed-2)")"
+	check "killed: store exits 1 within the bound ($MS ms), saying the keyring is locked" \
+		explains_locked_within
+	timed cred list
+	check "killed: list exits 0 with a JSON object" list_is_object
+	coll=$(default_collection)
+	unlock_collection "$coll"
+	check "killed: the new daemon's collection unlocks (setup)" collection_unlocked "$coll"
+	cred get "$s"
+	check "killed: the entry is intact once unlocked" is_get "$s" kit "$p"
+	check "killed: stderr never contains a secret" test -z "$LEAKED"
 }
 
 # race_round SERVER N: N stores for SERVER at once, users u1..uN, each with
@@ -884,8 +938,9 @@ main() {
 	fi
 
 	t_tmpdir
-	run_part battery bash "$CREDKIT_ROOT/tests/lib-credential.sh" "$helper"
-	for part in $PARTS; do
+	[ -n "${PARTS_WANTED:-}" ] ||
+		run_part battery bash "$CREDKIT_ROOT/tests/lib-credential.sh" "$helper"
+	for part in ${PARTS_WANTED:-$PARTS}; do
 		run_part "$part" bash "${BASH_SOURCE[0]}" "$part"
 	done
 	t_done

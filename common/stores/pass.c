@@ -289,6 +289,17 @@ static int pass_failed(struct pass *ps, const struct child *c, const char *what,
 		return ck_error(err, CK_UNAVAILABLE,
 				"cannot %s: the password store at %s is not initialised; " INIT_HINT,
 				what, ps->store);
+	/* pass runs gpg2 if there is one, else gpg; bash names the one missing. */
+	if (child_said(c, "gpg: command not found") || child_said(c, "gpg2: command not found"))
+		return ck_error(err, CK_UNAVAILABLE,
+				"cannot %s: pass cannot run gpg: it is not installed (or not in "
+				"PATH); install it (apt install gnupg)", what);
+	/* Before "No secret key", which gpg says next: the agent is the cause. */
+	if (child_said(c, "can't connect to the agent") || child_said(c, "no gpg-agent running"))
+		return ck_error(err, CK_UNAVAILABLE,
+				"cannot %s: gpg could not reach its gpg-agent (it did not start, or "
+				"gpg.conf says not to start it: no-autostart, agent-program); check "
+				"'gpg-connect-agent /bye' and 'gpgconf --list-dirs agent-socket'", what);
 	if (child_said(c, "No secret key"))
 		return ck_error(err, CK_UNAVAILABLE,
 				"cannot %s: gpg could not use a secret key to decrypt it (gpg "

@@ -578,8 +578,11 @@ static int session_open(struct ss *ss, struct ck_error *err)
 	return ss->session ? 0 : ck_error(err, CK_FAILED, "out of memory");
 }
 
-/* Ask for the items of our schema, for one server or (NULL) for all. */
-static int search_send(struct ss *ss, const char *server, struct call *c,
+/*
+ * Ask for the items of our schema, for one server or (NULL) for all; with
+ * schema 0, for server's items whatever their xdg:schema (see search()).
+ */
+static int search_send(struct ss *ss, const char *server, int schema, struct call *c,
 		       struct ck_error *err)
 {
 	sd_bus_message *m = ss_method(ss, SS_PATH, SS_SERVICE, "SearchItems");
@@ -587,7 +590,9 @@ static int search_send(struct ss *ss, const char *server, struct call *c,
 
 	if (!m)
 		return build_error(m, -ENOMEM, err);
-	if (server)
+	if (server && !schema)
+		r = sd_bus_message_append(m, "a{ss}", 2, "docker_cli", "1", "server", server);
+	else if (server)
 		r = sd_bus_message_append(m, "a{ss}", 3, "xdg:schema", SCHEMA,
 					  "docker_cli", "1", "server", server);
 	else
@@ -641,12 +646,21 @@ out:
  * (SS_RETRY_USEC doubled): under load, back-to-back round trips could all
  * come before that callback.  The pauses end at the run's deadline, where
  * the next call gives up.
+ *
+ * A keyring that gnome-keyring loaded from disk and has not unlocked (its
+ * daemon restarted, or a login over ssh) matches a locked item by the
+ * attributes it stored hashed, and xdg:schema is not one of them: a search
+ * with it finds nothing there.  So when server's search finds nothing, the
+ * locked items of server without xdg:schema are the answer's locked ones,
+ * and get and erase say the keyring is locked rather than "not found" (an
+ * erase that left the entry behind).
  */
 static int search(struct ss *ss, const char *server, char ***unlocked,
 		  char ***locked, struct ck_error *err)
 {
 	struct call c = CALL_INIT;
 	uint64_t pause = SS_RETRY_USEC;
+	char **any = NULL;
 	int tries, r = 1;
 
 	*unlocked = *locked = NULL;
@@ -656,11 +670,25 @@ static int search(struct ss *ss, const char *server, char ***unlocked,
 			nap(ss, pause);
 			pause *= 2;
 		}
-		if (search_send(ss, server, &c, err))
+		if (search_send(ss, server, 1, &c, err))
 			return -1;
 		r = search_collect(ss, &c, unlocked, locked, err);
 	}
-	return r ? -1 : 0;
+	if (r || !server || strv_len(*unlocked) || strv_len(*locked))
+		return r ? -1 : 0;
+	strv_free(*locked);
+	*locked = NULL;
+	r = search_send(ss, server, 0, &c, err);
+	if (!r)
+		r = search_collect(ss, &c, &any, locked, err);
+	strv_free(any);	/* unlocked: readable, so not of our schema */
+	if (r == 1)	/* no SearchItems now: as the first search found */
+		ck_error_clear(err);
+	if (r >= 0)
+		return 0;
+	strv_free(*unlocked);
+	*unlocked = NULL;
+	return -1;
 }
 
 /* Read the attributes of an a{ss} in reply into item. */

@@ -580,6 +580,19 @@ static void signals(void)
 	sigaction(SIGPIPE, NULL, &act);
 	pipe_dfl = act.sa_handler == SIG_DFL;
 	CHECK(term_dfl && pipe_dfl, "SIGTERM and SIGPIPE are back to their defaults");
+
+	/* The engine ignores SIGPIPE; its children must not inherit that. */
+	signal(SIGPIPE, SIG_IGN);
+	ignored = 1;
+	CHECK(child_run(&c, &err) == 0 && exited_with(&c, 0), "(grep ran, SIGPIPE ignored here)");
+	if (c.output.buf && (p = strstr(c.output.buf, "SigIgn:")))
+		ignored = strtoull(p + 7, NULL, 16);
+	CHECK(!(ignored & 1ULL << (SIGPIPE - 1)),
+	      "with SIGPIPE ignored by the caller, the child still has it at its default (%llx)",
+	      ignored);
+	sigaction(SIGPIPE, NULL, &act);
+	CHECK(act.sa_handler == SIG_IGN, "and the caller's SIGPIPE stays ignored");
+	signal(SIGPIPE, SIG_DFL);
 	sigprocmask(SIG_BLOCK, NULL, &mask);
 	CHECK(!sigismember(&mask, SIGINT) && !sigismember(&mask, SIGTERM) &&
 	      !sigismember(&mask, SIGHUP), "no signal is left blocked");
