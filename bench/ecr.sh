@@ -111,7 +111,7 @@ if [ "$(id -u)" -eq 0 ] && unshare --mount --propagation private true 2>/dev/nul
 	openssl rehash "$dir/certs" >/dev/null 2>&1
 	env -u AWS_CA_BUNDLE unshare --mount --propagation private sh -c '
 		mount --bind "$1" /etc/ssl/certs || exit 1
-		hyperfine -N --warmup 2 --runs "$5" --export-json "$2/dir.json" \
+		hyperfine -N -i --warmup 2 --runs "$5" --export-json "$2/dir.json" \
 			--prepare "$3 erase" -n "system CAs, hashed directory" "$3 get" \
 			--prepare "rm -rf $AWS_ECR_CACHE_DIR" -n "Go, system CAs" "$4 get" &&
 		SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt \
@@ -120,12 +120,24 @@ if [ "$(id -u)" -eq 0 ] && unshare --mount --propagation private true 2>/dev/nul
 	' _ "$dir/certs" "$dir" "$dir/feed $dir/server $bin/docker-credential-ecr-login" \
 		"$dir/feed $dir/server $go" "$cold_runs" \
 		>"$dir/system.log" 2>&1 && system_ca=1
-	# The Go helper, through the mock's proxy, now and then fails to read
-	# an answer it was sent ("use of closed network connection"): then
-	# this part is left out, and said so.
+	# The Go helper, through the mock's proxy and trusting the system's
+	# CAs, now and then fails to read an answer it was sent (its log says
+	# "use of closed network connection"; 1 run in 10 on a loaded 2-core
+	# machine), after doing all of a get's work: so that run is kept
+	# (hyperfine -i), and the failures counted.  credkit's must all pass.
+	go_failed=
+	[ -z "$system_ca" ] || go_failed=$(/usr/bin/python3 - "$dir/dir.json" <<'PY'
+import json, sys
+runs = {r["command"]: r["exit_codes"] for r in json.load(open(sys.argv[1]))["results"]}
+if any(runs["system CAs, hashed directory"]):
+    sys.exit("credkit failed a cold get with the system's CAs")
+print(sum(1 for c in runs["Go, system CAs"] if c))
+PY
+) || system_ca=
 	if [ -n "$system_ca" ]; then
 		bench_json ecr-system-dir "$dir/dir.json"
 		bench_json ecr-system-file "$dir/file.json"
+		bench_fact ecr.system_go_failed "$go_failed"
 	else
 		echo "bench: the cold gets with the system's CAs failed, left out:" >&2
 		grep -i 'error' "$dir/system.log" | head -n 3 >&2

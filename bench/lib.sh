@@ -33,7 +33,7 @@ bench_start() {
 	shift
 	if [ -z "${CREDKIT_BENCH_INSIDE:-}" ]; then
 		export CREDKIT_BENCH_INSIDE=1
-		exec keyctl session - "$@" 2> >(grep -v 'session keyring' >&2)
+		exec keyctl session - "$@" 2> >(grep -v '^Joined session keyring:' >&2)
 	fi
 	# shellcheck source=tests/lib.sh
 	. "${root:?bench_start: set root first}/tests/lib.sh"

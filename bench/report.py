@@ -205,6 +205,11 @@ def report(facts, runs):
         if fr("ecr.latency_ms"):
             notes.append(f"the endpoint's own latency (a signed call on a new TLS "
                          f"connection) is {fr('ecr.latency_ms')} ms")
+        if fr("ecr.system_go_failed", "0") != "0":
+            notes.append(f"with the system's CAs, the Go helper failed "
+                         f"{fr('ecr.system_go_failed')} of {fr('cold_runs')} runs (a known "
+                         f"flake through the mock's proxy, after a get's whole work; "
+                         f"kept in its median)")
         if "ecr-system-file" in runs:
             notes.append(f"trusting the system's CAs through the bundle file "
                          f"(libcurl's default) a cold get takes "

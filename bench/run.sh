@@ -18,8 +18,8 @@
 # fails on the numbers, and run.sh still exits 0.  It exits 1 when a part
 # could not run (its log's end is shown; the report says it is missing).
 #
-#   RUNS           runs of each fast command (100); the whole run takes
-#                  about 5 minutes at 100 on an idle 2-core machine
+#   RUNS           runs of each fast command (200); the whole run takes
+#                  about 4 minutes at 200 on a loaded 2-core machine
 #   COLD_RUNS      runs of each cold get (RUNS, at most 30)
 #   BENCH_RESULTS  the report's file (bench/RESULTS.md); only when it is
 #                  the default is README.md rewritten too, between its
@@ -33,7 +33,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CREDKIT_BIN:-$root/bin}
 libexec=$(dirname "$bin")/libexec/credkit
 [ -d "$libexec" ] || libexec=$root/libexec/credkit
-runs=${RUNS:-100}
+runs=${RUNS:-200}
 cold_runs=${COLD_RUNS:-$(( runs < 30 ? runs : 30 ))}
 results=${BENCH_RESULTS:-$root/bench/RESULTS.md}
 started=$(date +%s)

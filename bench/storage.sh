@@ -33,7 +33,7 @@ done
 
 if [ -z "${CREDKIT_BENCH_INSIDE:-}" ]; then
 	export CREDKIT_BENCH_INSIDE=1
-	exec "$root/tests/with-keyring" keyctl session - "$0" "$@" 2> >(grep -v 'fd limit\|session keyring' >&2)
+	exec "$root/tests/with-keyring" keyctl session - "$0" "$@" 2> >(grep -v 'fd limit\|^Joined session keyring:' >&2)
 fi
 # shellcheck source=bench/lib.sh
 . "$root/bench/lib.sh"
