@@ -25,7 +25,9 @@ END = "<!-- end bench/RESULTS.md -->"
 
 
 def load(out):
-    facts, runs = {}, {}
+    """The facts, and per export NAME the median and the CPU time (user and
+    system, hyperfine's means) of each command, in ms."""
+    facts, runs, cpu = {}, {}, {}
     with open(os.path.join(out, "facts")) as f:
         for line in f:
             key, _, value = line.rstrip("\n").partition("\t")
@@ -33,9 +35,11 @@ def load(out):
     for name in os.listdir(out):
         if name.endswith(".json"):
             with open(os.path.join(out, name)) as f:
-                runs[name[:-5]] = {r["command"]: r["median"] * 1e3
-                                   for r in json.load(f)["results"]}
-    return facts, runs
+                results = json.load(f)["results"]
+            runs[name[:-5]] = {r["command"]: r["median"] * 1e3 for r in results}
+            cpu[name[:-5]] = {r["command"]: (r["user"] + r["system"]) * 1e3
+                              for r in results}
+    return facts, runs, cpu
 
 
 def ms(t):
@@ -61,9 +65,9 @@ def verdict(ok):
     return "not measured: FAIL" if ok is None else ("PASS" if ok else "FAIL")
 
 
-def report(facts, runs):
-    def get(run, command):
-        return runs.get(run, {}).get(command)
+def report(facts, runs, cpu):
+    def get(run, command, what=runs):
+        return what.get(run, {}).get(command)
 
     lines = []
     add = lines.append
@@ -168,9 +172,13 @@ def report(facts, runs):
         add("Each verb in one hyperfine run, on a private gnome-keyring, a session "
             "keyring and a throwaway pass store.  There is no Go keyctl helper: "
             "keyctl is set against the Go secretservice, the helper it replaces on "
-            "a host without a desktop.")
+            "a host without a desktop.  The CPU time (user and system, hyperfine's "
+            "means) is the helper's and its children's (gpg for pass), not the "
+            "keyring daemon's or gpg-agent's: it moves less with the load than the "
+            "time does, which counts the waits for them.")
         add("")
-        table(add, "helper", "verb", "credkit", "against", "Go", "Go / credkit")
+        table(add, "helper", "verb", "credkit", "against", "Go", "Go / credkit",
+              "CPU time, Go / credkit")
         for helper, go in (("secretservice", "secretservice"), ("keyctl", "secretservice"),
                            ("pass", "pass")):
             for verb in ("get", "list", "store"):
@@ -178,7 +186,9 @@ def report(facts, runs):
                 if r not in runs:
                     continue
                 c, g = get(r, f"credkit {helper}"), get(r, f"Go {go}")
-                add(f"| {helper} | {verb} | {ms(c)} | Go {go} | {ms(g)} | {ratio(g, c)} |")
+                cc, cg = get(r, f"credkit {helper}", cpu), get(r, f"Go {go}", cpu)
+                add(f"| {helper} | {verb} | {ms(c)} | Go {go} | {ms(g)} | {ratio(g, c)} "
+                    f"| {ms(cg)} / {ms(cc)} = {ratio(cg, cc)} |")
         add("")
 
     # ecr-login.
@@ -292,8 +302,8 @@ def report(facts, runs):
 
 def main():
     out, results = sys.argv[1], sys.argv[2]
-    facts, runs = load(out)
-    body = report(facts, runs)
+    facts, runs, cpu = load(out)
+    body = report(facts, runs, cpu)
     with open(results, "w") as f:
         f.write("# credkit benchmark report\n\n"
                 "Written by bench/run.sh (make bench); do not edit.\n\n")

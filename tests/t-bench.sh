@@ -50,7 +50,7 @@ for target in "secretservice \`get\` at least 4x" "keyctl \`get\` at least 12x" 
 done
 for helper in secretservice keyctl pass; do
 	for verb in get list store; do
-		has "storage row $helper $verb" "^\| $helper \| $verb \| [0-9.]+ ms \| Go [a-z]+ \| [0-9.]+ ms \| [0-9.]+x \|\$"
+		has "storage row $helper $verb" "^\| $helper \| $verb \| [0-9.]+ ms \| Go [a-z]+ \| [0-9.]+ ms \| [0-9.]+x \| [0-9.]+ ms / [0-9.]+ ms = [0-9.]+x \|\$"
 	done
 done
 has "ecr-login cached row" '^\| cached \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+x \|$'
