@@ -196,17 +196,19 @@ def report(facts, runs, cpu):
         add("## ecr-login")
         add("")
         add("Against the tests' fake AWS (tests/tools/aws-mock.py); the Go helper "
-            "reaches it through the mock's TLS-terminating CONNECT proxy.")
+            "reaches it through the mock's TLS-terminating CONNECT proxy.  The CPU "
+            "time is the helper's and its minter's, not the mock's.")
         add("")
-        table(add, "get", "credkit", "Go ecr-login", "Go / credkit")
+        table(add, "get", "credkit", "Go ecr-login", "Go / credkit", "CPU time, Go / credkit")
         rows = [("cached", "ecr-cached", "credkit cached get", "Go cached get"),
                 ("cold (mints)", "ecr-cold", "credkit cold get", "Go cold get"),
                 ("cold, the system's CAs", "ecr-system-dir", "system CAs, hashed directory",
                  "Go, system CAs")]
         for name, r, c, g in rows:
             if r in runs:
+                cc, cg = get(r, c, cpu), get(r, g, cpu)
                 add(f"| {name} | {ms(get(r, c))} | {ms(get(r, g))} | "
-                    f"{ratio(get(r, g), get(r, c))} |")
+                    f"{ratio(get(r, g), get(r, c))} | {ms(cg)} / {ms(cc)} = {ratio(cg, cc)} |")
         add("")
         notes = []
         if "ecr-cold" in runs:

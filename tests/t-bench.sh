@@ -53,8 +53,8 @@ for helper in secretservice keyctl pass; do
 		has "storage row $helper $verb" "^\| $helper \| $verb \| [0-9.]+ ms \| Go [a-z]+ \| [0-9.]+ ms \| [0-9.]+x \| [0-9.]+ ms / [0-9.]+ ms = [0-9.]+x \|\$"
 	done
 done
-has "ecr-login cached row" '^\| cached \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+x \|$'
-has "ecr-login cold row" '^\| cold \(mints\) \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+x \|$'
+has "ecr-login cached row" '^\| cached \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+x \| [0-9.]+ ms / [0-9.]+ ms = [0-9.]+x \|$'
+has "ecr-login cold row" '^\| cold \(mints\) \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+x \| [0-9.]+ ms / [0-9.]+ ms = [0-9.]+x \|$'
 has "ghcr row against gh auth token" '^\| `gh auth token` alone \| [0-9.]+ ms \| [0-9.]+x \|$'
 has "32 parallel ECR calls, ours and Go's" '^\| ecr-login \| [0-9]+ to ECR \| [0-9]+ to ECR \|$'
 for p in secretservice pass keyctl ecr-login ghcr ecr-login-mint ghcr-mint; do
