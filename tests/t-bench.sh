@@ -55,6 +55,7 @@ for helper in secretservice keyctl pass; do
 done
 has "ecr-login cached row" '^\| cached \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+x \| [0-9.]+ ms / [0-9.]+ ms = [0-9.]+x \|$'
 has "ecr-login cold row" '^\| cold \(mints\) \| [0-9.]+ ms \| [0-9.]+ ms \| [0-9.]+x \| [0-9.]+ ms / [0-9.]+ ms = [0-9.]+x \|$'
+# shellcheck disable=SC2016 # backquotes of Markdown, not of the shell
 has "ghcr row against gh auth token" '^\| `gh auth token` alone \| [0-9.]+ ms \| [0-9.]+x \|$'
 has "32 parallel ECR calls, ours and Go's" '^\| ecr-login \| [0-9]+ to ECR \| [0-9]+ to ECR \|$'
 for p in secretservice pass keyctl ecr-login ghcr ecr-login-mint ghcr-mint; do
@@ -63,6 +64,7 @@ done
 for g in keyctl secretservice pass "ecr-login cached" "ghcr cached"; do
 	has "peak RSS of $g get" "^\| credkit $g get \| [0-9.]+ MB \| (PASS|FAIL) \|\$"
 done
+# shellcheck disable=SC2016 # $1 is that bash's
 t_check "bench: no part missing, nothing unmeasured" \
 	bash -c '! grep -qE "did not run|not measured|\| - \| - \|" "$1"' _ "$report"
 t_done
