@@ -9,6 +9,8 @@
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan, under build/asan/
 #   make fuzz       run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
 #                   (60) with clang, under build/fuzz/; not part of check
+#   make bench      build, then run every benchmark of bench/ into
+#                   bench/RESULTS.md and README.md (RUNS=N); not part of check
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
@@ -144,6 +146,12 @@ fuzz:
 
 deps:
 	@tests/deps.sh
+
+# The benchmark report (bench/run.sh): every comparison against the Go
+# helpers, on this machine, into bench/RESULTS.md and README.md.
+bench: all
+	@bench/run.sh
+.PHONY: bench
 
 check: deps
 	@$(MAKE) --no-print-directory all

@@ -27,10 +27,17 @@
 # (`sh -c` alone costs more than a cached get).
 #
 #   bench/ghcr.sh [RUNS]
+#
+# COLD_RUNS (40) is the number of pairs of the cold get.  With BENCH_OUT
+# (bench/run.sh): the exports ghcr-cached.json, ghcr-no-store.json and
+# ghcr-desktop.json; the cold medians, gh's runs and the peak RSS of each
+# get as facts; see bench/lib.sh.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=${CREDKIT_BIN:-$root/bin}
 runs=${1:-200}
+warmup=$(( runs < 20 ? runs : 20 ))
+cold_runs=${COLD_RUNS:-40}
 front=$bin/docker-credential-ghcr
 mint=$(dirname "$bin")/libexec/credkit/docker-credential-ghcr-mint
 [ -x "$mint" ] || mint=$root/libexec/credkit/docker-credential-ghcr-mint
@@ -53,9 +60,7 @@ print("".join(secrets.choice(string.ascii_letters + string.digits) for _ in rang
 	"$token" >"$GH_CONFIG_DIR/hosts.yml")
 printf '{"ghcr": {"sources": ["env", "file", "gh"]}}\n' >"$dir/no-store.json"
 printf 'ghcr.io\n' >"$dir/server"
-cc -O2 -static -o "$dir/feed" "$root/bench/feed.c"
-printf 'int main(void) { return 0; }\n' >"$dir/empty.c"
-cc -O2 -static -o "$dir/empty-static" "$dir/empty.c"
+bench_tools "$dir"
 
 # What the gh-based shell helpers do on get.
 cat >"$dir/docker-credential-gh-shell" <<'EOF'
@@ -81,27 +86,34 @@ for f in ours shell; do
 	}
 done
 
-hyperfine -N --warmup 20 --runs "$runs" --export-json "$dir/cached.json" \
+hyperfine -N --warmup "$warmup" --runs "$runs" --export-json "$dir/cached.json" \
 	-n "credkit cached get" "$ours" -n "shell helper" "$shell" \
 	-n "gh auth token" "$gh_alone" \
 	-n "empty static program" "$dir/feed $dir/server $dir/empty-static" \
 	>"$dir/cached.log" 2>&1 || { cat "$dir/cached.log" >&2; exit 1; }
+bench_json ghcr-cached "$dir/cached.json"
+# shellcheck disable=SC2086 # command lines, split into their words
+bench_rss "credkit ghcr cached get" $ours
+# shellcheck disable=SC2086
+bench_rss "gh auth token" $gh_alone
 
 CREDKIT_CONFIG=$dir/no-store.json $ours >/dev/null
-CREDKIT_CONFIG=$dir/no-store.json hyperfine -N --warmup 20 --runs "$runs" \
+CREDKIT_CONFIG=$dir/no-store.json hyperfine -N --warmup "$warmup" --runs "$runs" \
 	--export-json "$dir/no-store.json.out" -n "credkit cached get, no store" "$ours" \
 	>"$dir/no-store.log" 2>&1 || { cat "$dir/no-store.log" >&2; exit 1; }
+bench_json ghcr-no-store "$dir/no-store.json.out"
 
 # shellcheck disable=SC2016 # expanded by that sh, from its arguments
 "$root/tests/with-keyring" env CREDKIT_STORE=secretservice sh -c '
 	$1 >/dev/null &&
-	hyperfine -N --warmup 20 --runs "$2" --export-json "$3" \
-		-n "credkit cached get, Secret Service" "$1"' _ "$ours" "$runs" "$dir/desktop.json" \
+	hyperfine -N --warmup "$4" --runs "$2" --export-json "$3" \
+		-n "credkit cached get, Secret Service" "$1"' _ "$ours" "$runs" "$dir/desktop.json" "$warmup" \
 	>"$dir/desktop.log" 2>&1 || { cat "$dir/desktop.log" >&2; exit 1; }
+bench_json ghcr-desktop "$dir/desktop.json"
 
 # The cold get and gh alone in pairs: medians of each and of the pairs'
 # differences, in ms, on one line.
-/usr/bin/python3 - "$dir/feed" "$dir/server" "$front" "$(command -v gh)" \
+/usr/bin/python3 - "$dir/feed" "$dir/server" "$front" "$(command -v gh)" "$cold_runs" \
 	>"$dir/cold.txt" <<'PY'
 import subprocess, sys, time
 feed, server, front, gh = sys.argv[1:5]
@@ -111,7 +123,7 @@ def run(*cmd):
                    stderr=subprocess.DEVNULL, check=True)
     return (time.perf_counter() - t0) * 1e3
 cold, alone = [], []
-for i in range(42):
+for i in range(int(sys.argv[5]) + 2):
     run(front, "erase")
     if i % 2:
         cold.append(run(front, "get")); alone.append(run(gh, "auth", "token", "--hostname", "github.com"))
@@ -123,14 +135,17 @@ print(f"{med(cold):.2f} {med(alone):.2f} {med([c - a for c, a in zip(cold, alone
 PY
 
 read -r cold_ms gh_ms added_ms <"$dir/cold.txt"
+bench_fact ghcr.cold_ms "$cold_ms"
+bench_fact ghcr.cold_gh_ms "$gh_ms"
+bench_fact ghcr.cold_added_ms "$added_ms"
 /usr/bin/python3 - "$dir/cached.json" "$dir/no-store.json.out" "$dir/desktop.json" \
-	"$cold_ms" "$gh_ms" "$added_ms" <<'PY'
+	"$cold_ms" "$gh_ms" "$added_ms" "$cold_runs" <<'PY'
 import json, sys
 def load(p):
     return {r["command"]: r for r in json.load(open(p))["results"]}
 cached, nostore, desktop = (load(p) for p in sys.argv[1:4])
 c, g, d = (float(x) for x in sys.argv[4:7])
-ms = lambda r: r["mean"] * 1e3
+ms = lambda r: r["median"] * 1e3
 o = ms(cached["credkit cached get"])
 rows = [("credkit, cached", o),
         ("credkit, cached, store not asked", ms(nostore["credkit cached get, no store"])),
@@ -139,13 +154,13 @@ rows = [("credkit, cached", o),
         ("gh auth token alone", ms(cached["gh auth token"])),
         ("empty static program", ms(cached["empty static program"])),
         ("credkit, cold (runs gh), median", c)]
-print("| get                              | mean      | / credkit cached |")
+print("| get                              | median    | / credkit cached |")
 print("|----------------------------------|-----------|------------------|")
 for name, t in rows:
     print(f"| {name:32} | {t:6.2f} ms | {t / o:15.2f}x |")
 sh = ms(cached["shell helper"])
 print(f"\ncached get: the shell helper takes {sh / o:.1f}x credkit's time")
-print(f"cold get: {c:.2f} ms against gh auth token alone {g:.2f} ms (medians of 40 "
+print(f"cold get: {c:.2f} ms against gh auth token alone {g:.2f} ms (medians of {sys.argv[7]} "
       f"pairs): credkit adds {d:.2f} ms (the median of the pairs' differences)")
 PY
 
@@ -164,6 +179,11 @@ done
 wait "${pids[@]}"
 answered=$(grep -lF "\"Secret\":\"$token\"" "$dir"/par.* | wc -l)
 echo "32 parallel cold gets: gh ran $(grep -c . "$dir/gh-runs") time(s), $answered answered the token"
+bench_fact ghcr.gh_runs32 "$(grep -c . "$dir/gh-runs")"
+bench_fact ghcr.answered32 "$answered"
+"$dir/feed" "$dir/server" "$front" erase
+bench_rss "credkit ghcr cold get (with its minter and gh)" \
+	sh -c "$dir/feed $dir/server $front erase; exec $ours"
 
 strip -o "$dir/front.stripped" "$front"
 strip -o "$dir/mint.stripped" "$mint"

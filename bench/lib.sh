@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# bench/lib.sh - the start the token helpers' bench scripts share.
+# bench/lib.sh - what the bench scripts share.
 #
 #   bench_start TOOL... -- SCRIPT [ARG...]
 #
@@ -9,6 +9,20 @@
 # cache is thrown away with it; inside, sources tests/lib.sh and makes TMP
 # (t_tmpdir), removed on exit.  Source it from a bench script (bash) with
 # root set to the top of the tree.
+#
+#   bench_tools DIR      DIR/feed (bench/feed.c) and DIR/empty-static (an
+#                        empty static program, the floor), built static;
+#                        copied from $BENCH_TOOLS when bench/run.sh built
+#                        them once for every script
+#   bench_json NAME FILE a hyperfine export, kept as $BENCH_OUT/NAME.json
+#   bench_fact KEY VALUE a fact for the report, a line "KEY<tab>VALUE" in
+#                        $BENCH_OUT/facts
+#   bench_rss KEY CMD... the peak RSS of CMD (KB, /usr/bin/time -f %M: the
+#                        largest of CMD and the children it waited for), the
+#                        median of 5 runs, as the fact "rss.KEY KB"
+#
+# The last three do nothing unless BENCH_OUT names a directory: bench/run.sh
+# sets it, to build its report from what each script leaves there.
 
 # shellcheck shell=bash
 bench_start() {
@@ -19,9 +33,38 @@ bench_start() {
 	shift
 	if [ -z "${CREDKIT_BENCH_INSIDE:-}" ]; then
 		export CREDKIT_BENCH_INSIDE=1
-		exec keyctl session - "$@" 2> >(grep -v 'session keyring' >&2)
+		exec keyctl session - "$@" 2> >(grep -v '^Joined session keyring:' >&2)
 	fi
 	# shellcheck source=tests/lib.sh
 	. "${root:?bench_start: set root first}/tests/lib.sh"
 	t_tmpdir
+}
+
+bench_tools() {
+	if [ -n "${BENCH_TOOLS:-}" ]; then
+		cp "$BENCH_TOOLS/feed" "$BENCH_TOOLS/empty-static" "$1/"
+		return
+	fi
+	cc -O2 -static -o "$1/feed" "${root:?bench_tools: set root first}/bench/feed.c" &&
+	printf 'int main(void) { return 0; }\n' >"$1/empty.c" &&
+	cc -O2 -static -o "$1/empty-static" "$1/empty.c"
+}
+
+bench_json() {
+	[ -z "${BENCH_OUT:-}" ] || cp "$2" "$BENCH_OUT/$1.json"
+}
+
+bench_fact() {
+	[ -z "${BENCH_OUT:-}" ] || printf '%s\t%s\n' "$1" "$2" >>"$BENCH_OUT/facts"
+}
+
+bench_rss() {
+	local key=$1 kb=()
+	shift
+	[ -n "${BENCH_OUT:-}" ] || return 0
+	for _ in 1 2 3 4 5; do
+		/usr/bin/time -o "$BENCH_OUT/rss.tmp" -f %M "$@" >/dev/null 2>&1 || true
+		kb+=("$(tail -n 1 "$BENCH_OUT/rss.tmp")")
+	done
+	bench_fact "rss.$key" "$(printf '%s\n' "${kb[@]}" | sort -n | sed -n 3p)"
 }

@@ -22,7 +22,7 @@ test_pkgs=(
 	golang-docker-credential-helpers amazon-ecr-credential-helper
 	docker-registry skopeo pass keyutils gnupg hyperfine strace gh
 	python3 python3-botocore python3-dbus python3-gi python3-yaml apache2-utils openssl
-	ca-certificates curl
+	ca-certificates curl time
 	dpkg-dev debhelper rpm lintian man-db groff-base bsdextrautils
 )
 # The docker CLI may come from elsewhere (docker's own packages, a static
