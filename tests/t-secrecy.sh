@@ -29,11 +29,13 @@
 # pass's, gpg's and gh's own pipes, and secretservice on the session bus
 # in a plain session (CREDKIT_SECRETSERVICE_SESSION=dh: nowhere).
 #
-#   keyctl secretservice pass   store, get, list, erase, version, --help,
-#             doctor, doctor --online, configure --migrate (a base64 login
-#             moved into the store)
+#   keyctl secretservice pass   store (and two refused: a secret in
+#             JSON of the wrong type, and cut short), get, list, erase,
+#             version, --help, doctor, doctor --online, configure
+#             --migrate (a base64 login moved into the store)
 #   ecr       the env's keys and session token, a credential_process's,
-#             an assumed role's (STS's session token), cold and cached;
+#             an assumed role's (STS's session token), the container
+#             endpoint's (its token sent to it over http), cold and cached;
 #             store, list, erase, version, --help, doctor, doctor
 #             --online, configure; get-credentials with a service
 #             account's token (STS with a web identity)
@@ -90,6 +92,7 @@ GH_STUB=gho_credkitMarkerStubGhToken0000000000005
 GH_HOSTS=gho_credkitMarkerHostsYmlToken00000000006
 GH_LOGIN=ghp_credkitMarkerDockerLogin00000000000007
 SA_TOKEN=credkitMarkerServiceAccountJwt0000000009
+POD_TOKEN=credkitMarkerPodIdentityToken0000000010
 # What the AWS mock hands out: ECR's passwords ("ecrpw-...", and the
 # base64 of "AWS:ecrpw" that starts its authorizationToken) and STS's
 # session tokens.
@@ -155,6 +158,11 @@ store_verbs() {
 	shift
 	traced store "$(entry "$s" user "$PW")" "$h" store
 	clean store 0 "$@"
+	# Refused input holding the secret: the error never quotes it.
+	traced store-bad "{\"ServerURL\":\"$s\",\"Username\":7,\"Secret\":\"$PW\"}" "$h" store
+	clean store-bad 1
+	traced store-cut "{\"ServerURL\":\"$s\",\"Username\":\"u\",\"Secret\":\"$PW" "$h" store
+	clean store-cut 1
 	traced get "$s" "$h" get
 	clean get 0 --answer "$TMP/get.out" "$@"
 	answer get "$(entry "$s" user "$PW")"
@@ -263,7 +271,7 @@ part_ecr() {
 	AWS_SESSION=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["Token"])' "$key")
 	TEMP_SECRET=$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["SecretAccessKey"])' "$key")
 	MARKERS="$MOCK_ENV_SECRET $MOCK_PROCESS_SECRET $MOCK_SOURCE_SECRET $AWS_SESSION $TEMP_SECRET
-		$ECR_PW $ECR_B64 $STS_TOKEN $SA_TOKEN $PW"
+		$ECR_PW $ECR_B64 $STS_TOKEN $SA_TOKEN $POD_TOKEN $PW"
 	mkdir -p "$HOME/.aws"
 	# The env's keys and session token.
 	(
@@ -302,6 +310,22 @@ part_ecr() {
 		traced erase-assumed "$REG" "$e" erase
 		clean erase-assumed 0
 	)
+	# The container endpoint (EKS Pod Identity): its token goes to it, as
+	# AWS has it, over http on loopback.
+	aws_mock_set "{\"container_token\": \"$POD_TOKEN\"}"
+	(
+		export AWS_CONTAINER_CREDENTIALS_FULL_URI=$MOCK_HTTP_URL/v1/credentials \
+			AWS_CONTAINER_AUTHORIZATION_TOKEN=$POD_TOKEN AWS_CONFIG_FILE=$TMP/none \
+			AWS_SHARED_CREDENTIALS_FILE=$TMP/none
+		traced get-container "$REG" "$e" get
+		clean get-container 0 --answer "$TMP/get-container.out" \
+			--env-to docker-credential-ecr-login-mint --http-to "127.0.0.1:$MOCK_HTTP_PORT"
+		t_check "$PART: get-container: ECR's password, one line" \
+			grep -q "^{\"ServerURL\":\"$REG\",\"Username\":\"AWS\",\"Secret\":\"$ECR_PW" \
+			"$TMP/get-container.out"
+		traced erase-container "$REG" "$e" erase
+		clean erase-container 0 --env-to docker-credential-ecr-login-mint
+	)
 	traced store "$(entry "$REG" AWS "$PW")" "$e" store
 	clean store 0
 	traced version "" "$e" version
@@ -332,6 +356,9 @@ part_ghcr() {
 	# A docker login, kept by the keyctl helper: our pipe to its stdin.
 	traced store "$(entry ghcr.io me "$GH_LOGIN")" "$g" store
 	clean store 0 --to docker-credential-keyctl
+	traced store-cut "{\"ServerURL\":\"ghcr.io\",\"Username\":\"me\",\"Secret\":\"$GH_LOGIN" \
+		"$g" store
+	clean store-cut 1
 	traced get-login ghcr.io "$g" get
 	clean get-login 0 --answer "$TMP/get-login.out"
 	answer get-login "$(entry ghcr.io me "$GH_LOGIN")"

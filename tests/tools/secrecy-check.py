@@ -25,6 +25,9 @@ What is allowed (each one a flag, given by the test for the call at hand):
                   helper answering its client)
   --bus           docker-credential-secretservice may write a marker on a
                   UNIX stream socket (the session bus: a plain session)
+  --http-to ADDR  a credkit program may write a marker on a TCP socket to
+                  ADDR (127.0.0.1:PORT): the container endpoint, which AWS
+                  has asked over plain http, with its token, on loopback
   --env-to PROGRAM  a marker in the traced program's own environment may
                   stay in the environment of PROGRAM (a basename; may be
                   repeated): the front's minting program, which reads it
@@ -114,6 +117,7 @@ def main():
     ap.add_argument("--to", action="append", default=[])
     ap.add_argument("--bus", action="store_true")
     ap.add_argument("--env-to", action="append", default=[])
+    ap.add_argument("--http-to")
     ap.add_argument("log")
     ap.add_argument("markers", nargs="+")
     a = ap.parse_args()
@@ -264,6 +268,10 @@ def main():
                     ok = True
                     what += " (inside %s, read by %s)" % (base(prog),
                                                         ",".join(sorted(readers)) or "its parent")
+            elif a.http_to and is_ours(prog) and target.startswith("TCP:") and \
+                    target.endswith("->%s]" % a.http_to):
+                ok = True
+                what += " (the container endpoint, over http)"
             elif a.bus and base(prog) == "docker-credential-secretservice" and \
                     target.startswith("UNIX-STREAM:"):
                 ok = True
