@@ -43,6 +43,14 @@
 #             file, a stub gh, the real gh reading hosts.yml; store, list,
 #             erase, version, --help, doctor, doctor --online (no API
 #             reachable), configure; get-credentials
+#   errors    sources that give a secret in a wrong answer: a
+#             credential_process's JSON of the wrong version, cut short or
+#             of a wrong type; a credentials file's broken lines; a
+#             kubelet's request refused or cut short in its service
+#             account's token; gh printing words or two lines, or its
+#             token and failing; a token file with words, or readable by
+#             others: one line of error, the secret nowhere.  What a child
+#             says on its stderr is its own and is quoted as it is.
 #   dumpable  a helper holding a secret (a store's secret half read; a
 #             get's answer blocked on a full stdout; each minting program
 #             waiting on its credential_process or gh; the kubelet mode
@@ -76,7 +84,7 @@ case "${CREDKIT_BIN:-}" in
 esac
 
 SELF=$here/t-secrecy.sh
-PARTS="keyctl pass secretservice ecr ghcr dumpable"
+PARTS="keyctl pass secretservice ecr ghcr errors dumpable"
 BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 LIBEXEC=$BIN/../libexec/credkit
 CHECK=$here/tools/secrecy-check.py
@@ -433,6 +441,73 @@ part_ghcr() {
 	clean configure 0
 }
 
+# --- errors ------------------------------------------------------------------------
+
+# bad_get NAME HELPER SERVER [FLAGS...]: a get that fails on what its
+# source gave (holding a marker): one error line, no marker anywhere.
+bad_get() {
+	local name=$1 h=$2 server=$3
+	shift 3
+	traced "$name" "$server" "$h" get
+	clean "$name" 1 "$@"
+	t_eq "$PART: $name: one line of error" "$(wc -l <"$TMP/$name.out")" 1
+}
+
+part_errors() {
+	local e=$BIN/docker-credential-ecr-login g=$BIN/docker-credential-ghcr
+	export -n MOCK_ENV_SECRET MOCK_PROCESS_SECRET MOCK_SOURCE_SECRET
+	MARKERS="$PW $PW2 $GH_STUB $GH_FILE $SA_TOKEN"
+	export CREDKIT_KEYRING=session CREDKIT_STORE=keyctl GH_CONFIG_DIR=$TMP/gh
+	mkdir -p "$HOME/.aws" "$TMP/stub" "$GH_CONFIG_DIR"
+	# A credential_process that answers wrong, its secret in the answer.
+	printf '[default]\ncredential_process = %s\n' "$TMP/process" >"$HOME/.aws/config"
+	printf '#!/bin/sh\nprintf '\''{"Version": 2, "AccessKeyId": "AKIDX", "SecretAccessKey": "%s"}'\''\n' \
+		"$PW" >"$TMP/process"
+	chmod +x "$TMP/process"
+	bad_get process-version "$e" "$REG" --env-to docker-credential-ecr-login-mint
+	printf '#!/bin/sh\nprintf '\''{"Version": 1, "AccessKeyId": "AKIDX", "SecretAccessKey": "%s"'\''\n' \
+		"$PW" >"$TMP/process"
+	bad_get process-cut "$e" "$REG" --env-to docker-credential-ecr-login-mint
+	printf '#!/bin/sh\nprintf '\''{"Version": 1, "AccessKeyId": 5, "SecretAccessKey": "%s"}'\''\n' \
+		"$PW" >"$TMP/process"
+	bad_get process-type "$e" "$REG" --env-to docker-credential-ecr-login-mint
+	# One that fails: what it says on stderr is its own (not a secret we
+	# hold), quoted in the error as it is.
+	printf '#!/bin/sh\necho "cannot: no session" >&2; exit 3\n' >"$TMP/process"
+	bad_get process-fails "$e" "$REG" --env-to docker-credential-ecr-login-mint
+	# A credentials file with a broken line next to a secret.
+	printf '[default]\naws_access_key_id = AKIDX\naws_secret_access_key %s\n' "$PW" \
+		>"$HOME/.aws/credentials"
+	printf '[default]\n' >"$HOME/.aws/config"
+	bad_get credentials-file "$e" "$REG" --env-to docker-credential-ecr-login-mint
+	printf '[default]\naws_access_key_id = AKIDX\n  aws_secret_access_key = %s\n[x\n' "$PW" \
+		>"$HOME/.aws/credentials"
+	bad_get credentials-file-section "$e" "$REG" --env-to docker-credential-ecr-login-mint
+	# A kubelet's request refused, a service account's token in it.
+	traced request-bad "{\"kind\":\"CredentialProviderRequest\",\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"image\":5,\"serviceAccountToken\":\"$SA_TOKEN\"}" \
+		"$e" get-credentials
+	clean request-bad 1
+	traced request-cut "{\"kind\":\"CredentialProviderRequest\",\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"image\":\"$REG/app\",\"serviceAccountToken\":\"$SA_TOKEN" \
+		"$e" get-credentials
+	clean request-cut 1
+	# gh and a token file that give something that is no token.
+	printf '{"ghcr": {"sources": ["gh"]}}\n' >"$CREDKIT_CONFIG"
+	printf '#!/bin/sh\nprintf "%%s and more words\\n" %s\n' "$GH_STUB" >"$TMP/stub/gh"
+	chmod 755 "$TMP/stub/gh"
+	PATH=$TMP/stub:$BIN:$PATH bad_get gh-words "$g" ghcr.io --env-to docker-credential-ghcr-mint
+	printf '#!/bin/sh\nprintf "%%s\\nsecond\\n" %s\n' "$GH_STUB" >"$TMP/stub/gh"
+	PATH=$TMP/stub:$BIN:$PATH bad_get gh-lines "$g" ghcr.io --env-to docker-credential-ghcr-mint
+	printf '#!/bin/sh\necho %s; echo "error: not logged in" >&2; exit 1\n' "$GH_STUB" \
+		>"$TMP/stub/gh"
+	PATH=$TMP/stub:$BIN:$PATH bad_get gh-fails "$g" ghcr.io --env-to docker-credential-ghcr-mint
+	printf '%s with words\n' "$GH_FILE" >"$TMP/token"
+	chmod 600 "$TMP/token"
+	printf '{"ghcr": {"sources": ["file"], "token_file": "%s"}}\n' "$TMP/token" >"$CREDKIT_CONFIG"
+	PATH=$BIN:$PATH bad_get file-words "$g" ghcr.io
+	chmod 644 "$TMP/token"
+	PATH=$BIN:$PATH bad_get file-mode "$g" ghcr.io
+}
+
 # --- core dumps -------------------------------------------------------------------
 
 # As whom the held helpers run: nobody when we are root, for whom the
@@ -617,7 +692,7 @@ run_part() {
 
 if [ $# -ge 1 ]; then
 	t_tmpdir
-	[ "$1" = ecr ] && aws_mock_reset
+	case $1 in ecr | errors) aws_mock_reset ;; esac
 	run_part "$1"
 	t_done
 	exit
