@@ -554,19 +554,26 @@ held_pid() {
 # hold_stdin NAME PROGRAM PARTIAL VERB: PROGRAM VERB reading PARTIAL (a
 # secret's first part) and then waiting for the rest, checked, ended.
 hold_stdin() {
-	local pid
 	mkfifo "$NOBODY/$1.fifo"
 	exec 7<>"$NOBODY/$1.fifo"
 	printf '%s' "$3" >&7
 	"${AS[@]}" "$2" "$4" <"$NOBODY/$1.fifo" >/dev/null 2>&1 &
-	if pid=$(held_pid "$!" "${2##*/}"); then
-		undumpable "$1 (reading stdin)" "$pid"
+	held "$1 (reading stdin)" "${2##*/}"
+	exec 7>&-
+}
+
+# held NAME PROGRAM: the process running PROGRAM that the last job is or
+# started, holding a secret, is checked (undumpable); then both end.
+held() {
+	local pid
+	if pid=$(held_pid "$!" "$2"); then
+		undumpable "$1" "$pid"
+		kill "$pid" 2>/dev/null
 	else
-		t_fail "$PART: $1: the helper waits on its stdin"
+		t_fail "$PART: $1: $2 waits in a read or a write"
 	fi
 	kill "$!" 2>/dev/null
 	wait "$!" 2>/dev/null
-	exec 7>&-
 }
 
 # The stub a minter or helper runs (a credential_process, gh, pass): it
@@ -629,22 +636,9 @@ part_dumpable() {
 	printf '%s' "$(entry reg.example u "$PW")" |
 		"${AS[@]}" keyctl session - sh -c '"$1" store && printf reg.example | "$1" get' _ \
 		"$BIN/docker-credential-keyctl" >&7 2>/dev/null &
-	if pid=$(held_pid "$!" docker-credential-keyctl); then
-		undumpable "keyctl get (writing its answer)" "$pid"
-		kill "$pid"
-	else
-		t_fail "$PART: keyctl get blocks on its full stdout"
-	fi
-	kill "$!" 2>/dev/null
-	wait "$!" 2>/dev/null
+	held "keyctl get (writing its answer)" docker-credential-keyctl
 	printf ghcr.io | GH_TOKEN=$GH_ENV "${AS[@]}" "$BIN/docker-credential-ghcr" get >&7 2>/dev/null &
-	if pid=$(held_pid "$!" docker-credential-ghcr); then
-		undumpable "ghcr get (writing GH_TOKEN's answer)" "$pid"
-	else
-		t_fail "$PART: ghcr get blocks on its full stdout"
-	fi
-	kill "$!" 2>/dev/null
-	wait "$!" 2>/dev/null
+	held "ghcr get (writing GH_TOKEN's answer)" docker-credential-ghcr
 	exec 7>&-
 	# The minting programs and pass, while the child they wait on runs.
 	export STUB_DOES="printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\"}' $MOCK_PROCESS_KEY_ID $MOCK_PROCESS_SECRET"
