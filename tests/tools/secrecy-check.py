@@ -92,8 +92,7 @@ def base(path):
 class Proc:
     def __init__(self, pid):
         self.pid = pid
-        self.events = []	# (kind, ...) in order
-        self.children = []
+        self.events = []	# (syscall, the rest of its line), in order
 
 
 def load(prefix):
@@ -138,7 +137,7 @@ def main():
                 if m:
                     parent[int(m.group(1))] = p.pid
             elif call in ("pipe", "pipe2"):
-                made.update(PIPE.findall(rest.split("]", 1)[0] + "]"))
+                made.update(PIPE.findall(rest))
             elif call in ("dup2", "dup3"):
                 m = re.match(r"\d+<pipe:\[(\d+)\]>, (\d+)", rest)
                 if m and m.group(2) == "0":
