@@ -126,12 +126,17 @@ traced() {
 
 # clean NAME WANT_RC [CHECK FLAGS...]: the traced call NAME ended WANT_RC
 # and secrecy-check finds no marker where it may not be (the flags say what
-# this call may do: --answer, --to PROGRAM, --bus, --env-to PROGRAM).
+# this call may do: --answer, --to PROGRAM, --bus, --env-to PROGRAM,
+# --http-to ADDR).  With --answer, the answer must be seen written: the
+# trace saw what the program wrote.
 clean() {
-	local name=$1 want=$2 got
+	local name=$1 want=$2 got seen=1
 	shift 2
 	got=$(python3 "$CHECK" "$@" "$TMP/$name.log" $MARKERS 2>&1)
-	if [ "$RC" = "$want" ] && [ "${got##*$'\n'}" = clean ]; then
+	case " $* " in
+	*" --answer "*) grep -q '^allowed: .* (the answer)$' <<<"$got" || seen=0 ;;
+	esac
+	if [ "$RC" = "$want" ] && [ "${got##*$'\n'}" = clean ] && [ "$seen" = 1 ]; then
 		t_ok "$PART: $name: no secret out of place (rc $RC$(allowed "$got"))"
 	else
 		t_fail "$PART: $name (rc $RC, want $want)"
