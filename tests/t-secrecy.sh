@@ -10,9 +10,9 @@
 # runs under
 #
 #   strace -f -ff -v -yy -s 1048576 -e trace=execve,execveat,write,writev,
-#          pwrite64,pwritev,pwritev2,sendto,sendmsg,sendmmsg (and pipe,
-#          pipe2, dup2, dup3, clone, clone3, fork, vfork: to know what a
-#          pipe joins)
+#          pwrite64,pwritev,pwritev2,sendto,sendmsg,sendmmsg,add_key,keyctl
+#          (and pipe, pipe2, dup2, dup3, clone, clone3, fork, vfork: to
+#          know what a pipe joins)
 #
 # with marker secrets planted (a password, a token file's, gh's token in
 # hosts.yml and a stub gh's, GH_TOKEN, AWS secret keys and session tokens
@@ -59,9 +59,10 @@
 #             nobody (setpriv) when we are root, its /proc/PID/environ is
 #             root's, which the kernel does only for an undumpable process
 #
-# Not looked for: reads (a secret coming in is no leak), add_key and
-# keyctl (the kernel keyring is keyctl's store and the token cache), and
-# what TLS carries (a session token in X-Amz-Security-Token, gh's token to
+# A key's name in the kernel keyring must hold no secret (/proc/keys shows
+# it to every process of the user); its payload may: the keyring is
+# keyctl's store and the token cache.  Not looked for: reads (a secret
+# coming in is no leak), and what TLS carries (a session token in X-Amz-Security-Token, gh's token to
 # the API): a marker on a socket would show a plain-text connection.
 #
 # Bounded: each traced call has 60 s (timeout); the suite takes 15 s
@@ -89,7 +90,7 @@ BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 LIBEXEC=$BIN/../libexec/credkit
 CHECK=$here/tools/secrecy-check.py
 TRACED=execve,execveat,write,writev,pwrite64,pwritev,pwritev2,sendto,sendmsg,sendmmsg
-TRACED=$TRACED,pipe,pipe2,dup2,dup3,clone,clone3,fork,vfork
+TRACED=$TRACED,add_key,keyctl,pipe,pipe2,dup2,dup3,clone,clone3,fork,vfork
 
 # The marker secrets: made up, each unlike anything else a run writes.
 PW=credkitMarkerPassword0001
@@ -222,13 +223,14 @@ part_keyctl() {
 	local got
 	export CREDKIT_KEYRING=session
 	# The check itself finds a secret in an argv, a child's environment,
-	# on stderr and in a file.
-	traced check "" sh -c 'printf %s "$1" >&2; printf %s "$1" >"$2"; env M="$1" true' _ \
-		"$PW" "$TMP/file"
+	# on stderr, in a file and in a key's name.
+	traced check "" sh -c 'printf %s "$1" >&2; printf %s "$1" >"$2"; env M="$1" true
+		keyctl add user "$1" x @s >/dev/null' _ "$PW" "$TMP/file"
 	got=$(python3 "$CHECK" "$TMP/check.log" $MARKERS)
-	t_eq "$PART: the check finds a secret in an argv, an environment, on stderr, in a file" \
+	t_eq "$PART: the check finds a secret in an argv, an environment, on stderr, in a file, in a key's name" \
 		"$(leaks "execs /usr/bin/env with .* in argv" "execs /usr/bin/true with .* in its environment" \
-			"writes .* $TMP/check.err" "writes .* $TMP/file") ${got##*$'\n'}" "1 1 1 1 4 findings"
+			"writes .* $TMP/check.err" "writes .* $TMP/file" "names a key with .*") ${got##*$'\n'}" \
+		"1 1 1 1 1 6 findings"
 	store_verbs keyctl
 }
 

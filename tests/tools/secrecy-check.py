@@ -7,7 +7,9 @@
 LOG is the prefix strace -ff -o LOG wrote (LOG.PID, one file a process;
 traced with -v -yy -s, see tests/t-secrecy.sh).  A MARKER is a secret the
 test planted; each is looked for as it is, in every execve's argv and
-environment and in every byte written (write, writev, pwrite*, send*), the
+environment, in the name of every key added to or searched for in the
+kernel keyring (its payload may hold one: the keyring is a store), and in
+every byte written (write, writev, pwrite*, send*), the
 writes of one process to one file, pipe or socket put end to end so that a
 secret split over two calls is found.  Prints one line a finding, and
 "clean" or "N findings"; exits 1 when anything is not allowed.
@@ -231,6 +233,22 @@ def main():
                             note(True, what + " (the env given, to %s)" % base(path))
                         else:
                             note(False, what)
+            elif call == "add_key" or (call == "keyctl" and
+                                        rest.startswith(("KEYCTL_SEARCH", "KEYCTL_UPDATE"))):
+                # A key's description is for all of the user's processes to
+                # see (/proc/keys); its payload is the kernel keyring's store.
+                strs = [unescape(x) for x in STRING.findall(rest)]
+                desc = strs[1] if call == "add_key" and len(strs) > 1 else \
+                    strs[1] if rest.startswith("KEYCTL_SEARCH") and len(strs) > 1 else b""
+                payload = b"".join(strs[2:]) if call == "add_key" else \
+                    b"".join(strs) if rest.startswith("KEYCTL_UPDATE") else b""
+                for mk in markers:
+                    if mk in desc:
+                        note(False, "pid %d (%s) names a key with %s" % (pid, base(prog),
+                                                                       mk.decode()))
+                    if mk in payload:
+                        note(is_ours(prog), "pid %d (%s) puts %s in a key (the kernel "
+                             "keyring)" % (pid, base(prog), mk.decode()))
             elif call in WRITES:
                 m = FD.match(rest)
                 if not m:
