@@ -14,6 +14,8 @@
 #          (and pipe, pipe2, dup2, dup3, clone, clone3, fork, vfork: to
 #          know what a pipe joins)
 #
+# (each credkit program must make itself undumpable, with no core size,
+# before anything else traced: prctl, prlimit64, setrlimit are traced too)
 # with marker secrets planted (a password, a token file's, gh's token in
 # hosts.yml and a stub gh's, GH_TOKEN, AWS secret keys and session tokens
 # (the env's, temporary keys from the mock's container endpoint),
@@ -90,7 +92,7 @@ BIN=${CREDKIT_BIN:-$CREDKIT_ROOT/bin}
 LIBEXEC=$BIN/../libexec/credkit
 CHECK=$here/tools/secrecy-check.py
 TRACED=execve,execveat,write,writev,pwrite64,pwritev,pwritev2,sendto,sendmsg,sendmmsg
-TRACED=$TRACED,add_key,keyctl,pipe,pipe2,dup2,dup3,clone,clone3,fork,vfork
+TRACED=$TRACED,add_key,keyctl,prctl,prlimit64,setrlimit,pipe,pipe2,dup2,dup3,clone,clone3,fork,vfork
 
 # The marker secrets: made up, each unlike anything else a run writes.
 PW=credkitMarkerPassword0001
@@ -133,7 +135,7 @@ traced() {
 clean() {
 	local name=$1 want=$2 got seen=1
 	shift 2
-	got=$(python3 "$CHECK" "$@" "$TMP/$name.log" $MARKERS 2>&1)
+	got=$(python3 "$CHECK" "$@" -- "$TMP/$name.log" $MARKERS 2>&1)
 	case " $* " in
 	*" --answer "*) grep -q '^allowed: .* (the answer)$' <<<"$got" || seen=0 ;;
 	esac
@@ -226,7 +228,7 @@ part_keyctl() {
 	# on stderr, in a file and in a key's name.
 	traced check "" sh -c 'printf %s "$1" >&2; printf %s "$1" >"$2"; env M="$1" true
 		keyctl add user "$1" x @s >/dev/null' _ "$PW" "$TMP/file"
-	got=$(python3 "$CHECK" "$TMP/check.log" $MARKERS)
+	got=$(python3 "$CHECK" -- "$TMP/check.log" $MARKERS)
 	t_eq "$PART: the check finds a secret in an argv, an environment, on stderr, in a file, in a key's name" \
 		"$(leaks "execs /usr/bin/env with .* in argv" "execs /usr/bin/true with .* in its environment" \
 			"writes .* $TMP/check.err" "writes .* $TMP/file" "names a key with .*") ${got##*$'\n'}" \

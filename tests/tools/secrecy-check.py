@@ -2,16 +2,16 @@
 # SPDX-License-Identifier: MIT
 """secrecy-check.py - where marker secrets went, from an strace -ff log.
 
-    secrecy-check.py [options] LOG MARKER...
+    secrecy-check.py [options] -- LOG MARKER...
 
 LOG is the prefix strace -ff -o LOG wrote (LOG.PID, one file a process;
 traced with -v -yy -s, see tests/t-secrecy.sh).  A MARKER is a secret the
-test planted; each is looked for as it is, in every execve's argv and
-environment, in the name of every key added to or searched for in the
-kernel keyring (its payload may hold one: the keyring is a store), and in
-every byte written (write, writev, pwrite*, send*), the
-writes of one process to one file, pipe or socket put end to end so that a
-secret split over two calls is found.  Prints one line a finding, and
+test planted (after --: one may start with a dash); each is looked for as
+it is, in every execve's argv and environment, in the name of every key
+added to or searched for in the kernel keyring (its payload may hold one:
+the keyring is a store), and in every byte written (write, writev,
+pwrite*, send*), the writes of one process to one file, pipe or socket put
+end to end so that a secret split over two calls is found.  Prints one line a finding, and
 "clean" or "N findings"; exits 1 when anything is not allowed.
 
 What is allowed (each one a flag, given by the test for the call at hand):
@@ -36,11 +36,15 @@ What is allowed (each one a flag, given by the test for the call at hand):
                   from there, and a credential_process, which the AWS SDKs
                   run with the environment they were given
 
+And each credkit program, from its exec, makes itself undumpable with no
+core size (prctl, prlimit64: traced too) before anything else traced.
+
 Programs that are not credkit's (pass, gpg, gh, a credential_process) may
 pass a marker between themselves on pipes made in the tree, and answer on
 their stdout, when that is a pipe made in the tree: that is their own
 business, not a leak of ours.  None of them may have it in argv, nor in the
-environment unless it was in the traced program's; nothing may write it to
+environment unless it was in the traced program's (and --env-to names it);
+nothing may write it to
 a file, a terminal, a socket, or a pipe made outside the tree.
 """
 import argparse
@@ -211,7 +215,26 @@ def main():
     streams = {}
     for pid, p in sorted(procs.items()):
         progs = programs(pid)[1]
+        # Each credkit program makes itself undumpable with no core size
+        # before it does anything else that is traced (it may hold a secret
+        # from its environment on, and exec resets the dumpable flag).
+        image, core, dump = None, True, True
         for (call, rest), prog in zip(p.events, progs):
+            if call in ("prlimit64", "setrlimit"):
+                if "RLIMIT_CORE" in rest and "rlim_cur=0, rlim_max=0" in rest:
+                    core = True
+                continue
+            if call == "prctl":
+                if re.match(r"PR_SET_DUMPABLE, (SUID_DUMP_DISABLE|0)\)", rest):
+                    dump = True
+                continue
+            if image and not (core and dump):
+                note(False, "pid %d (%s) %s before it made itself undumpable with no core "
+                     "size" % (pid, base(image), call))
+                image = None
+            if call in ("execve", "execveat") and exec_path(rest):
+                image = exec_path(rest) if is_ours(exec_path(rest)) else None
+                core = dump = image is None
             if call in ("execve", "execveat"):
                 path = STRING.match(rest).group(1) if STRING.match(rest) else "?"
                 # argv is the first [...], the environment the second.
