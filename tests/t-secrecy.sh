@@ -586,15 +586,18 @@ held() {
 }
 
 # The stub a minter or helper runs (a credential_process, gh, pass): it
-# notes its parent's core size and whether it is dumpable in $NOBODY/NAME,
-# then does as $STUB_DOES says.
+# notes its parent's core size and whether it is dumpable, and its own
+# core size (the hard limit 0 is inherited), in $NOBODY/NAME.seen, then
+# does as $STUB_DOES says.
 stub() {
 	cat >"$NOBODY/$1" <<-'EOF'
 	#!/bin/sh
 	p=$PPID
-	printf '%s %s %s %s\n' "$(tr '\0' '\n' <"/proc/$p/cmdline" | head -n 1)" \
+	printf '%s %s %s %s %s\n' "$(tr '\0' '\n' <"/proc/$p/cmdline" | head -n 1)" \
 		"$(awk '/^Max core file size/ { print $5, $6 }' "/proc/$p/limits")" \
-		"$(stat -c %u "/proc/$p/environ")" "$(id -u)" >>"$0.seen"
+		"$(stat -c %u "/proc/$p/environ")" \
+		"$(awk '/^Max core file size/ { print $5, $6 }' /proc/self/limits)" "$(id -u)" \
+		>>"$0.seen"
 	cat >/dev/null
 	eval "$STUB_DOES"
 	EOF
@@ -605,8 +608,8 @@ stub() {
 seen() {
 	local got
 	got=$(head -n 1 "$NOBODY/$1.seen" 2>/dev/null)
-	t_eq "$PART: $PROGRAM_NAME: core size 0, not dumpable while $1 runs (its uid ${got##* })" \
-		"${got% *}" "$2 0 0 0"
+	t_eq "$PART: $PROGRAM_NAME: core size 0, not dumpable while $1 runs, which has core size 0 too (uid ${got##* })" \
+		"${got% *}" "$2 0 0 0 0 0"
 }
 
 part_dumpable() {
