@@ -113,6 +113,8 @@ STS_TOKEN=FwoGZXIvYXdzE
 
 b64() { printf '%s' "$1" | base64 -w0; }
 
+REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
+
 # --- the tracing -----------------------------------------------------------------
 
 # traced NAME INPUT CMD...: CMD under strace, INPUT on its stdin; its
@@ -242,6 +244,30 @@ part_pass() {
 	# The agent runs before the trace, or strace would wait for it.
 	gpg-connect-agent /bye >/dev/null 2>&1
 	store_verbs pass --to pass
+	# A token helper whose keyring seccomp refuses keeps its tokens in
+	# pass, through the pass helper: ECR's password on their pipes alone.
+	local seccomp=$TMP/seccomp-deny e=$BIN/docker-credential-ecr-login
+	if ! t_seccomp_tool "$seccomp"; then
+		t_skip "$PART: tokens in pass" "$T_SECCOMP_WHY"
+		return
+	fi
+	export -n MOCK_ENV_SECRET MOCK_PROCESS_SECRET MOCK_SOURCE_SECRET
+	MARKERS="$MARKERS $MOCK_ENV_SECRET $ECR_PW $ECR_B64"
+	PART=pass-tokens
+	(
+		export CREDKIT_STORE=pass AWS_ACCESS_KEY_ID=$MOCK_ENV_KEY_ID \
+			AWS_SECRET_ACCESS_KEY=$MOCK_ENV_SECRET
+		local n
+		for n in get-cold get-cached; do
+			traced "$n" "$REG" "$seccomp" eperm "$e" get
+			clean "$n" 0 --answer "$TMP/$n.out" --to docker-credential-pass --to pass \
+				--env-to docker-credential-ecr-login --env-to docker-credential-ecr-login-mint
+			t_check "$PART: $n: ECR's password, one line" grep -q \
+				"^{\"ServerURL\":\"$REG\",\"Username\":\"AWS\",\"Secret\":\"$ECR_PW" "$TMP/$n.out"
+		done
+		traced erase "$REG" "$seccomp" eperm "$e" erase
+		clean erase 0 --env-to docker-credential-ecr-login --env-to docker-credential-ecr-login-mint
+	)
 }
 
 part_secretservice() {
@@ -266,8 +292,6 @@ part_secretservice() {
 }
 
 # --- the token helpers ---------------------------------------------------------------
-
-REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
 
 # ecr_get NAME: a get of REG, cold or not, checked; the answer is ECR's.
 ecr_get() {
