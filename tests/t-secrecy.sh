@@ -637,14 +637,14 @@ seen() {
 }
 
 part_dumpable() {
-	local h pid
+	local h i
 	NOBODY=$TMP/nobody
 	mkdir -p "$NOBODY" && chmod 711 "$TMP" && chmod 777 "$NOBODY"
 	export HOME=$NOBODY XDG_RUNTIME_DIR=$NOBODY CREDKIT_KEYRING=session \
 		CREDKIT_CONFIG=$NOBODY/config.json PATH=$NOBODY:$BIN:/usr/bin:/bin
 	# The probe tells: a dumpable process (sleep) has its own files.
 	"${AS[@]}" sleep 30 &
-	for pid in $(seq 50); do
+	for i in $(seq 50); do
 		[ "$(readlink "/proc/$!/exe")" = "$(command -v sleep)" ] && break
 		sleep 0.1
 	done
