@@ -64,14 +64,16 @@
 # A key's name in the kernel keyring must hold no secret (/proc/keys shows
 # it to every process of the user); its payload may: the keyring is
 # keyctl's store and the token cache.  Not looked for: reads (a secret
-# coming in is no leak), and what TLS carries (a session token in X-Amz-Security-Token, gh's token to
-# the API): a marker on a socket would show a plain-text connection.
+# coming in is no leak), and what TLS carries (a session token in
+# X-Amz-Security-Token, gh's token to the API): a marker on a socket would
+# show a plain-text connection.
 #
-# Bounded: each traced call has 60 s (timeout); the suite takes 15 s
-# alone, about a minute on a loaded 2-core machine.  The sanitizer run skips it: strace over
-# ASan's start-up would double the suite's time for nothing, since the
-# same code writes the same bytes, and a sanitizer build stays dumpable on
-# purpose (LeakSanitizer ptraces itself; see common/secret.c).
+# Bounded: each traced call has 60 s (timeout); the suite takes about
+# 15 s alone, 20-30 s on a loaded 2-core machine.  The sanitizer run
+# skips it: the same code writes the same bytes, LeakSanitizer cannot
+# stop a process that strace traces, and a sanitizer build stays dumpable
+# on purpose (LeakSanitizer ptraces itself; see common/secret.c), so it
+# would only double the suite's time.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -167,6 +169,12 @@ answer() {
 
 entry() {
 	printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$1" "$2" "$3"
+}
+
+# kreq IMAGE REST: a kubelet's v1 request for IMAGE (JSON), then REST.
+kreq() {
+	printf '{"kind":"CredentialProviderRequest","apiVersion":"%s","image":%s%s' \
+		credentialprovider.kubelet.k8s.io/v1 "$1" "$2"
 }
 
 # store_verbs HELPER [FLAGS...]: every verb of a storage helper, the flags
@@ -379,8 +387,9 @@ part_ecr() {
 	# A kubelet's request with a service account's token: STS's
 	# AssumeRoleWithWebIdentity gets it, over TLS.
 	aws_mock_set "{\"web_identity_tokens\": [\"$SA_TOKEN\"]}"
-	traced get-credentials "$(printf '{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"%s/app","serviceAccountToken":"%s","serviceAccountAnnotations":{"eks.amazonaws.com/ecr-role-arn":"arn:aws:iam::123456789012:role/pull"}}' \
-		"$REG" "$SA_TOKEN")" "$e" get-credentials
+	traced get-credentials "$(kreq "\"$REG/app\"" ",\"serviceAccountToken\":\"$SA_TOKEN\",
+		\"serviceAccountAnnotations\":{\"eks.amazonaws.com/ecr-role-arn\":
+		\"arn:aws:iam::123456789012:role/pull\"}}")" "$e" get-credentials
 	clean get-credentials 0 --answer "$TMP/get-credentials.out" \
 		--to docker-credential-ecr-login-mint
 	t_check "$PART: get-credentials: a v1 answer, one line" \
@@ -456,8 +465,7 @@ part_ghcr() {
 		# The kubelet's mode: its sources are store, env and file.
 		printf '{"ghcr": {"kubelet_sources": ["file"], "token_file": "%s"}}\n' \
 			"$TMP/token" >"$CREDKIT_CONFIG"
-		traced get-credentials "$(printf '{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"ghcr.io/o/app"}')" \
-			"$g" get-credentials
+		traced get-credentials "$(kreq '"ghcr.io/o/app"' '}')" "$g" get-credentials
 		clean get-credentials 0 --answer "$TMP/get-credentials.out" \
 			--to docker-credential-ghcr-mint
 		t_check "$PART: get-credentials: the file's token in a v1 answer" \
@@ -517,10 +525,9 @@ part_errors() {
 		>"$HOME/.aws/credentials"
 	bad_get credentials-file-section "$e" "$REG" --env-to docker-credential-ecr-login-mint
 	# A kubelet's request refused, a service account's token in it.
-	traced request-bad "{\"kind\":\"CredentialProviderRequest\",\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"image\":5,\"serviceAccountToken\":\"$SA_TOKEN\"}" \
-		"$e" get-credentials
+	traced request-bad "$(kreq 5 ",\"serviceAccountToken\":\"$SA_TOKEN\"}")" "$e" get-credentials
 	clean request-bad 1
-	traced request-cut "{\"kind\":\"CredentialProviderRequest\",\"apiVersion\":\"credentialprovider.kubelet.k8s.io/v1\",\"image\":\"$REG/app\",\"serviceAccountToken\":\"$SA_TOKEN" \
+	traced request-cut "$(kreq "\"$REG/app\"" ",\"serviceAccountToken\":\"$SA_TOKEN")" \
 		"$e" get-credentials
 	clean request-cut 1
 	# gh and a token file that give something that is no token.
@@ -677,7 +684,8 @@ part_dumpable() {
 	held "ghcr get (writing GH_TOKEN's answer)" docker-credential-ghcr
 	exec 7>&-
 	# The minting programs and pass, while the child they wait on runs.
-	export STUB_DOES="printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\"}' $MOCK_PROCESS_KEY_ID $MOCK_PROCESS_SECRET"
+	STUB_DOES="printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", \"SecretAccessKey\": \"%s\"}'"
+	export STUB_DOES="$STUB_DOES $MOCK_PROCESS_KEY_ID $MOCK_PROCESS_SECRET"
 	stub process
 	mkdir -p "$NOBODY/.aws"
 	printf '[default]\ncredential_process = %s\n' "$NOBODY/process" >"$NOBODY/.aws/config"
@@ -688,8 +696,8 @@ part_dumpable() {
 	seen process docker-credential-ecr-login-mint
 	rm -f "$NOBODY/process.seen"
 	PROGRAM_NAME="ecr-login get-credentials"
-	printf '{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"%s/app"}' \
-		"$REG" | "${AS[@]}" keyctl session - "$BIN/docker-credential-ecr-login" get-credentials \
+	kreq "\"$REG/app\"" '}' |
+		"${AS[@]}" keyctl session - "$BIN/docker-credential-ecr-login" get-credentials \
 		>/dev/null 2>"$NOBODY/ecr.err"
 	seen process docker-credential-ecr-login-mint
 	export STUB_DOES="echo $GH_STUB"
