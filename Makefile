@@ -95,6 +95,8 @@ MINT_PROGRAMS := $(MINTERS:%=$(LIBEXEC_OUT)/docker-credential-%-mint)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 # Each unit test links the libraries of the modules it tests.
 PKGS_UNIT   = $(PKGS_ALL)
+# test_secret sees every free() of libcredkit.a before the real one.
+LDFLAGS_test_secret := -Wl,--wrap=free
 
 .PHONY: all check demo install uninstall clean unit deps
 .SECONDEXPANSION:
@@ -120,7 +122,7 @@ $(LIBEXEC_OUT)/docker-credential-%-mint: $$(addprefix $(BUILD)/,$$(subst .c,.o,$
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) -pie $(call PKG_LIBS,$(PKGS_$*-mint))
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB) | $(BUILD)/tests/.
-	$(CC) -pie $(ALL_LDFLAGS) -o $@ $< $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
+	$(CC) -pie $(ALL_LDFLAGS) $(LDFLAGS_$*) -o $@ $< $(LIB) $(call PKG_LIBS,$(PKGS_UNIT))
 
 unit: $(UNIT_TESTS)
 

@@ -49,6 +49,20 @@
 /* How often we look for the child's exit where there is no pidfd. */
 #define TICK_MS		20
 
+/*
+ * The variables of our environment that hold a credential: a child does
+ * not get them (unless keep_credential_env), since none of the programs
+ * we run for ourselves (a store's helper, pass and gpg, gh) needs them,
+ * and a child's environment is seen by every program it runs in turn.
+ * gh would even answer GH_TOKEN's token in place of its own login (the
+ * env source's, asked before it).  An AWS key id goes with its secret.
+ */
+static const char *const credential_env[] = {
+	"GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+	"AWS_SECURITY_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL
+};
+
 static const int caught[] = { SIGINT, SIGTERM, SIGHUP };
 #define NCAUGHT (sizeof(caught) / sizeof(caught[0]))
 
@@ -306,8 +320,8 @@ static void exec_child(const struct child *c, const struct sigstate *st, int fds
 		if (dup2(fds[i], i) < 0)
 			goto failed;
 	/* The process is ours alone now: no other thread shares environ. */
-	for (i = 0; c->env_drop && c->env_drop[i]; i++)
-		unsetenv(c->env_drop[i]);
+	for (i = 0; !c->keep_credential_env && credential_env[i]; i++)
+		unsetenv(credential_env[i]);
 	execvp(c->argv[0], c->argv);
 failed:
 	e = errno;

@@ -5,7 +5,9 @@
  * The pass backend drives pass and gpg; the store probes run sibling
  * helpers; later helpers run credential_process commands.  They all need
  * the same care: the input (which may be a secret) goes on a pipe, never
- * on argv or in the environment; stdout is collected into a wiped buffer;
+ * on argv or in the environment; the variables of our environment that
+ * hold a credential (GH_TOKEN, AWS_SECRET_ACCESS_KEY, ...: see child.c)
+ * are not the child's unless it needs them (keep_credential_env); stdout is collected into a wiped buffer;
  * stderr is passed through as diagnostics and its end kept to word errors;
  * the child runs in its own process group, which is ended (TERM, then
  * KILL a second later) when it overruns its time, prints too much, or when
@@ -35,7 +37,7 @@ struct child {
 	size_t output_max;	/* more stdout than this is an error (CK_BAD_INPUT) */
 	int quiet;		/* do not copy stderr to ours, only keep its end */
 	int timeout_ms;		/* from start to exit; must be > 0 */
-	char *const *env_drop;	/* NULL, or variables the child runs without */
+	int keep_credential_env;	/* the child gets CHILD_CREDENTIAL_ENV too */
 
 	/* out */
 	struct secret output;	/* stdout, when want_output ("" for none) */

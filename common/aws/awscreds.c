@@ -780,6 +780,8 @@ static int from_process(const char *cmd, struct aws_creds *out,
 		goto out;
 	}
 	c.argv = argv;
+	/* As the AWS SDKs run it: one may assume a role with the env's keys. */
+	c.keep_credential_env = 1;
 	c.want_output = 1;
 	c.output_max = PROCESS_OUTPUT_MAX;
 	c.quiet = 1;

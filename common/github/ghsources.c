@@ -223,10 +223,6 @@ static int from_gh(const struct ghcr_host *h, long deadline, struct cred *out,
 		   char *where, size_t size, struct ck_error *err)
 {
 	char *argv[] = { (char *)h->gh, "auth", "token", "--hostname", (char *)h->github, NULL };
-	/* gh answers these itself: they are the env source's, in its place. */
-	static char *const drop[] = {
-		"GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN", NULL
-	};
 	struct child c = CHILD_INIT;
 	char said[320], hint[640];
 	long left = deadline > 0 ? ck_ms_left(deadline) : h->gh_timeout_ms;
@@ -238,7 +234,7 @@ static int from_gh(const struct ghcr_host *h, long deadline, struct cred *out,
 	/* gh may tell of a new version on stderr: not for a helper. */
 	setenv("GH_NO_UPDATE_NOTIFIER", "1", 0);
 	c.argv = argv;
-	c.env_drop = drop;
+	/* gh runs without GH_TOKEN and its kin (child.c): the env source's. */
 	c.want_output = 1;
 	c.output_max = GHCR_TOKEN_MAX + 2;
 	c.quiet = 1;	/* its stderr is kept for our message, never shown whole */

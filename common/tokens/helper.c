@@ -624,6 +624,9 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 	};
 	struct ck_error err = CK_ERROR_INIT;
 
+	/* Before all: GH_TOKEN or an AWS key may be in our environment, and
+	 * doctor execs the minting program without credkit_main(). */
+	secure_init();
 	helper = h;
 	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
 		return kubelet_main(0);

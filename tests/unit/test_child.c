@@ -221,6 +221,35 @@ static void output(void)
 	child_release(&c);
 }
 
+/* Our credential variables are not the child's, unless it keeps them. */
+static void credential_env(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct child c = CHILD_INIT;
+	const char *show = "printf '%s %s %s %s' \"${GH_TOKEN-none}\" "
+			   "\"${AWS_SECRET_ACCESS_KEY-none}\" \"${AWS_SESSION_TOKEN-none}\" "
+			   "\"${CREDKIT_TEST_OTHER-none}\"";
+
+	setenv("GH_TOKEN", "ghp_marker", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "aws_marker", 1);
+	setenv("AWS_SESSION_TOKEN", "session_marker", 1);
+	setenv("CREDKIT_TEST_OTHER", "kept", 1);
+	CHECK(sh(&c, show, 1, 256, 5000, &err) == 0 && c.output.buf &&
+	      !strcmp(c.output.buf, "none none none kept"),
+	      "a child runs without GH_TOKEN, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN "
+	      "(got \"%s\")", c.output.buf ? c.output.buf : "");
+	c.keep_credential_env = 1;
+	CHECK(sh(&c, show, 1, 256, 5000, &err) == 0 && c.output.buf &&
+	      !strcmp(c.output.buf, "ghp_marker aws_marker session_marker kept"),
+	      "... and with keep_credential_env, with them");
+	CHECK(!strcmp(getenv("GH_TOKEN"), "ghp_marker"), "... and ours are left as they were");
+	unsetenv("GH_TOKEN");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("CREDKIT_TEST_OTHER");
+	child_release(&c);
+}
+
 static void input(void)
 {
 	struct ck_error err = CK_ERROR_INIT;
@@ -612,6 +641,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	exit_status();
 	output();
+	credential_env();
 	input();
 	diagnostics();
 	missing();
