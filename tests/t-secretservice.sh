@@ -526,6 +526,8 @@ race_round() {
 			RACE_BAD+="store u$k: $(head -c 200 "$TMP/race.out.$k"); "
 		elif [ "$rc" -ne 0 ]; then
 			RACE_FAILED=$((RACE_FAILED + 1))
+			[ "$RACE_FAILED" -gt 3 ] ||
+				printf '#   store u%s failed (exit %s): %s\n' "$k" "$rc" "$(head -c 200 "$TMP/race.out.$k")"
 		fi
 	done
 	got=$(count_items "$s")
