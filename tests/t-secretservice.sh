@@ -32,7 +32,8 @@
 #              round trips both ways with the Go helper, large secrets,
 #              and a bad setting refused
 #   mock       a Secret Service of our own on a bus of its own: a
-#              SearchItems not known at first is asked again, and a get
+#              SearchItems not known at first is asked again, list shows
+#              an entry whose item was replaced as it read it, and a get
 #              that fails after the secret came frees no block holding it
 #
 # Run with a part's name as argument, inside a keyring, it runs that part
@@ -681,6 +682,7 @@ from gi.repository import GLib
 DBusGMainLoop(set_as_default=True)
 bus = dbus.SessionBus()
 ITEM = "/org/freedesktop/secrets/collection/login/1"
+ITEM2 = "/org/freedesktop/secrets/collection/login/2"
 first = []
 class Service(dbus.service.Object):
     @dbus.service.method("org.freedesktop.Secret.Service", "a{ss}", "aoao")
@@ -689,7 +691,9 @@ class Service(dbus.service.Object):
         if (time.monotonic() - first[0]) * 1000 < int(sys.argv[3]):
             raise dbus.DBusException("Method SearchItems is not implemented",
                                      name="org.freedesktop.DBus.Error.UnknownMethod")
-        return ([dbus.ObjectPath(ITEM)], dbus.Array([], signature="o"))
+        # replaced: a store made item 2 and deleted item 1 after our first search.
+        found = ITEM2 if sys.argv[2] == "replaced" and len(first) > 1 else ITEM
+        return ([dbus.ObjectPath(found)], dbus.Array([], signature="o"))
     @dbus.service.method("org.freedesktop.Secret.Service", "sv", "vo")
     def OpenSession(self, algorithm, value):
         return (dbus.String("", variant_level=1), dbus.ObjectPath("/s/1"))
@@ -697,6 +701,9 @@ class Item(dbus.service.Object):
     @dbus.service.method("org.freedesktop.DBus.Properties", "s", "a{sv}",
                          async_callbacks=("ok", "err"))
     def GetAll(self, iface, ok, err):
+        if sys.argv[2] == "replaced" and self.__dbus_object_path__ == ITEM:
+            err(dbus.DBusException("No such interface", name="org.freedesktop.DBus.Error.UnknownMethod"))
+            return
         if sys.argv[2] != "late":
             ok({"Attributes": dbus.Dictionary({"server": "s", "username": "mo"},
                                               signature="ss"),
@@ -710,6 +717,7 @@ class Item(dbus.service.Object):
                 "text/plain")
 Service(bus, "/org/freedesktop/secrets")
 Item(bus, ITEM)
+Item(bus, ITEM2)
 name = dbus.service.BusName("org.freedesktop.secrets", bus)
 print("ready", flush=True)
 GLib.MainLoop().run()'
@@ -754,6 +762,13 @@ part_mock() {
 	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS cred get "https://$(host mock)"
 	check "mock: a SearchItems unknown for its first 50 ms is asked again until it answers" \
 		is_get "https://$(host mock)" mo "$p"
+	mock_stop
+
+	# A store replaced the entry's item between list's search and its read.
+	mock_start "$p" replaced 0
+	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS cred list
+	check "mock: list shows an entry whose item was replaced as it was read" \
+		is_line '{"s":"mo"}'
 	mock_stop
 
 	name="mock: a get whose GetAll fails after its GetSecret was answered frees no block holding the secret"
