@@ -11,14 +11,23 @@
 # password store for pass): 64 processes store, get, list and erase across
 # 16 registries for CREDKIT_LOAD_SECONDS (6) each, every call bounded;
 # tests/tools/load-store.py runs them and checks its rules, which its header
-# states: no call hung, every call succeeded (no failure is a documented
-# transient here: none happened), no get or list answered a pair no store
+# states: no call hung, every call succeeded (but pass's documented
+# transient, below), no get or list answered a pair no store
 # wrote, a mix of two, or a state older than a write that ended before it
 # began, and afterwards every registry holds the effect of one of its last
 # writes (a write that no other write to it started after the end of:
 # writes to one registry overlap, and only those that did not can be
 # ordered).  It prints the calls of each verb and the failures.  Then no
 # registry holds more than one item (secretservice) or file (pass).
+#
+# Under contention: keyctl takes no lock (an entry is displaced in one
+# step) and never fails; secretservice's store and erase queue for a bus
+# name, served in order, within the run's 5 s deadline (the slowest call
+# here takes 2-3 s); pass serialises get, store and erase on a flock whose
+# waiters are not served in order and give up after 40 s, saying so: the
+# one documented transient, counted apart and taken to have changed
+# nothing, met only in runs longer than the default (5 calls of 865 in
+# 60 s on a loaded 2-core machine).
 #
 #   keyctl         docker-credential-keyctl, CREDKIT_KEYRING=session
 #   secretservice  docker-credential-secretservice (tests/with-keyring)
@@ -67,13 +76,14 @@ esac
 
 # --- the storage helpers ----------------------------------------------------------
 
-# store_load NAME HELPER BOUND: load-store.py over HELPER, each call bounded
-# by BOUND seconds.
+# store_load NAME HELPER BOUND [TRANSIENT]: load-store.py over HELPER, each
+# call bounded by BOUND seconds, TRANSIENT (a regex) its documented
+# transient failures.
 store_load() {
 	[ -x "$2" ] || { t_fail "$1: $2 is built"; return 1; }
 	/usr/bin/python3 "$LOAD" "$1" "$2" "$TMP/load-$1" --procs 64 \
-		--registries "$REGISTRIES" --seconds "$SECONDS_EACH" --call-timeout "$3" ||
-		T_FAILED=$((T_FAILED + 1))
+		--registries "$REGISTRIES" --seconds "$SECONDS_EACH" --call-timeout "$3" \
+		${4:+--transient "$4"} || T_FAILED=$((T_FAILED + 1))
 }
 
 server_of() { printf 'https://load%s.credkit.invalid' "$1"; }
@@ -115,8 +125,11 @@ part_pass() {
 	T_CLEANUP_HOOK='gpgconf --kill gpg-agent 2>/dev/null'
 	unset XDG_RUNTIME_DIR
 	# A call may wait PASS_LOCK_SEC (40 s) for the store's lock and run pass
-	# for PASS_RUN_SEC (30 s): past 90 s it hangs.
-	store_load pass "$BIN/docker-credential-pass" 90
+	# for PASS_RUN_SEC (30 s): past 90 s it hangs.  Giving up on the lock
+	# after 40 s is documented (the README, the man page): its waiters are
+	# not served in order, and a run longer than the default meets it.
+	store_load pass "$BIN/docker-credential-pass" 90 \
+		'^waited [0-9]+ s for the lock of the password store .*; try again$'
 	at_most_one pass pass_files
 }
 

@@ -3,7 +3,8 @@
 """load-store.py - a storage helper under load, and what it left behind.
 
     /usr/bin/python3 tests/tools/load-store.py NAME HELPER DIR \\
-        [--procs 64] [--registries 16] [--seconds 8] [--call-timeout 60]
+        [--procs 64] [--registries 16] [--seconds 8] [--call-timeout 60] \\
+        [--transient REGEX]
 
 Forks PROCS workers.  For SECONDS each picks at random one of REGISTRIES
 servers and one verb (store, get, list, erase) and runs HELPER with it,
@@ -19,7 +20,11 @@ TAP line per rule, named "NAME: ...", and the counts of each verb:
             SECONDS + CALL_TIMEOUT + 30 s;
   verbs     every call succeeded: store and erase exit 0 with nothing on
             stdout, get answers a pair or exits 1 with the not-found text,
-            list answers a JSON object;
+            list answers a JSON object; except the helper's documented
+            transient failures, exit 1 with a line matching REGEX (a lock
+            waited for too long), which are counted apart and taken to
+            have changed nothing (so a store of them that wrote is a pair
+            no store wrote, below);
   whole     every pair get answered, and every username list showed, is
             one that a store for that server wrote, username and secret of
             the same store;
@@ -43,6 +48,7 @@ import bisect
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -97,10 +103,15 @@ def worker(w, a):
             log.write(json.dumps(op) + "\n")
 
 
-def classify(op):
-    """Sets op["ok"] and, for readers, what was seen; returns a failure text or None."""
+def classify(op, transient):
+    """Sets op["ok"], op["transient"] and, for readers, what was seen;
+    returns a failure text or None."""
     verb, rc, out = op["verb"], op["rc"], op["out"]
     op["ok"] = False
+    op["transient"] = bool(transient and rc == 1 and out.count("\n") == 1 and
+                           re.search(transient, out))
+    if op["transient"]:
+        return None
     if op["hung"]:
         return f"did not end within the call's bound"
     if verb in ("store", "erase"):
@@ -207,15 +218,19 @@ def check(a):
     ops = load_ops(a)
     fails, counts = [], {}
     for op in ops:
-        why = classify(op)
-        c = counts.setdefault(op["verb"], {"calls": 0, "failed": 0, "missing": 0})
+        why = classify(op, a.transient)
+        c = counts.setdefault(op["verb"], {"calls": 0, "failed": 0, "missing": 0,
+                                           "transient": 0})
         c["calls"] += 1
-        if why:
+        if op["transient"]:
+            c["transient"] += 1
+        elif why:
             c["failed"] += 1
             fails.append(f"w{op['w']}.{op['n']} {op['verb']} {server_of(op['reg'])}: {why}")
         elif op["verb"] == "get" and op["seen"] is None:
             c["missing"] += 1
-    writes = {r: [o for o in ops if o["reg"] == r and o["verb"] in ("store", "erase")]
+    writes = {r: [o for o in ops if o["reg"] == r and o["verb"] in ("store", "erase") and
+                  not o["transient"]]
               for r in range(a.registries)}
     index = {r: Writes(w) for r, w in writes.items()}
     wrong = []
@@ -306,6 +321,7 @@ def main():
     p.add_argument("--registries", type=int, default=16)
     p.add_argument("--seconds", type=float, default=8)
     p.add_argument("--call-timeout", type=float, default=60)
+    p.add_argument("--transient", default=None)
     a = p.parse_args()
     name = a.name
     os.makedirs(a.dir, exist_ok=True)
@@ -340,16 +356,20 @@ def main():
     hung = [f for f in fails if "did not end" in f]
     slowest = max((o["t1"] - o["t0"] for o in ops), default=0)
     for verb in ("store", "get", "list", "erase"):
-        c = counts.get(verb, {"calls": 0, "failed": 0, "missing": 0})
+        c = counts.get(verb, {"calls": 0, "failed": 0, "missing": 0, "transient": 0})
         extra = f", {c['missing']} not found" if verb == "get" else ""
+        if a.transient:
+            extra += f", {c['transient']} transient"
         print(f"# {name}: {verb:5} {c['calls']:6} calls, {c['failed']} failed{extra}")
     print(f"# {name}: {len(ops)} calls by {a.procs} processes over {a.registries} "
           f"registries in {took:.1f} s (asked {a.seconds:g} s); slowest call {slowest:.2f} s")
     good = tap(name, not hung and not stuck,
                f"no call hung (each bounded by {a.call_timeout:g} s), every process ended",
                stuck + hung)
-    good &= tap(name, not fails, f"every call succeeded ({len(fails)} of {len(ops)} failed)",
-                fails)
+    transients = sum(1 for o in ops if o["transient"])
+    also = f", {transients} transient" if a.transient else ""
+    good &= tap(name, not fails,
+                f"every call succeeded ({len(fails)} of {len(ops)} failed{also})", fails)
     good &= tap(name, not wrong,
                 "every get and list answered a whole stored pair, never a stale state", wrong)
     bad = final_state(a, writes)
