@@ -713,8 +713,11 @@ static int cmd_get(struct run *r)
 			ck_error(&r->err, CK_NOT_FOUND, NULL);
 			goto out;
 		}
-		if (!a.nr)
+		if (!a.nr) {
+			/* The list said nothing of err, which it may have cleared. */
+			ck_error(&r->err, CK_NOT_FOUND, NULL);
 			goto out;
+		}
 		ck_error_clear(&r->err);
 		if (b->get(r->store, a.servers[0], &c, &r->err))
 			goto out;

@@ -17,6 +17,9 @@
 #   atomic    while a writer replaces a big entry with another of another
 #             size, every get sees one of the two whole and list always
 #             shows the entry
+#   listrace  while 6 writers replace 128 entries, every list shows all
+#             (a list that read the links before a store displaced an
+#             entry used to miss it)
 #   perms     no group or other bit on any key credkit made; another
 #             session of the same user cannot read them
 #   expiry    an entry whose keys timed out is gone for get and list, and
@@ -40,7 +43,7 @@ set -u
 
 # quota and seccomp run from tests/t-faults-store.sh, which names them in
 # PARTS_WANTED: then only those run, without the battery.
-PARTS="big atomic perms expiry keyrings"
+PARTS="big atomic listrace perms expiry keyrings"
 SELF=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 # The atomic part races until each reader saw each value this many times,
 # or for this long at most (microseconds): a generous bound, for a loaded
@@ -252,6 +255,57 @@ part_atomic() {
 	cred get "$s"
 	check "atomic: the entry is whole after the race" \
 		eval '[ "$RC" -eq 0 ] && { [ "$OUT" = "$WANT_A"$'"'\n'"' ] || [ "$OUT" = "$WANT_B"$'"'\n'"' ]; }'
+}
+
+# The listers of part_listrace: each lists LISTRACE_LISTS times (or until
+# LISTRACE_BOUND_USEC passed), counting the lists that lack an entry.
+LISTRACE_ENTRIES=128
+LISTRACE_LISTS=30
+LISTRACE_BOUND_USEC=30000000
+
+listrace_lister() {
+	local end=$1 out n=0 bad=0
+	while [ "$n" -lt "$LISTRACE_LISTS" ] && [ "$(now_usec)" -lt "$end" ]; do
+		out=$(timeout 10 "$HELPER" list 2>/dev/null)
+		[ "$(grep -o "\"https://$(host "listrace[0-9]*")\":" <<<"$out" | wc -l)" -eq \
+			"$LISTRACE_ENTRIES" ] || bad=$((bad + 1))
+		n=$((n + 1))
+	done
+	echo "$n $bad" >"$2"
+}
+
+# A writer of part_listrace: replaces entries with new usernames until
+# $TMP/stop; every store that fails is a line in $TMP/wfail.
+listrace_writer() {
+	local k=0 r
+	while [ ! -e "$TMP/stop" ]; do
+		k=$((k + 1)) r=$((RANDOM % LISTRACE_ENTRIES))
+		creds_json "https://$(host "listrace$r")" "u$1-$k" "$(secret "listrace-$k")" |
+			timeout 10 "$HELPER" store >/dev/null 2>&1 || echo "$r" >>"$TMP/wfail"
+	done
+}
+
+part_listrace() {
+	local r end n1 b1 n2 b2
+	for ((r = 0; r < LISTRACE_ENTRIES; r++)); do
+		put "https://$(host "listrace$r")" u0 "$(secret listrace)"
+	done
+	: >"$TMP/wfail"
+	rm -f "$TMP/stop"
+	end=$(( $(now_usec) + LISTRACE_BOUND_USEC ))
+	for r in 1 2 3 4 5 6; do
+		listrace_writer "$r" &
+	done
+	listrace_lister "$end" "$TMP/lists1" &
+	listrace_lister "$end" "$TMP/lists2"
+	wait "$!"
+	: >"$TMP/stop"
+	wait
+	read -r n1 b1 <"$TMP/lists1"
+	read -r n2 b2 <"$TMP/lists2"
+	check "listrace: while 6 writers replace $LISTRACE_ENTRIES entries, every list shows all of them ($((b1 + b2)) of $((n1 + n2)) lists short)" \
+		test "$((b1 + b2))" -eq 0
+	check "listrace: every store during the race succeeded" test ! -s "$TMP/wfail"
 }
 
 # perms_ok KEY...: no group or other bit, everything for the possessor and

@@ -35,7 +35,9 @@
 #              round trips both ways with the Go helper, large secrets,
 #              and a bad setting refused
 #   mock       a Secret Service of our own on a bus of its own: a
-#              SearchItems not known at first is asked again, and a get
+#              SearchItems not known at first is asked again, and a
+#              default keyring not known at first, list shows
+#              an entry whose item was replaced as it read it, and a get
 #              that fails after the secret came frees no block holding it
 #
 # nobus, stopped, killed and locked run from tests/t-faults-store.sh
@@ -737,15 +739,27 @@ from gi.repository import GLib
 DBusGMainLoop(set_as_default=True)
 bus = dbus.SessionBus()
 ITEM = "/org/freedesktop/secrets/collection/login/1"
+ITEM2 = "/org/freedesktop/secrets/collection/login/2"
+COLLECTION = "/org/freedesktop/secrets/collection/login"
 first = []
+alias_first = []
 class Service(dbus.service.Object):
     @dbus.service.method("org.freedesktop.Secret.Service", "a{ss}", "aoao")
     def SearchItems(self, attrs):
         first.append(first[0] if first else time.monotonic())
-        if (time.monotonic() - first[0]) * 1000 < int(sys.argv[3]):
+        if sys.argv[2] != "alias" and (time.monotonic() - first[0]) * 1000 < int(sys.argv[3]):
             raise dbus.DBusException("Method SearchItems is not implemented",
                                      name="org.freedesktop.DBus.Error.UnknownMethod")
-        return ([dbus.ObjectPath(ITEM)], dbus.Array([], signature="o"))
+        # replaced: a store made item 2 and deleted item 1 after our first search.
+        found = ITEM2 if sys.argv[2] == "replaced" and len(first) > 1 else ITEM
+        return ([dbus.ObjectPath(found)], dbus.Array([], signature="o"))
+    # alias: no default collection for the first ARGV[3] ms.
+    @dbus.service.method("org.freedesktop.Secret.Service", "s", "o")
+    def ReadAlias(self, name):
+        alias_first.append(alias_first[0] if alias_first else time.monotonic())
+        if (time.monotonic() - alias_first[0]) * 1000 < int(sys.argv[3]):
+            return dbus.ObjectPath("/")
+        return dbus.ObjectPath(COLLECTION)
     @dbus.service.method("org.freedesktop.Secret.Service", "sv", "vo")
     def OpenSession(self, algorithm, value):
         return (dbus.String("", variant_level=1), dbus.ObjectPath("/s/1"))
@@ -753,6 +767,9 @@ class Item(dbus.service.Object):
     @dbus.service.method("org.freedesktop.DBus.Properties", "s", "a{sv}",
                          async_callbacks=("ok", "err"))
     def GetAll(self, iface, ok, err):
+        if sys.argv[2] == "replaced" and self.__dbus_object_path__ == ITEM:
+            err(dbus.DBusException("No such interface", name="org.freedesktop.DBus.Error.UnknownMethod"))
+            return
         if sys.argv[2] != "late":
             ok({"Attributes": dbus.Dictionary({"server": "s", "username": "mo"},
                                               signature="ss"),
@@ -764,8 +781,14 @@ class Item(dbus.service.Object):
     def GetSecret(self, session):
         return (session, dbus.ByteArray(b""), dbus.ByteArray(sys.argv[1].encode()),
                 "text/plain")
+class Collection(dbus.service.Object):
+    @dbus.service.method("org.freedesktop.Secret.Collection", "a{sv}(oayays)b", "oo")
+    def CreateItem(self, props, secret, replace):
+        return (dbus.ObjectPath(ITEM), dbus.ObjectPath("/"))
 Service(bus, "/org/freedesktop/secrets")
+Collection(bus, COLLECTION)
 Item(bus, ITEM)
+Item(bus, ITEM2)
 name = dbus.service.BusName("org.freedesktop.secrets", bus)
 print("ready", flush=True)
 GLib.MainLoop().run()'
@@ -810,6 +833,25 @@ part_mock() {
 	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS cred get "https://$(host mock)"
 	check "mock: a SearchItems unknown for its first 50 ms is asked again until it answers" \
 		is_get "https://$(host mock)" mo "$p"
+	mock_stop
+
+	# gnome-keyring 42 under load now and then answers ReadAlias with "/",
+	# no default keyring, though there is one: here for 50 ms.
+	mock_start "$p" alias 50
+	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS cred store "$(creds_json "https://$(host mock)" mo "$p")"
+	check "mock: a default keyring unknown for its first 50 ms is asked for again" silent_ok
+	mock_stop
+	mock_start "$p" alias 100000
+	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS timed cred store "$(creds_json "https://$(host mock)" mo "$p")"
+	check "mock: no default keyring at all: store says so, at once" \
+		eval 'is_error "no default keyring" && at_once'
+	mock_stop
+
+	# A store replaced the entry's item between list's search and its read.
+	mock_start "$p" replaced 0
+	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS cred list
+	check "mock: list shows an entry whose item was replaced as it was read" \
+		is_line '{"s":"mo"}'
 	mock_stop
 
 	name="mock: a get whose GetAll fails after its GetSecret was answered frees no block holding the secret"

@@ -35,7 +35,9 @@
  *    since, is found.  A handle that holds no keyring reads root's links
  *    once per operation; one whose keyring is still there pays nothing
  *    more when it finds the entry, and one keyctl_describe() when not;
- *  - list reads meta only, never a secret;
+ *  - list reads meta only, never a secret; an entry that went away as it
+ *    was read makes it read the links again for the ones made since, so
+ *    an entry being replaced is never missed;
  *  - a keyctl call refused by a seccomp filter (EPERM, ENOSYS), as in a
  *    container under Docker's default profile, is an error that says so;
  *  - every buffer that held a secret is wiped; the kernel wipes its own
@@ -810,7 +812,8 @@ int keyctl_store_expiring(void *self, const struct cred *c, time_t expires,
 /*
  * Read into m the meta of entry, which list found for server, or, when a
  * store replaced it meanwhile, of the entry that replaced it.  Returns 0,
- * 1 when the server has no entry any more, or -1 with err.
+ * 1 when the server has no entry any more, 2 when the replacement went
+ * too (list reads the links again), or -1 with err.
  */
 static int list_meta(struct kc *kc, key_serial_t entry, const char *server,
 		     struct meta *m, struct ck_error *err)
@@ -826,12 +829,78 @@ static int list_meta(struct kc *kc, key_serial_t entry, const char *server,
 		return 1;
 	if (meta_read(kc, entry, server, m, &gone, err) == 0)
 		return 0;
-	return gone ? 1 : -1;
+	return gone ? 2 : -1;
 }
 
-static int kc_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
+/* What list has seen so far: links it looked at, servers it answered. */
+struct list_seen {
+	key_serial_t *keys;
+	size_t nr_keys, alloc_keys;
+	char **servers;
+	size_t nr_servers, alloc_servers;
+};
+
+static void list_seen_release(struct list_seen *ls)
 {
-	struct kc *kc = self;
+	while (ls->nr_servers)
+		free(ls->servers[--ls->nr_servers]);
+	free(ls->servers);
+	free(ls->keys);
+}
+
+/* Note key as looked at; returns 1 when it was already, 0, -1 (ENOMEM). */
+static int seen_key(struct list_seen *ls, key_serial_t key)
+{
+	size_t i;
+
+	for (i = 0; i < ls->nr_keys; i++)
+		if (ls->keys[i] == key)
+			return 1;
+	if (ls->nr_keys == ls->alloc_keys) {
+		size_t n = ls->alloc_keys ? 2 * ls->alloc_keys : 64;
+		key_serial_t *k = realloc(ls->keys, n * sizeof(*k));
+
+		if (!k)
+			return -1;
+		ls->keys = k;
+		ls->alloc_keys = n;
+	}
+	ls->keys[ls->nr_keys++] = key;
+	return 0;
+}
+
+/* Note server as answered; returns 1 when it was already, 0, -1 (ENOMEM). */
+static int seen_server(struct list_seen *ls, const char *server)
+{
+	size_t i;
+
+	for (i = 0; i < ls->nr_servers; i++)
+		if (!strcmp(ls->servers[i], server))
+			return 1;
+	if (ls->nr_servers == ls->alloc_servers) {
+		size_t n = ls->alloc_servers ? 2 * ls->alloc_servers : 16;
+		char **v = realloc(ls->servers, n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		ls->servers = v;
+		ls->alloc_servers = n;
+	}
+	if (!(ls->servers[ls->nr_servers] = strdup(server)))
+		return -1;
+	ls->nr_servers++;
+	return 0;
+}
+
+/*
+ * One reading of the links of credkit's keyring: each entry not looked at
+ * before whose server was not answered yet goes to each.  *lost says an
+ * entry went away as it was read: a store may have replaced it by a link
+ * this reading came too early to see.  Returns 0, or -1 with err.
+ */
+static int list_once(struct kc *kc, struct list_seen *ls, backend_each_fn each,
+		     void *data, int *lost, struct ck_error *err)
+{
 	struct ck_error skipped = CK_ERROR_INIT;
 	key_serial_t *keys = NULL;
 	const char *type, *desc, *server;
@@ -840,9 +909,7 @@ static int kc_list(void *self, backend_each_fn each, void *data, struct ck_error
 	long n = -1, i, len;
 	int ret = -1, r = 1, tries, e = ENOKEY;
 
-	/* None at the open or the last look: another helper may have made it. */
-	if (!kc->ring && ring_find(kc, err))
-		return -1;
+	*lost = 0;
 	for (tries = 0; kc->ring && r > 0 && tries < RING_TRIES; tries++) {
 		n = keyctl_read_alloc(kc->ring, (void **)&keys);
 		if (n >= 0)
@@ -859,26 +926,66 @@ static int kc_list(void *self, backend_each_fn each, void *data, struct ck_error
 	for (i = 0; i < n / (long)sizeof(*keys); i++) {
 		struct meta m = META_INIT;
 
+		r = seen_key(ls, keys[i]);
+		if (r)
+			goto next;
 		len = keyctl_describe(keys[i], buf, sizeof(buf));
+		if (len < 0 && vanished(errno))
+			*lost = 1;
 		/* Gone, expired or not ours: get could not answer it either. */
 		if (len < 0 || (size_t)len > sizeof(buf) ||
 		    parse_describe(buf, &type, &uid, &desc) || strcmp(type, "keyring") ||
 		    strncmp(desc, ENTRY_PREFIX, strlen(ENTRY_PREFIX)))
 			continue;
 		server = desc + strlen(ENTRY_PREFIX);
+		r = seen_server(ls, server);
+		if (r)
+			goto next;
 		r = list_meta(kc, keys[i], server, &m, &skipped);
 		if (r < 0)
 			fprintf(stderr, "%s: not listed: %s\n", program_invocation_short_name,
 				skipped.msg);
+		if (r == 2) {
+			*lost = 1;
+			free(ls->servers[--ls->nr_servers]);	/* look again */
+		}
 		if (r == 0 && (!m.expires || (long long)time(NULL) < m.expires))
 			r = each(server, m.username, data, err) ? -2 : 0;
 		meta_release(&m);
 		if (r == -2)
 			goto out;
+		continue;
+next:
+		if (r < 0) {
+			ck_error(err, CK_FAILED, "out of memory");
+			goto out;
+		}
 	}
 	ret = 0;
 out:
 	free(keys);
+	return ret;
+}
+
+/*
+ * Read the links again while entries went away as they were read, up to
+ * GET_TRIES times, so that an entry being replaced is never missed.
+ */
+static int kc_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
+{
+	struct kc *kc = self;
+	struct list_seen ls = { NULL, 0, 0, NULL, 0, 0 };
+	int tries, lost = 1, ret = 0;
+
+	/* None at the open or the last look: another helper may have made it. */
+	if (!kc->ring && ring_find(kc, err))
+		return -1;
+	for (tries = 0; lost && ret == 0 && tries < GET_TRIES; tries++)
+		ret = list_once(kc, &ls, each, data, &lost, err);
+	if (ret == 0 && lost)
+		ret = ck_error(err, CK_FAILED, "cannot list credkit's keyring: its entries "
+			       "were replaced %d times while being read; try again", GET_TRIES);
+	list_seen_release(&ls);
 	return ret;
 }
 

@@ -25,7 +25,8 @@
  *  - get, store and erase hold the store's one lock, a flock on the store
  *    directory itself whatever the environment, so that parallel helpers
  *    never show several pinentry prompts at once nor undo each other's
- *    store; waiting for it is bounded by PASS_LOCK_SEC;
+ *    store; waiting for it is bounded by PASS_LOCK_SEC, and not fair:
+ *    waiters are not served in order, so in a long pile-up a few give up;
  *  - every run of pass is bounded by PASS_RUN_SEC, after which its process
  *    group is killed; its exit status is checked, its stderr (gpg's words)
  *    is copied to our stderr, and its stdout never reaches ours;
@@ -426,9 +427,10 @@ static int lock(struct pass *ps, int create, struct ck_error *err)
 
 		if (ck_now_ms() >= deadline)
 			return ck_error(err, CK_LOCKED,
-					"waited %d s for another docker-credential-pass to finish "
-					"with gpg (is it asking for a passphrase?); gave up on the "
-					"lock of the password store %s", PASS_LOCK_SEC, ps->store);
+					"waited %d s for the lock of the password store %s, which "
+					"other docker-credential-pass runs held (one asking for a "
+					"passphrase, or many queued); try again", PASS_LOCK_SEC,
+					ps->store);
 		nanosleep(&ts, NULL);
 		if (pause < 20)
 			pause *= 2;

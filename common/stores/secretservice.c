@@ -23,9 +23,9 @@
  *    one of the stored entries remains;
  *  - list reads attributes only: it never unlocks or loads a secret, and
  *    skips items in locked collections, which get could not answer;
- *  - an item another process deletes while we read it is skipped by list
- *    and makes get search again (SS_GET_TRIES), so neither fails while an
- *    entry is replaced;
+ *  - an item another process deletes while we read it makes get search
+ *    again, and list search again for the items made since (SS_GET_TRIES
+ *    searches), so neither fails nor misses an entry while it is replaced;
  *  - every wait is bounded by one deadline per run, set at open:
  *    CREDKIT_SECRETSERVICE_TIMEOUT_MS, SS_TIMEOUT_MS_DEFAULT by default,
  *    for every call, the lock and a password prompt together, however many
@@ -1276,29 +1276,57 @@ static int ss_erase(void *self, const char *server, struct ck_error *err)
 	return delete_all(ss, server, NULL, err);
 }
 
-/* The collection behind the "default" alias, new; NULL with err if none. */
-static char *default_collection(struct ss *ss, struct ck_error *err)
+/*
+ * One ReadAlias of "default": 0 with *path (new) set, 1 when the service
+ * answered "/", or -1 with err.
+ */
+static int read_alias(struct ss *ss, char **path, struct ck_error *err)
 {
-	const char *what = "find the default keyring", *path;
+	const char *what = "find the default keyring", *got;
 	sd_bus_message *m = ss_method(ss, SS_PATH, SS_SERVICE, "ReadAlias");
 	sd_bus_message *reply = NULL;
-	char *copy = NULL;
 	int r = m ? sd_bus_message_append(m, "s", "default") : -ENOMEM;
 
 	if (r < 0)
-		return build_error(m, r, err), NULL;
+		return build_error(m, r, err);
 	if (ss_call(ss, m, &reply, what, err))
-		return NULL;
-	if (sd_bus_message_read(reply, "o", &path) < 0)
-		return parse_error(reply, what, err), NULL;
-	if (!strcmp(path, "/"))
+		return -1;
+	if (sd_bus_message_read(reply, "o", &got) < 0)
+		return parse_error(reply, what, err);
+	r = 1;
+	if (strcmp(got, "/"))
+		r = (*path = strdup(got)) ? 0 : ck_error(err, CK_FAILED, "out of memory");
+	sd_bus_message_unref(reply);
+	return r;
+}
+
+/*
+ * The object path of the default collection (new), or NULL with err.
+ *
+ * Seen under load (1 store in 1500, 64 at once), gnome-keyring 42 answers
+ * ReadAlias with "/", no such collection, though the default one exists:
+ * presumably for a caller it has no record of yet, as with SearchItems
+ * (see search()).  So "/" is asked again, up to SS_GET_TRIES times, after
+ * the pauses search() makes, before it means that there is none.
+ */
+static char *default_collection(struct ss *ss, struct ck_error *err)
+{
+	uint64_t pause = SS_RETRY_USEC;
+	char *path = NULL;
+	int tries, r = 1;
+
+	for (tries = 0; r == 1 && tries < SS_GET_TRIES; tries++) {
+		if (tries) {
+			nap(ss, pause);
+			pause *= 2;
+		}
+		r = read_alias(ss, &path, err);
+	}
+	if (r == 1)
 		ck_error(err, CK_FAILED,
 			 "the Secret Service has no default keyring: create one (for "
 			 "example with seahorse) or set one as default, or %s", HEADLESS_HINT);
-	else if (!(copy = strdup(path)))
-		ck_error(err, CK_FAILED, "out of memory");
-	sd_bus_message_unref(reply);
-	return copy;
+	return r ? NULL : path;
 }
 
 /* Wipe the secret of a CreateItem call we built, once it was sent. */
@@ -1419,6 +1447,74 @@ out:
 	return ret;
 }
 
+/* One search of list, and the reads of the items it found first. */
+struct list_round {
+	char **paths;		/* the search's unlocked items, owned */
+	char **fresh;		/* those no earlier round asked for, borrowed */
+	struct item_batch batch;	/* the reads of fresh */
+};
+
+/* Whether a round before rounds[k] asked for path. */
+static int asked(const struct list_round *rounds, size_t k, const char *path)
+{
+	size_t i, j;
+
+	for (i = 0; i < k; i++)
+		for (j = 0; rounds[i].fresh && rounds[i].fresh[j]; j++)
+			if (!strcmp(rounds[i].fresh[j], path))
+				return 1;
+	return 0;
+}
+
+/*
+ * Search every item of our schema and read it into rounds (SS_GET_TRIES
+ * of them, released by the caller whatever the outcome; *nr says how many
+ * were used).  When an item vanished as it was read, another store may
+ * have replaced it with a new item that the search came too early to
+ * see: so search again and read the items that appeared since, until a
+ * round loses nothing or finds nothing new.  Without this, list missed an
+ * entry that existed all along.  Returns 0, or -1 with err (also when
+ * every round lost an item).
+ */
+static int list_items(struct ss *ss, struct list_round *rounds, size_t *nr,
+		      struct ck_error *err)
+{
+	size_t k, i, n;
+	int left;
+
+	for (k = 0; k < SS_GET_TRIES; k++) {
+		struct list_round *rd = &rounds[k];
+		char **locked = NULL;
+
+		*nr = k + 1;
+		if (search(ss, NULL, &rd->paths, &locked, err))
+			return -1;
+		if (!k && strv_len(locked))
+			fprintf(stderr, "docker-credential-secretservice: %zu entries in a "
+				"locked keyring are not listed; unlock it to see them\n",
+				strv_len(locked));
+		strv_free(locked);
+		rd->fresh = calloc(strv_len(rd->paths) + 1, sizeof(*rd->fresh));
+		if (!rd->fresh)
+			return ck_error(err, CK_FAILED, "out of memory");
+		for (i = n = 0; rd->paths && rd->paths[i]; i++)
+			if (!asked(rounds, k, rd->paths[i]))
+				rd->fresh[n++] = rd->paths[i];
+		if (!n)
+			return 0;	/* what vanished was erased */
+		if (batch_send(ss, rd->fresh, &rd->batch, err))
+			return -1;
+		left = batch_collect(ss, &rd->batch, err);
+		if (left < 0)
+			return -1;
+		if ((size_t)left == n)
+			return 0;
+	}
+	return ck_error(err, CK_FAILED, "cannot list the credentials: other processes "
+			"replaced entries while they were read, %d times; try again",
+			SS_GET_TRIES);
+}
+
 /*
  * Call each once per server among the unlocked items, with the username of
  * its newest item.  Items without a server are skipped.
@@ -1426,39 +1522,46 @@ out:
 static int ss_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
 {
 	struct ss *ss = self;
-	char **unlocked = NULL, **locked = NULL;
-	struct item_batch b = { NULL, NULL, 0 };
-	struct ss_item *it = NULL;
-	size_t i, j;
+	struct list_round rounds[SS_GET_TRIES];
+	struct ss_item **it = NULL;
+	size_t nr = 0, n = 0, i, j;
 	int ret = -1;
 
-	if (search(ss, NULL, &unlocked, &locked, err))
-		return -1;
-	if (strv_len(locked))
-		fprintf(stderr, "docker-credential-secretservice: %zu entries in a locked "
-			"keyring are not listed; unlock it to see them\n", strv_len(locked));
-	/* Items deleted since the search are gone, not an error. */
-	if (batch_send(ss, unlocked, &b, err) || batch_collect(ss, &b, err) < 0)
+	memset(rounds, 0, sizeof(rounds));
+	if (list_items(ss, rounds, &nr, err))
 		goto out;
-	it = b.items;
-	for (i = 0; i < b.n; i++) {
-		int shadowed = !it[i].server || !*it[i].server;
+	for (i = 0; i < nr; i++)
+		n += rounds[i].batch.n;
+	it = calloc(n + 1, sizeof(*it));
+	if (!it) {
+		ck_error(err, CK_FAILED, "out of memory");
+		goto out;
+	}
+	for (i = n = 0; i < nr; i++)
+		for (j = 0; j < rounds[i].batch.n; j++)
+			if (!rounds[i].batch.items[j].gone)
+				it[n++] = &rounds[i].batch.items[j];
+	for (i = 0; i < n; i++) {
+		int shadowed = !it[i]->server || !*it[i]->server;
 
 		/* Several items for one server: only the newest speaks for it. */
-		for (j = 0; j < b.n && !shadowed; j++)
-			if (j != i && it[j].server && !strcmp(it[j].server, it[i].server) &&
-			    (it[j].modified > it[i].modified ||
-			     (it[j].modified == it[i].modified && j < i)))
+		for (j = 0; j < n && !shadowed; j++)
+			if (j != i && it[j]->server && !strcmp(it[j]->server, it[i]->server) &&
+			    (it[j]->modified > it[i]->modified ||
+			     (it[j]->modified == it[i]->modified && j < i)))
 				shadowed = 1;
-		if (!shadowed && each(it[i].server, it[i].username ? it[i].username : "",
+		if (!shadowed && each(it[i]->server, it[i]->username ? it[i]->username : "",
 				      data, err))
 			goto out;
 	}
 	ret = 0;
 out:
-	batch_release(&b);
-	strv_free(unlocked);
-	strv_free(locked);
+	free(it);
+	for (i = 0; i < nr; i++) {
+		batch_release(&rounds[i].batch);
+		free(rounds[i].fresh);
+		strv_free(rounds[i].paths);
+	}
 	return ret;
 }
 

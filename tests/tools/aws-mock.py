@@ -118,11 +118,12 @@ def count(service):
         return state["counts"][service]
 
 
-def record(logdir, service, region, akid, status, host, via_proxy):
+def record(logdir, service, region, akid, status, host, via_proxy, n=None):
+    """n: the call's number in its service's count, which ECR's passwords carry."""
     with lock:
         state["log"].append({"service": service, "region": region, "akid": akid,
                              "status": status, "ok": status == 200, "host": host,
-                             "via_proxy": via_proxy})
+                             "via_proxy": via_proxy, "n": n})
     with open(os.path.join(logdir, "calls.log"), "a") as f:
         f.write(f"{service} {region or '-'} {akid or '-'} {status}\n")
 
@@ -406,7 +407,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             status = self.answer(200, text, "application/x-amz-json-1.1")
         finally:
             record(self.server.logdir, service, region, akid, status,
-                   self.headers.get("Host"), self.via_proxy)
+                   self.headers.get("Host"), self.via_proxy, n)
 
     def sts_signed(self, data):
         """(key id, region, None) of a well-signed STS request; else (None,

@@ -171,6 +171,12 @@ static int mem_list(void *self, backend_each_fn each, void *data,
 	for (i = 0; i < mem_nr; i++)
 		if (each(mem[i].server, mem[i].username, data, err))
 			return -1;
+	/*
+	 * err says nothing after a success, and a backend may clear it then
+	 * (secretservice does, for an item deleted as it was read): so does
+	 * this one, so that the engine never reads err past a success.
+	 */
+	ck_error_clear(err);
 	return 0;
 }
 
