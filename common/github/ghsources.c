@@ -377,7 +377,7 @@ int ghcr_mint(const struct token_target *target, const void *own, long deadline,
 
 	(void)target;
 	if (ghcr_source_get(h, GHCR_GH, deadline, &c, where, sizeof(where), err) <= 0) {
-		/* One line, then on to the sources after gh. */
+		/* One line, then on to the sources after gh (or its cached token). */
 		token_say("%s", err->msg);
 		ck_error(err, CK_NOT_FOUND, NULL);
 		goto out;
@@ -389,7 +389,7 @@ int ghcr_mint(const struct token_target *target, const void *own, long deadline,
 	t->secret = c.secret;
 	c.secret = (struct secret)SECRET_INIT;
 	t->minted = now;
-	t->expires = now + ghcr_life_seconds(h->gh_cache_seconds);
+	t->expires = now + ghcr_record_life(h->gh_cache_seconds);
 	ret = 0;
 out:
 	cred_release(&c);
