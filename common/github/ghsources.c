@@ -143,9 +143,11 @@ static int file_path(const char *set, char *buf, size_t size, struct ck_error *e
 /*
  * A token file rewritten in place (truncated, then written) holds nothing,
  * or part of the new token, for a moment: one that changed less than
- * FILE_SETTLE_MS ago is read again once it has held still that long,
- * FILE_WAIT_MS at most.  A file replaced whole (a rename, as a Kubernetes
- * secret is) is read whole from the one open.
+ * FILE_SETTLE_MS ago is read again once it has held still that long, and
+ * an empty one that changed less than FILE_WAIT_MS ago (`gh auth token >
+ * file` truncates it first, then runs gh) until it holds something;
+ * FILE_WAIT_MS at most in all.  A file replaced whole (a rename, as a
+ * Kubernetes secret is) is read whole from the one open.
  */
 #define FILE_SETTLE_MS		200
 #define FILE_WAIT_MS		1000
@@ -188,6 +190,14 @@ static int read_all(int fd, struct secret *buf, size_t max, size_t *len)
 	return 0;
 }
 
+/* Whether s[len] holds nothing but line breaks. */
+static int blank(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	return !len;
+}
+
 /*
  * Read fd's file whole while it holds still (see FILE_SETTLE_MS): 0 with
  * buf and *len, or -1 with err.
@@ -195,28 +205,33 @@ static int read_all(int fd, struct secret *buf, size_t max, size_t *len)
 static int read_still(int fd, const char *path, struct secret *buf, size_t *len,
 		      struct ck_error *err)
 {
-	long deadline = ck_now_ms() + FILE_WAIT_MS, ago;
+	long deadline = ck_now_ms() + FILE_WAIT_MS, ago, settle;
 	struct stat before, after;
-	struct timespec pause = { 0, 20 * 1000000L };
+	struct timespec pause;
+	int still;
 
 	for (;;) {
 		if (fstat(fd, &before) || read_all(fd, buf, GHCR_TOKEN_MAX + 2, len) ||
 		    fstat(fd, &after))
 			return ck_error(err, CK_UNAVAILABLE, "cannot read the token file %s: %s",
 					path, strerror(errno));
+		still = same_state(&before, &after) &&
+			(*len >= GHCR_TOKEN_MAX + 2 || (off_t)*len == after.st_size);
+		settle = blank(buf->buf, *len) ? FILE_WAIT_MS : FILE_SETTLE_MS;
 		ago = changed_ms_ago(&after);
-		if (same_state(&before, &after) &&
-		    (*len >= GHCR_TOKEN_MAX + 2 || (off_t)*len == after.st_size) &&
-		    (ago < 0 || ago >= FILE_SETTLE_MS))
+		if (still && (ago < 0 || ago >= settle))
 			return 0;
-		if (ck_now_ms() >= deadline)
+		if (ck_now_ms() >= deadline) {
+			if (still && settle == FILE_WAIT_MS)
+				return 0;	/* empty: the caller says it holds no token */
 			return ck_error(err, CK_UNAVAILABLE, "the token file %s kept changing for "
 					"%d ms: not read (is something rewriting it in place? replace "
 					"it whole, by a rename)", path, FILE_WAIT_MS);
-		if (ago >= 0 && ago < FILE_SETTLE_MS && FILE_SETTLE_MS - ago > 20)
-			pause.tv_nsec = (FILE_SETTLE_MS - ago) * 1000000L;
+		}
+		/* Until it has held still long enough; an empty one is looked at again soon. */
+		ago = still && ago >= 0 && settle == FILE_SETTLE_MS ? settle - ago : 20;
+		pause = (struct timespec){ 0, (ago > 20 ? ago : 20) * 1000000L };
 		nanosleep(&pause, NULL);
-		pause.tv_nsec = 20 * 1000000L;
 	}
 }
 
