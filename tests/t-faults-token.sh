@@ -289,6 +289,22 @@ part_ecr() {
 
 # --- ghcr -----------------------------------------------------------------------
 
+STUB_TOKEN_DEFAULT=gho_stubghtoken00000000000000000000003	# lib-ghcr.sh's stub gh
+
+# ghcr_run VERB INPUT: the ghcr helper; OUT, ERR and RC.
+ghcr_run() {
+	OUT=$(printf '%s' "$2" | timeout 30 "$GHCR" "$1" 2>"$TMP/err")
+	RC=$?
+	ERR=$(cat "$TMP/err")
+}
+
+# t_get_ghcr NAME SERVER SECRET: get answers SECRET, user x-access-token.
+t_get_ghcr() {
+	ghcr_run get "$2"
+	t_eq "$1" "$RC $OUT" \
+		"0 $(printf '{"ServerURL":"%s","Username":"x-access-token","Secret":"%s"}' "$2" "$3")"
+}
+
 # The failed line of doctor --online for each fault.
 online_says() {
 	case $1 in
@@ -387,20 +403,6 @@ part_gh() {
 	ghcr_run get ghcr.io
 	t_eq "gh logged out (hosts.yml changed) and failing: not found" "$RC $OUT" "1 $NF"
 	unset STUB_EXIT STUB_TOKEN
-}
-
-STUB_TOKEN_DEFAULT=gho_stubghtoken00000000000000000000003
-
-ghcr_run() {
-	OUT=$(printf '%s' "$2" | timeout 30 "$GHCR" "$1" 2>"$TMP/err")
-	RC=$?
-	ERR=$(cat "$TMP/err")
-}
-
-t_get_ghcr() {
-	ghcr_run get "$2"
-	t_eq "$1" "$RC $OUT" \
-		"0 $(printf '{"ServerURL":"%s","Username":"x-access-token","Secret":"%s"}' "$2" "$3")"
 }
 
 # rewrite FILE SECONDS A B: for SECONDS, every 0.3 s, FILE holds A or B in
