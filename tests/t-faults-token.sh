@@ -55,6 +55,8 @@ NF='credentials not found in native keychain'
 
 # The faults of the fault server.
 HTTP_FAULTS="refused reset truncated 500 403 429 429once garbage slowloris badname expired untrusted"
+# The faults asked of STS (AssumeRole, XML), before ECR.
+STS_FAULTS="reset truncated 500 429 garbage slowloris untrusted"
 QUICK=
 case $BIN in
 *build/asan/bin | *build/asan/bin/) QUICK=1 ;;
@@ -155,13 +157,26 @@ ecr_says() {
 # region of its own, so a cache entry of its own.
 ecr_host() { printf '123456789012.dkr.ecr.%s-%s-1.amazonaws.com' "$2" "$1"; }
 
-# ecr_fault DIR HOST MODE: a get of HOST with ECR at MODE's port, in the
-# background.
+# ecr_fault DIR HOST MODE: a get of HOST with ECR (and STS, which a
+# registry with a role_arn asks first) at MODE's port, in the background.
 ecr_fault() {
 	mkdir -p "$1"
 	printf '%s' "$2" >"$1/in"
-	AWS_ENDPOINT_URL_ECR=$(fault_url "$3") AWS_CA_BUNDLE=$FAULT_DIR/ca.crt \
-		timed "$1" timeout 30 "$ECR" get &
+	AWS_ENDPOINT_URL_ECR=$(fault_url "$3") AWS_ENDPOINT_URL_STS=$(fault_url "$3") \
+		AWS_CA_BUNDLE=$FAULT_DIR/ca.crt timed "$1" timeout 30 "$ECR" get &
+}
+
+# The message of each fault of STS, cold.
+sts_says() {
+	case $1 in
+	reset) echo 'cannot reach STS at https://127\.0\.0\.1:[0-9]+: .*(reset|Recv failure)' ;;
+	truncated) echo 'talking to STS at https://127\.0\.0\.1:[0-9]+ failed: .*(partial|closed with)' ;;
+	500) echo 'AWS STS AssumeRole for arn:aws:iam::123456789012:role/fault .* was refused: .*500' ;;
+	429) echo 'AWS STS AssumeRole for .* was refused: .*429.*Retry-After: 30 s' ;;
+	garbage) echo 'AWS STS sent a AssumeRole answer credkit cannot read' ;;
+	slowloris) echo 'no answer from STS at https://127\.0\.0\.1:[0-9]+ within [0-9.]+ s' ;;
+	untrusted) echo 'TLS with STS at https://127\.0\.0\.1:[0-9]+ failed: .*(local issuer|unable to get)' ;;
+	esac
 }
 
 # ecr_cold: every fault against a registry with no cached token, in parallel.
@@ -169,6 +184,9 @@ ecr_cold() {
 	local m
 	for m in $HTTP_FAULTS; do
 		ecr_fault "$TMP/cold.$m" "$(ecr_host "$m" cold)" "$m"
+	done
+	for m in $STS_FAULTS; do
+		ecr_fault "$TMP/stscold.$m" "$(ecr_host "$m" stscold)" "$m"
 	done
 	wait
 	ecr_cold_check
@@ -203,6 +221,11 @@ ecr_cold_check() {
 	done
 	t_check "slowloris: held no longer than timeout_ms ($(held slowloris) ms < 2000 + 1000 of scheduling)" \
 		test "$(held slowloris)" -lt 3000
+	for m in $STS_FAULTS; do
+		d=$TMP/stscold.$m
+		t_run "cold, STS $m: a clear error, exit 1" "$d" 1 "$(sts_says "$m")"
+		t_within "cold, STS $m: within timeout_ms" "$d" 5000
+	done
 	OUT=$(timeout 20 "$ECR" list 2>&1)
 	# 429once's second try answered: its token is the one cached.
 	t_eq "no cold fault left a token" "$(grep -o 'cold-[a-z0-9]*-1' <<<"$OUT" | sort -u)" \
@@ -210,7 +233,7 @@ ecr_cold_check() {
 }
 
 part_ecr() {
-	local m host d regs="" t0 t1 wait_ms want i
+	local m host d regs="" t0 t1 wait_ms want i k
 	export AWS_ACCESS_KEY_ID=$MOCK_ENV_KEY_ID AWS_SECRET_ACCESS_KEY=$MOCK_ENV_SECRET
 	# 2 s a get; 429once's 5 s leave room for its 1 s Retry-After and a
 	# second try however slow the first one was.
@@ -220,6 +243,12 @@ part_ecr() {
 		regs+="${regs:+, }\"$(ecr_host "$m" cold)\": {\"timeout_ms\": $d}"
 		regs+=", \"$(ecr_host "$m" cached)\": {\"timeout_ms\": $d}"
 	done
+	for m in $STS_FAULTS; do
+		for k in stscold stscached; do
+			regs+=", \"$(ecr_host "$m" $k)\": {\"timeout_ms\": 2000,"
+			regs+=" \"role_arn\": \"arn:aws:iam::123456789012:role/fault\"}"
+		done
+	done
 	printf '{"ecr": {"registries": {%s}}}\n' "$regs" >"$CREDKIT_CONFIG"
 
 	if [ -n "$QUICK" ]; then
@@ -227,20 +256,33 @@ part_ecr() {
 		ecr_cold
 		return
 	fi
-	# The cached cases' tokens, from the endpoint that fails next (the
-	# cache key holds it), minted at once: 30 s, fresh for 15 s, then past
+	# The cached cases' tokens, from the endpoints that fail next (the
+	# cache key holds them), minted at once: 30 s, fresh for 15 s, then past
 	# their refresh point and still usable until 23 s.
 	t0=$(now_ms)
 	for m in $HTTP_FAULTS; do
 		printf '%s' "$(ecr_host "$m" cached)" | AWS_ENDPOINT_URL_ECR=$(fault_url "$m") \
-			AWS_CA_BUNDLE=$FAULT_DIR/ca.crt timeout 20 "$ECR" get >"$TMP/primed.$m" 2>&1 &
+			AWS_ENDPOINT_URL_STS=$(fault_url "$m") AWS_CA_BUNDLE=$FAULT_DIR/ca.crt \
+			timeout 20 "$ECR" get >"$TMP/primed.$m" 2>&1 &
+	done
+	for m in $STS_FAULTS; do
+		printf '%s' "$(ecr_host "$m" stscached)" | AWS_ENDPOINT_URL_ECR=$(fault_url "$m") \
+			AWS_ENDPOINT_URL_STS=$(fault_url "$m") AWS_CA_BUNDLE=$FAULT_DIR/ca.crt \
+			timeout 20 "$ECR" get >"$TMP/primed.sts.$m" 2>&1 &
 	done
 	wait
 	t1=$(now_ms)
 	for m in $HTTP_FAULTS; do
 		host=$(ecr_host "$m" cached)
-		t_eq "a token for $host is cached first" "$(cat "$TMP/primed.$m")" \
-			"{\"ServerURL\":\"$host\",\"Username\":\"AWS\",\"Secret\":\"faultpw-$m-1\"}"
+		t_check "a token for $host is cached first" grep -Eq \
+			"^\\{\"ServerURL\":\"$host\",\"Username\":\"AWS\",\"Secret\":\"faultpw-$m-[0-9]+\"}\$" \
+			"$TMP/primed.$m"
+	done
+	for m in $STS_FAULTS; do
+		host=$(ecr_host "$m" stscached)
+		t_check "a token for $host is cached first, through STS" grep -Eq \
+			"^\\{\"ServerURL\":\"$host\",\"Username\":\"AWS\",\"Secret\":\"faultpw-$m-[0-9]+\"}\$" \
+			"$TMP/primed.sts.$m"
 	done
 	# Past every refresh point at t1 + 15.3 s, usable until t0 + 22 s at
 	# least (whole seconds): the cached cases have 6.7 s less the time the
@@ -253,11 +295,17 @@ part_ecr() {
 	for m in $HTTP_FAULTS; do
 		ecr_fault "$TMP/cold.$m" "$(ecr_host "$m" cold)" "$m"
 	done
+	for m in $STS_FAULTS; do
+		ecr_fault "$TMP/stscold.$m" "$(ecr_host "$m" stscold)" "$m"
+	done
 	wait_ms=$(( 15300 - ($(now_ms) - t1) ))
 	[ "$wait_ms" -gt 0 ] && sleep "$(awk -v t="$wait_ms" 'BEGIN { printf "%.3f", t / 1000 }')"
 	# Cached: past the refresh point.
 	for m in $HTTP_FAULTS; do
 		ecr_fault "$TMP/cached.$m" "$(ecr_host "$m" cached)" "$m"
+	done
+	for m in $STS_FAULTS; do
+		ecr_fault "$TMP/stscached.$m" "$(ecr_host "$m" stscached)" "$m"
 	done
 	wait
 	ecr_cold_check
@@ -278,6 +326,13 @@ part_ecr() {
 			sed 's/^/#   stderr: /' "$d/err"
 		fi
 		t_within "cached, $m: within timeout_ms" "$d" 5000
+	done
+	for m in $STS_FAULTS; do
+		d=$TMP/stscached.$m
+		host=$(ecr_host "$m" stscached)
+		t_run "cached, STS $m: the cached token" "$d" 0 "^$(cat "$TMP/primed.sts.$m")\$"
+		t_check "cached, STS $m: saying so on stderr" \
+			grep -q "cannot refresh the token for $host (.*); using the cached one" "$d/err"
 	done
 	# Nothing lost: the cached tokens are all there, and still answer.
 	OUT=$(timeout 20 "$ECR" list 2>&1)

@@ -10,8 +10,9 @@ DIR/ports, one "MODE PORT" line each, once they all listen.
 
 Until DIR/armed exists, every port answers well, with a certificate for
 127.0.0.1 of that CA: ECR's GetAuthorizationToken (a token of --expires-in
-seconds, password "faultpw-MODE-N" for the Nth request of MODE) or, for a
-path ending in /user, GitHub's answer; so that a client caches a token of
+seconds, password "faultpw-MODE-N" for the Nth request of MODE), STS's
+AssumeRole (for a body with Action=AssumeRole) or, for a path ending in
+/user, GitHub's answer; so that a client caches a token of
 the very endpoint that then fails (credkit's cache keys hold the
 endpoint).  Once DIR/armed exists (looked for every 20 ms; DIR/armed.done
 says it was seen), each port serves its fault, for any method and path:
@@ -111,8 +112,20 @@ def context(dirname, name, key, cert):
     return tls
 
 
-def good_answer(path, password, expires_in):
-    """A well-formed answer: GitHub's /user, else ECR's GetAuthorizationToken."""
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+
+def good_answer(path, body, password, expires_in):
+    """A well-formed answer: GitHub's /user, STS's AssumeRole (keys of an
+    hour), else ECR's GetAuthorizationToken."""
+    if b"Action=AssumeRole" in body:
+        exp = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        return (f'<AssumeRoleResponse xmlns="{STS_NS}"><AssumeRoleResult><Credentials>'
+                f'<AccessKeyId>ASIAFAULTEXAMPLE0001</AccessKeyId>'
+                f'<SecretAccessKey>faultsecret</SecretAccessKey>'
+                f'<SessionToken>faultsession</SessionToken>'
+                f'<Expiration>{exp.strftime("%Y-%m-%dT%H:%M:%SZ")}</Expiration>'
+                f'</Credentials></AssumeRoleResult></AssumeRoleResponse>', {})
     if path.endswith("/user"):
         return (json.dumps({"login": "octo-fault", "id": 1, "type": "User"}),
                 {"X-OAuth-Scopes": "read:packages"})
@@ -152,14 +165,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def fault(self):
         n = int(self.headers.get("Content-Length") or 0)
-        if n:
-            self.rfile.read(n)
+        body = self.rfile.read(n) if n else b""
         mode = self.server.mode
         with log_lock:
             self.server.requests += 1
             nth = self.server.requests
         if not armed(self.server.logdir):
-            return self.answer(200, *good_answer(self.path, f"faultpw-{mode}-{nth}",
+            return self.answer(200, *good_answer(self.path, body, f"faultpw-{mode}-{nth}",
                                                  self.server.expires_in))
         with log_lock:
             self.server.faults += 1
@@ -181,7 +193,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                          "message": "Rate exceeded"}),
                         {"Retry-After": "30" if mode == "429" else "1"})
         elif mode == "429once":
-            self.answer(200, *good_answer(self.path, "faultpw-429once", 43200))
+            self.answer(200, *good_answer(self.path, body, "faultpw-429once", 43200))
         elif mode == "garbage":
             self.answer(200, bytes(range(200, 256)) + b"\x00\x01\x02\x03\x04\x05\x06\x07")
         elif mode == "slowloris":
