@@ -381,7 +381,7 @@ online_says() {
 	reset) echo "failed +cannot reach GitHub.s API at .*(reset|Recv failure)" ;;
 	truncated) echo "failed +talking to GitHub.s API at .* failed: .*(partial|closed with)" ;;
 	500|403) echo "failed +GitHub answered HTTP $1" ;;
-	429|429once) echo 'failed +GitHub answered HTTP 429.*Retry-After' ;;
+	429) echo 'failed +GitHub answered HTTP 429: Rate exceeded \(it asks to wait (29|30) s, Retry-After' ;;
 	garbage) echo 'failed +GitHub answered HTTP 200 with no login' ;;
 	slowloris) echo "failed +no answer from GitHub.s API at .* within 10\.0 s" ;;
 	badname) echo "failed +TLS with GitHub.s API at .* failed: .*(subject name|does not match)" ;;

@@ -108,7 +108,9 @@ static size_t take_header(char *data, size_t size, size_t n, void *arg)
 			;
 		memcpy(date, data + i, len - i);
 		date[len - i] = '\0';
-		date[strcspn(date, "\r\n \t")] = '\0';
+		date[strcspn(date, "\r\n")] = '\0';
+		for (i = strlen(date); i && (date[i - 1] == ' ' || date[i - 1] == '\t'); i--)
+			date[i - 1] = '\0';
 		resp->retry_after = retry_seconds(date);
 	}
 	if (len > 5 && len - 5 < sizeof(date) && !strncasecmp(data, "Date:", 5)) {

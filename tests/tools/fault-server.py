@@ -22,7 +22,8 @@ says it was seen), each port serves its fault, for any method and path:
   truncated  the same, then a clean close: the body ends short
   500        HTTP 500 with an AWS-style JSON error
   403        HTTP 403 with an AWS-style JSON error
-  429        HTTP 429 with Retry-After: 30
+  429        HTTP 429 with Retry-After: 30 (to a path ending in /user, the
+             date 30 s on: its other form)
   429once    HTTP 429 with Retry-After: 1 on the odd requests since armed,
              a good answer on the even ones (ECR's JSON, or GitHub's /user)
   garbage    HTTP 200 with 64 bytes of binary noise
@@ -38,6 +39,7 @@ DIR/held.log once the client gave up and closed: how long it held on.
 import argparse
 import base64
 import datetime
+import email.utils
 import http.server
 import ipaddress
 import json
@@ -189,9 +191,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif mode in ("500", "403"):
             self.answer(int(mode), error, {"x-amzn-ErrorType": "ServerException"})
         elif mode == "429" or (mode == "429once" and nth % 2):
+            # Seconds, or (to GitHub's /user) the HTTP-date form, 30 s on.
+            wait = "30" if mode == "429" else "1"
+            if mode == "429" and self.path.endswith("/user"):
+                wait = email.utils.formatdate(time.time() + 30, usegmt=True)
             self.answer(429, json.dumps({"__type": "ThrottlingException",
-                                         "message": "Rate exceeded"}),
-                        {"Retry-After": "30" if mode == "429" else "1"})
+                                         "message": "Rate exceeded"}), {"Retry-After": wait})
         elif mode == "429once":
             self.answer(200, *good_answer(self.path, body, "faultpw-429once", 43200))
         elif mode == "garbage":
