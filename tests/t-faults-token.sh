@@ -183,6 +183,19 @@ ecr_fault() {
 		AWS_CA_BUNDLE=$FAULT_DIR/ca.crt timed "$1" timeout 30 "$ECR" get &
 }
 
+# ecr_prime HOST MODE OUT: a get of HOST from MODE's port, not armed yet:
+# its answer in OUT.
+ecr_prime() {
+	printf '%s' "$1" | AWS_ENDPOINT_URL_ECR=$(fault_url "$2") AWS_ENDPOINT_URL_STS=$(fault_url "$2") \
+		AWS_CA_BUNDLE=$FAULT_DIR/ca.crt timeout 20 "$ECR" get >"$3" 2>&1
+}
+
+# t_primed NAME MODE OUT: OUT is a token of MODE's port, for its host.
+t_primed() {
+	t_check "$1" grep -Eq \
+		"^\\{\"ServerURL\":\"[^\"]+\",\"Username\":\"AWS\",\"Secret\":\"faultpw-$2-[0-9]+\"}\$" "$3"
+}
+
 # The message of each fault of STS, cold.
 sts_says() {
 	case $1 in
@@ -196,15 +209,22 @@ sts_says() {
 	esac
 }
 
-# ecr_cold: every fault against a registry with no cached token, in parallel.
-ecr_cold() {
+# ecr_start KIND: a get for each fault of ECR and of STS, of KIND's
+# registries (cold, cached), all at once in the background; the runs in
+# $TMP/KIND.MODE and $TMP/stsKIND.MODE.
+ecr_start() {
 	local m
 	for m in $HTTP_FAULTS; do
-		ecr_fault "$TMP/cold.$m" "$(ecr_host "$m" cold)" "$m"
+		ecr_fault "$TMP/$1.$m" "$(ecr_host "$m" "$1")" "$m"
 	done
 	for m in $STS_FAULTS; do
-		ecr_fault "$TMP/stscold.$m" "$(ecr_host "$m" stscold)" "$m"
+		ecr_fault "$TMP/sts$1.$m" "$(ecr_host "$m" "sts$1")" "$m"
 	done
+}
+
+# ecr_cold: every fault against a registry with no cached token, in parallel.
+ecr_cold() {
+	ecr_start cold
 	wait
 	ecr_cold_check
 }
@@ -274,27 +294,18 @@ part_ecr() {
 	# their refresh point and still usable until 23 s.
 	t0=$(now_ms)
 	for m in $HTTP_FAULTS; do
-		printf '%s' "$(ecr_host "$m" cached)" | AWS_ENDPOINT_URL_ECR=$(fault_url "$m") \
-			AWS_ENDPOINT_URL_STS=$(fault_url "$m") AWS_CA_BUNDLE=$FAULT_DIR/ca.crt \
-			timeout 20 "$ECR" get >"$TMP/primed.$m" 2>&1 &
+		ecr_prime "$(ecr_host "$m" cached)" "$m" "$TMP/primed.$m" &
 	done
 	for m in $STS_FAULTS; do
-		printf '%s' "$(ecr_host "$m" stscached)" | AWS_ENDPOINT_URL_ECR=$(fault_url "$m") \
-			AWS_ENDPOINT_URL_STS=$(fault_url "$m") AWS_CA_BUNDLE=$FAULT_DIR/ca.crt \
-			timeout 20 "$ECR" get >"$TMP/primed.sts.$m" 2>&1 &
+		ecr_prime "$(ecr_host "$m" stscached)" "$m" "$TMP/primed.sts.$m" &
 	done
 	wait
 	t1=$(now_ms)
 	for m in $HTTP_FAULTS; do
-		host=$(ecr_host "$m" cached)
-		t_check "a token for $host is cached first" grep -Eq \
-			"^\\{\"ServerURL\":\"$host\",\"Username\":\"AWS\",\"Secret\":\"faultpw-$m-[0-9]+\"}\$" \
-			"$TMP/primed.$m"
+		t_primed "a token for $(ecr_host "$m" cached) is cached first" "$m" "$TMP/primed.$m"
 	done
 	for m in $STS_FAULTS; do
-		host=$(ecr_host "$m" stscached)
-		t_check "a token for $host is cached first, through STS" grep -Eq \
-			"^\\{\"ServerURL\":\"$host\",\"Username\":\"AWS\",\"Secret\":\"faultpw-$m-[0-9]+\"}\$" \
+		t_primed "a token for $(ecr_host "$m" stscached) is cached first, through STS" "$m" \
 			"$TMP/primed.sts.$m"
 	done
 	# Past every refresh point at t1 + 15.3 s, usable until t0 + 22 s at
@@ -306,21 +317,11 @@ part_ecr() {
 	fault_arm
 
 	# Cold (no token cached), while the cached tokens age.
-	for m in $HTTP_FAULTS; do
-		ecr_fault "$TMP/cold.$m" "$(ecr_host "$m" cold)" "$m"
-	done
-	for m in $STS_FAULTS; do
-		ecr_fault "$TMP/stscold.$m" "$(ecr_host "$m" stscold)" "$m"
-	done
+	ecr_start cold
 	wait_ms=$(( 15300 - ($(now_ms) - t1) ))
 	[ "$wait_ms" -gt 0 ] && sleep "$(awk -v t="$wait_ms" 'BEGIN { printf "%.3f", t / 1000 }')"
 	# Cached: past the refresh point.
-	for m in $HTTP_FAULTS; do
-		ecr_fault "$TMP/cached.$m" "$(ecr_host "$m" cached)" "$m"
-	done
-	for m in $STS_FAULTS; do
-		ecr_fault "$TMP/stscached.$m" "$(ecr_host "$m" stscached)" "$m"
-	done
+	ecr_start cached
 	wait
 	ecr_cold_check
 	for m in $HTTP_FAULTS; do
