@@ -412,7 +412,11 @@ static int sts(const struct aws_chain *c, const struct sts_call *call,
 	if (a.status != 200) {
 		xml_error(&a, why, sizeof(why));
 		aws_skew_note(&a, why, sizeof(why));
-		ck_error(err, a.status >= 500 ? CK_UNAVAILABLE : CK_FAILED,
+		/* STS is asked once a mint: a wait it asks for is said, not waited. */
+		if (a.retry_after >= 0 && strlen(why) < sizeof(why) - 1)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 " (it asks to wait: Retry-After: %ld s)", a.retry_after);
+		ck_error(err, a.status >= 500 || a.status == 429 ? CK_UNAVAILABLE : CK_FAILED,
 			 "AWS STS %s for %.300s (%s) was refused: %s", call->action,
 			 call->role_arn, call->why, why);
 		goto out;

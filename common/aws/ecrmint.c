@@ -3,6 +3,7 @@
  * ecrmint.c - ECR's GetAuthorizationToken, private and Public, signed with
  * SigV4 and sent through http.c.  Only the minting program links this.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
@@ -22,6 +23,7 @@
 
 #define ATTEMPTS	3	/* the SDKs' standard retry mode */
 #define ANSWER_MAX	(256 * 1024)
+#define RETRY_TRY_MS	500	/* what a try after a Retry-After wait needs */
 
 int ecr_endpoint(const struct ecr_registry *r, struct aws_endpoint *e, struct ck_error *err)
 {
@@ -165,6 +167,34 @@ static int retryable(long status, const struct http_response *a)
 	       (status == 400 && a->body.buf && strstr(a->body.buf, "Throttling"));
 }
 
+/* Sleep ms milliseconds, whatever signals come. */
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Whether a's Retry-After asks for a wait that leaves no time for a try
+ * (RETRY_TRY_MS) before deadline_ms: then err says so, and 1.  A wait
+ * that fits is waited for, as the service asks, rather than the backoff.
+ */
+static int too_late(const struct http_response *a, long deadline_ms, struct ck_error *err)
+{
+	char now[sizeof(err->msg)];
+
+	if (a->retry_after < 0 ||
+	    a->retry_after * 1000 + RETRY_TRY_MS <= ck_ms_left(deadline_ms))
+		return 0;
+	snprintf(now, sizeof(now), "%s", err->msg);
+	ck_error(err, err->kind, "%s; it asks to wait (Retry-After: %ld s), more than the %ld ms "
+		 "left of the time allowed: not asked again", now, a->retry_after,
+		 ck_ms_left(deadline_ms));
+	return 1;
+}
+
 /*
  * A later try that got no answer (a timeout, no connection) says so in err;
  * the service's last real answer, last (its error, "" if none), goes with
@@ -222,14 +252,20 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 		if (a.status >= 500)
 			ck_error(err, CK_UNAVAILABLE, "%s at %s failed (HTTP %ld): %s", what,
 				 e.host, a.status, why);
+		else if (a.status == 429)
+			ck_error(err, CK_UNAVAILABLE, "%s at %s is throttling (HTTP 429): %s",
+				 what, e.host, why);
 		else
 			ck_error(err, CK_FAILED, "%s refused a token for %s to the AWS "
 				 "credentials from %s: %s", what, r->host, cred->source, why);
 		if (!retryable(a.status, &a) || attempt == ATTEMPTS ||
 		    ck_ms_left(deadline_ms) < 200)
 			break;
+		if (too_late(&a, deadline_ms, err))
+			break;
 		snprintf(last, sizeof(last), "%s", err->msg);
-		usleep(50000u << attempt);	/* 100 ms, then 200 ms */
+		/* As asked, else 100 ms, then 200 ms. */
+		pause_ms(a.retry_after >= 0 ? a.retry_after * 1000 : 50L << attempt);
 	}
 	http_response_release(&a);
 	return ret;

@@ -147,15 +147,26 @@ static int report(const struct ghcr_host *h, const char *tok, const struct http_
 	}
 	if (resp->status != 200) {
 		api_message(resp, msg, sizeof(msg));
-		printf("    failed     GitHub answered HTTP %ld%s%s\n", resp->status,
+		printf("    failed     GitHub answered HTTP %ld%s%s", resp->status,
 		       msg[0] ? ": " : "", msg);
+		/* One request a host: doctor says when to ask again, never waits. */
+		if (resp->retry_after >= 0)
+			printf(" (it asks to wait %ld s, Retry-After: run doctor --online "
+			       "again then)", resp->retry_after);
+		printf("\n");
 		return -1;
 	}
 	doc = json_loadb(resp->body.buf, resp->body.len, 0, NULL);
 	s = json_string_value(json_object_get(doc, "login"));
 	ck_printable(login, sizeof(login), s, s ? strlen(s) : 0);
 	json_decref(doc);
-	printf("    login      %s\n", login[0] ? login : "(not in the answer)");
+	if (!login[0]) {
+		/* Not GitHub's /user (a portal, a proxy's page): nothing to tell of scopes. */
+		printf("    failed     GitHub answered HTTP 200 with no login: not the API's "
+		       "answer to /user (is the API base right?)\n");
+		return -1;
+	}
+	printf("    login      %s\n", login);
 	if (!resp->has_header)
 		printf("    scopes     none listed (no X-OAuth-Scopes)\n");
 	else

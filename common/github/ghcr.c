@@ -341,8 +341,8 @@ int ghcr_host_find(const char *server, const struct config *cfg, struct ghcr_hos
 	/* gh's bound, then the child's grace (TERM, a second, KILL). */
 	t->timeout_ms = h->gh_timeout_ms + 3000;
 	t->fail_cache_ms = GHCR_FAIL_CACHE_MS;
-	/* gh's token is used for gh_cache_seconds, then asked again. */
-	t->fresh_percent = 100;
+	/* gh's token is used for gh_cache_seconds, then gh asked again. */
+	t->fresh_percent = ghcr_fresh_percent(h->gh_cache_seconds);
 	return order_key(h, t, err) ? -1 : 1;
 }
 
@@ -381,6 +381,19 @@ const char *const *ghcr_env_names(const struct ghcr_host *h)
 	static const char *const server[] = { "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN" };
 
 	return h->kind == GHCR_SERVER ? server : dotcom;
+}
+
+long ghcr_record_life(long seconds)
+{
+	return ghcr_life_seconds(2 * seconds);
+}
+
+int ghcr_fresh_percent(long seconds)
+{
+	long life = ghcr_record_life(seconds);
+
+	/* Rounded up: fresh until seconds after minting, not a second less. */
+	return seconds > 0 ? (int)((seconds * 100 + life - 1) / life) : 100;
 }
 
 long ghcr_life_seconds(long seconds)

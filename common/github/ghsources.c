@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,9 +141,104 @@ static int file_path(const char *set, char *buf, size_t size, struct ck_error *e
 }
 
 /*
+ * A token file rewritten in place (truncated, then written) holds nothing,
+ * or part of the new token, for a moment: one that changed less than
+ * FILE_SETTLE_MS ago is read again once it has held still that long, and
+ * an empty one that changed less than FILE_WAIT_MS ago (`gh auth token >
+ * file` truncates it first, then runs gh) until it holds something;
+ * FILE_WAIT_MS at most in all.  A file replaced whole (a rename, as a
+ * Kubernetes secret is) is read whole from the one open.
+ */
+#define FILE_SETTLE_MS		200
+#define FILE_WAIT_MS		1000
+
+/* How long ago st was last changed, in ms; -1 when it is in the future. */
+static long changed_ms_ago(const struct stat *st)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	ms = (long long)(now.tv_sec - st->st_ctim.tv_sec) * 1000 +
+	     (now.tv_nsec - st->st_ctim.tv_nsec) / 1000000;
+	return ms < 0 ? -1 : ms > LONG_MAX ? LONG_MAX : (long)ms;
+}
+
+/* Whether a and b are one state of one file. */
+static int same_state(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Read fd from its start into buf (max bytes): 0 with *len, or -1 with errno. */
+static int read_all(int fd, struct secret *buf, size_t max, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len < max && (n = pread(fd, buf->buf + *len, max - *len, (off_t)*len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/* Whether s[len] holds nothing but line breaks. */
+static int blank(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	return !len;
+}
+
+/*
+ * Read fd's file whole while it holds still (see FILE_SETTLE_MS): 0 with
+ * buf and *len, or -1 with err.
+ */
+static int read_still(int fd, const char *path, struct secret *buf, size_t *len,
+		      struct ck_error *err)
+{
+	long deadline = ck_now_ms() + FILE_WAIT_MS, ago, settle;
+	struct stat before, after;
+	struct timespec pause;
+	int still;
+
+	for (;;) {
+		if (fstat(fd, &before) || read_all(fd, buf, GHCR_TOKEN_MAX + 2, len) ||
+		    fstat(fd, &after))
+			return ck_error(err, CK_UNAVAILABLE, "cannot read the token file %s: %s",
+					path, strerror(errno));
+		still = same_state(&before, &after) &&
+			(*len >= GHCR_TOKEN_MAX + 2 || (off_t)*len == after.st_size);
+		settle = blank(buf->buf, *len) ? FILE_WAIT_MS : FILE_SETTLE_MS;
+		ago = changed_ms_ago(&after);
+		if (still && (ago < 0 || ago >= settle))
+			return 0;
+		if (ck_now_ms() >= deadline) {
+			if (still && settle == FILE_WAIT_MS)
+				return 0;	/* empty: the caller says it holds no token */
+			return ck_error(err, CK_UNAVAILABLE, "the token file %s kept changing for "
+					"%d ms: not read (is something rewriting it in place? replace "
+					"it whole, by a rename)", path, FILE_WAIT_MS);
+		}
+		/* Until it has held still long enough; an empty one is looked at again soon. */
+		ago = still && ago >= 0 && settle == FILE_SETTLE_MS ? settle - ago : 20;
+		pause = (struct timespec){ 0, (ago > 20 ? ago : 20) * 1000000L };
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
  * Read the token file: a regular file nobody but its owner may read, of
- * at most GHCR_TOKEN_MAX bytes and a final line break.  1 with out
- * filled, or -1 with err.
+ * at most GHCR_TOKEN_MAX bytes and a final line break, read whole as it
+ * holds still (read_still()).  1 with out filled, or -1 with err.
  */
 static int from_file(const struct ghcr_host *h, struct cred *out, char *where, size_t size,
 		     struct ck_error *err)
@@ -151,7 +247,6 @@ static int from_file(const struct ghcr_host *h, struct cred *out, char *where, s
 	char path[4096];
 	struct stat st;
 	size_t len = 0;
-	ssize_t n;
 	int fd = -1, ret = -1;
 
 	if (!h->token_file[0]) {
@@ -182,17 +277,8 @@ static int from_file(const struct ghcr_host *h, struct cred *out, char *where, s
 		ck_error(err, CK_FAILED, "out of memory");
 		goto out;
 	}
-	while (len < GHCR_TOKEN_MAX + 2 &&
-	       (n = read(fd, buf.buf + len, GHCR_TOKEN_MAX + 2 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ck_error(err, CK_UNAVAILABLE, "cannot read the token file %s: %s", path,
-				 strerror(errno));
-			goto out;
-		}
-		len += (size_t)n;
-	}
+	if (read_still(fd, path, &buf, &len, err))
+		goto out;
 	while (len && (buf.buf[len - 1] == '\n' || buf.buf[len - 1] == '\r'))
 		len--;
 	if (!token_like(buf.buf, len)) {
@@ -302,7 +388,7 @@ int ghcr_mint(const struct token_target *target, const void *own, long deadline,
 
 	(void)target;
 	if (ghcr_source_get(h, GHCR_GH, deadline, &c, where, sizeof(where), err) <= 0) {
-		/* One line, then on to the sources after gh. */
+		/* One line, then on to the sources after gh (or its cached token). */
 		token_say("%s", err->msg);
 		ck_error(err, CK_NOT_FOUND, NULL);
 		goto out;
@@ -314,7 +400,7 @@ int ghcr_mint(const struct token_target *target, const void *own, long deadline,
 	t->secret = c.secret;
 	c.secret = (struct secret)SECRET_INIT;
 	t->minted = now;
-	t->expires = now + ghcr_life_seconds(h->gh_cache_seconds);
+	t->expires = now + ghcr_record_life(h->gh_cache_seconds);
 	ret = 0;
 out:
 	cred_release(&c);

@@ -28,12 +28,13 @@ static token_online_fn online_fn;
 /*
  * The kubelet mode: the request being answered (NULL: the docker protocol),
  * its text as read (what the minting program is handed on its stdin), and
- * the expiry of the token answered (0: none known, a helper's own source)
- * and the second our cache stops answering it (token_usable_until()).
+ * the expiry of the token answered (0: none known, a helper's own source),
+ * the second our cache stops answering it (token_usable_until()) and its
+ * refresh point.
  */
 static const struct kubelet_request *kube;
 static const struct secret *kube_text;
-static time_t answered_expires, answered_until;
+static time_t answered_expires, answered_until, answered_fresh;
 
 /* The front runs doctor: its count of entries must not exec the minter. */
 static int front_doctor;
@@ -59,6 +60,14 @@ static void ask_release(struct ask *a)
 {
 	free(a->own);
 	a->own = NULL;
+}
+
+/* Note t, answered for a, for the kubelet's cacheDuration. */
+static void note_answered(const struct ask *a, const struct token *t)
+{
+	answered_expires = t->expires;
+	answered_until = token_usable_until(t);
+	answered_fresh = t->minted + (t->expires - t->minted) * a->target.fresh_percent / 100;
 }
 
 /*
@@ -236,8 +245,7 @@ static int answer(struct run *r, struct ask *a, const struct token *t, int have_
 		  struct cred *out, struct ck_error *err)
 {
 	note_host(r, a, t, have_lock);
-	answered_expires = t->expires;
-	answered_until = token_usable_until(t);
+	note_answered(a, t);
 	return token_answer(t, out, err);
 }
 
@@ -544,17 +552,19 @@ static int mint_get(void *self, const char *server, struct cred *out,
  */
 static long long cache_seconds(void)
 {
-	time_t now = time(NULL);
+	time_t now = time(NULL), until = answered_until;
 	int percent = helper->kubelet_cache_percent > 0 ? helper->kubelet_cache_percent
 							: TOKEN_FRESH_PERCENT;
 	long long share;
 
 	if (!answered_expires)
 		return KUBELET_CACHE_DEFAULT;	/* a source of the helper's own */
-	if (answered_until <= now)
+	if (percent == 100 && answered_fresh < until)
+		until = answered_fresh;
+	if (until <= now)
 		return 0;
 	share = (long long)(answered_expires - now) * percent / 100;
-	return share < answered_until - now ? share : answered_until - now;
+	return share < until - now ? share : until - now;
 }
 
 /*
@@ -724,16 +734,17 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		if (r->cache.kind != TOKEN_CACHE_NONE &&
 		    token_cache_put(&r->cache, &a.target, &t, &why))
 			token_say("the token for %s is not cached: %s", a.target.host, why.msg);
-		answered_expires = t.expires;
-		answered_until = token_usable_until(&t);
+		note_answered(&a, &t);
 		ret = token_answer(&t, out, err);
 	} else if (ck_now_ms() < deadline &&
 		   token_cache_put_failure(&r->cache, &a.target, err, &why)) {
 		/* A mint that ran out of time is this caller's, never remembered. */
 		token_say("the failure for %s is not remembered: %s", a.target.host, why.msg);
 	}
+	/* Not found: the mint said why on stderr (gh's line), not in err. */
 	if (ret && old.secret.buf && token_usable(&old, time(NULL)))
-		ret = answer_old(r, &a, &old, r->lock >= 0, err->msg, out, err);
+		ret = answer_old(r, &a, &old, r->lock >= 0, err->kind == CK_NOT_FOUND ?
+				 "no token came" : err->msg, out, err);
 	ret = after_mint(&a, ret, out, err);
 out:
 	token_release(&old);

@@ -60,9 +60,34 @@ struct header_sink {
 	const char *keep;
 };
 
+#define RETRY_AFTER_MAX		86400	/* a longer wait is taken as a day */
+
 /*
- * Keep the Date header (the service's clock) and keep's value, trimmed,
- * from the last answer: a proxy's answer to CONNECT and a 100 come first,
+ * A Retry-After value (delay-seconds or an HTTP-date) in seconds from now,
+ * at most RETRY_AFTER_MAX, or -1 when it is neither.
+ */
+static long retry_seconds(const char *v)
+{
+	time_t t, now = time(NULL);
+	char *end;
+	long n;
+
+	if (*v >= '0' && *v <= '9') {
+		n = strtol(v, &end, 10);
+		if (*end)
+			return -1;
+		return n > RETRY_AFTER_MAX ? RETRY_AFTER_MAX : n;
+	}
+	if ((t = curl_getdate(v, NULL)) <= 0)
+		return -1;
+	if (t - now > RETRY_AFTER_MAX)
+		return RETRY_AFTER_MAX;
+	return t > now ? (long)(t - now) : 0;
+}
+
+/*
+ * Keep the Date header (the service's clock), Retry-After and keep's
+ * value, trimmed, from the last answer: a proxy's answer to CONNECT and a 100 come first,
  * and their headers are forgotten at the next status line.
  */
 static size_t take_header(char *data, size_t size, size_t n, void *arg)
@@ -76,6 +101,17 @@ static size_t take_header(char *data, size_t size, size_t n, void *arg)
 	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
 		resp->has_header = 0;
 		resp->header[0] = '\0';
+		resp->retry_after = -1;
+	}
+	if (len > 12 && len - 12 < sizeof(date) && !strncasecmp(data, "Retry-After:", 12)) {
+		for (i = 12; i < len && (data[i] == ' ' || data[i] == '\t'); i++)
+			;
+		memcpy(date, data + i, len - i);
+		date[len - i] = '\0';
+		date[strcspn(date, "\r\n")] = '\0';
+		for (i = strlen(date); i && (date[i - 1] == ' ' || date[i - 1] == '\t'); i--)
+			date[i - 1] = '\0';
+		resp->retry_after = retry_seconds(date);
 	}
 	if (len > 5 && len - 5 < sizeof(date) && !strncasecmp(data, "Date:", 5)) {
 		memcpy(date, data + 5, len - 5);
@@ -301,6 +337,7 @@ void http_response_release(struct http_response *resp)
 	resp->status = 0;
 	resp->content_type[0] = '\0';
 	resp->date = 0;
+	resp->retry_after = -1;
 	resp->has_header = 0;
 	resp->header[0] = '\0';
 }

@@ -167,12 +167,22 @@ const char *ghcr_username(void);
  */
 long ghcr_life_seconds(long seconds);
 
+/*
+ * A gh token's record, for gh_cache_seconds seconds (> 0): its life,
+ * ghcr_life_seconds(2 * seconds), and the share of it that is fresh, so
+ * that gh is asked again after seconds, and its token still answered for
+ * as long again when gh then fails (hangs, prints no token, exits
+ * non-zero) with its login unchanged (gh's hosts.yml is in the key).
+ */
+long ghcr_record_life(long seconds);
+int ghcr_fresh_percent(long seconds);
+
 /* docker-credential-ghcr, as the token core sees it. */
 extern const struct token_helper ghcr_tokens;
 
 /*
  * The minting program's mint(): gh auth token for the host's GitHub host,
- * usable for gh_cache_seconds; when gh fails, one line on stderr and -1
+ * fresh for gh_cache_seconds (ghcr_record_life()); when gh fails, one line on stderr and -1
  * with err of kind CK_NOT_FOUND (the sources after gh are asked next).
  */
 int ghcr_mint(const struct token_target *target, const void *own, long deadline,

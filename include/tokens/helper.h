@@ -142,7 +142,8 @@ struct token_helper {
 	/*
 	 * The kubelet mode (`get-credentials`, see tokens/kubelet.h): the share
 	 * of a token's remaining life the kubelet may cache the answer for
-	 * (0: TOKEN_FRESH_PERCENT), and optionally kubelet(), run after find()
+	 * (0: TOKEN_FRESH_PERCENT; 100: until its refresh point, as long as
+	 * our cache answers it without asking again), and optionally kubelet(), run after find()
 	 * for a kubelet's request: what the request says of the caller (a
 	 * service account's token and annotations) may change the target's
 	 * identity and key (token_target_key()) and the helper's own; the

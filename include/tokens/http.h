@@ -39,11 +39,14 @@ struct http_response {
 	struct secret body;		/* NUL-terminated, wiped on release */
 	char content_type[128];
 	time_t date;			/* its Date header; 0 if none or unreadable */
+	long retry_after;		/* its Retry-After in seconds (a date
+					 * taken from now, 0 if past); -1 if
+					 * none or unreadable */
 	int has_header;			/* the answer had req->keep_header */
 	char header[2048];		/* its value, trimmed, cut to fit */
 };
 
-#define HTTP_RESPONSE_INIT { 0, SECRET_INIT, "", 0, 0, "" }
+#define HTTP_RESPONSE_INIT { 0, SECRET_INIT, "", 0, -1, 0, "" }
 
 /*
  * Perform req.  Returns 0 once an HTTP answer came, whatever its status,

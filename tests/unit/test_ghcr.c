@@ -68,7 +68,8 @@ static void each(const char *where, char *line)
 		CHECK_STR(got, field[2], "%s: %s", where, field[1]);
 	if (found > 0)
 		CHECK(!strcmp(t.host, h.host) && t.key[0] && t.timeout_ms > h.gh_timeout_ms &&
-		      t.fresh_percent == 100, "%s: the target of %s", where, field[1]);
+		      t.fresh_percent == ghcr_fresh_percent(h.gh_cache_seconds),
+		      "%s: the target of %s", where, field[1]);
 	json_decref(cfg.root);
 }
 
@@ -250,6 +251,24 @@ static void after(void)
 	CHECK(ghcr_life_seconds(30) == 39, "life: 30 s usable is 39 s (%ld)",
 	      ghcr_life_seconds(30));
 	CHECK(ghcr_life_seconds(3) == 3, "life: 3 s usable is 3 s (%ld)", ghcr_life_seconds(3));
+	/* gh's record: fresh for gh_cache_seconds, usable for twice that. */
+	{
+		static const long secs[] = { 1, 3, 5, 60, 300, 3600 };
+		struct token t = TOKEN_INIT;
+		size_t i;
+
+		for (i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
+			t.minted = 1000000;
+			t.expires = t.minted + ghcr_record_life(secs[i]);
+			CHECK(token_fresh(&t, ghcr_fresh_percent(secs[i]), t.minted + secs[i] - 1) &&
+			      !token_fresh(&t, ghcr_fresh_percent(secs[i]),
+					   t.minted + secs[i] + secs[i] / 50 + 1),
+			      "record: %ld s fresh, then gh asked again", secs[i]);
+			CHECK(token_usable_until(&t) == t.minted + 2 * secs[i],
+			      "record: %ld s, usable for twice that (%lld)", secs[i],
+			      (long long)(token_usable_until(&t) - t.minted));
+		}
+	}
 	check_keys();
 }
 
