@@ -29,9 +29,9 @@ trap 'rm -rf "$out"' EXIT
 # The suites that take longest, started first so that the last one to end
 # is a short one (measured on a 2-core machine; a suite not named here
 # starts after these).
-SLOW="t-packaging t-ecr t-faults-store t-pass t-kubelet-ecr t-ghcr-registry
-	t-secretservice t-fuzz t-kubelet-ghcr t-load t-keyctl t-bench t-configure t-ghcr
-	t-kubelet-driver"
+SLOW="t-packaging t-ecr t-faults-store t-faults-token t-pass t-kubelet-ecr
+	t-ghcr-registry t-secretservice t-fuzz t-kubelet-ghcr t-load t-keyctl
+	t-bench t-configure t-ghcr t-secrecy t-kubelet-driver"
 
 wanted() {
 	[ -z "${TESTS:-}" ] && return 0
