@@ -417,7 +417,10 @@ static void key_shown(const struct token_cache *c, const char *key, char *buf, s
 
 static void utc(time_t t, char *buf, size_t size)
 {
-	if (!strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t)))
+	struct tm tm;
+
+	/* A year past int's: no calendar date, the number instead. */
+	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm))
 		snprintf(buf, size, "%lld", (long long)t);
 }
 

@@ -254,8 +254,11 @@ static int answer_old(struct run *r, struct ask *a, const struct token *old,
 		      int have_lock, const char *why, struct cred *out, struct ck_error *err)
 {
 	char when[64];
+	struct tm tm;
 
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&old->expires));
+	if (!gmtime_r(&old->expires, &tm) ||
+	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(when, sizeof(when), "%lld", (long long)old->expires);
 	token_say("cannot refresh the token for %s (%s); using the cached one, valid until %s",
 	    a->target.host, why, when);
 	ck_error_clear(err);

@@ -228,6 +228,13 @@ static void test_cache(void)
 	CHECK(plain && !strstr(out, "credkit-token"), "the keyctl helper's list has no token: %s",
 	      out);
 
+	/* An expiry past any calendar year gmtime() holds: doctor shows it. */
+	t.expires = (time_t)100000000000000000LL;
+	fflush(stdout);
+	CHECK(token_cache_put(&c, &a, &t, &err) == 0 && token_cache_doctor(&c, 50, &err) == 0,
+	      "doctor lists a token whose expiry is no date: %s", err.msg);
+	token_cache_drop(&c, &a, &err);
+
 	t.expires = time(NULL) - 1;
 	CHECK(token_cache_put(&c, &a, &t, &err) == -1 && token_cache_get(&c, &a, &got, &err) == 0,
 	      "an expired token is not kept");
