@@ -552,7 +552,7 @@ static int b64_decode(const char *s, size_t len, struct secret *out)
 		return -1;
 	for (i = 0; i < len; i++) {
 		if ((d = b64_digit(s[i])) < 0) {
-			acc = 0;
+			explicit_bzero(&acc, sizeof(acc));
 			secret_release(out);
 			return -1;
 		}
@@ -563,7 +563,7 @@ static int b64_decode(const char *s, size_t len, struct secret *out)
 			out->buf[n++] = (char)(acc >> bits);
 		}
 	}
-	acc = 0;
+	explicit_bzero(&acc, sizeof(acc));	/* it held secret bits */
 	out->buf[n] = '\0';
 	out->len = n;
 	return 0;

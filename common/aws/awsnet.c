@@ -1266,7 +1266,7 @@ static int profile_network(const struct aws_chain *c, const char *profile,
 int aws_creds_resolve(const struct aws_chain *c, struct aws_creds *out,
 		      struct ck_error *err)
 {
-	struct aws_creds base = AWS_CREDS_INIT;
+	struct aws_creds base;	/* *out, once the chain found it */
 	struct sts_call call = { .action = "AssumeRole" };
 	char tried[600], why[300] = "", buf[64], what[300];
 	int r;

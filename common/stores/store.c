@@ -194,7 +194,7 @@ int store_choose(struct store_choice *c, struct ck_error *err)
 	const char *env = getenv("CREDKIT_STORE");
 	struct config cfg = CONFIG_INIT;
 	char ss[256], kc[256];
-	int ret = 0;
+	int ret;
 
 	if (env && *env) {
 		say(c->why, sizeof(c->why), "CREDKIT_STORE=%s", env);

@@ -259,8 +259,11 @@ int http_do(const struct http_request *req, struct http_response *resp,
 	int ret = -1;
 
 	http_response_release(resp);
-	if (!ca || !*ca)
-		ca = getenv("SSL_CERT_FILE") && *getenv("SSL_CERT_FILE") ? getenv("SSL_CERT_FILE") : NULL;
+	if (!ca || !*ca) {
+		ca = getenv("SSL_CERT_FILE");
+		if (ca && !*ca)
+			ca = NULL;
+	}
 	if (!ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT))
 			return ck_error(err, CK_FAILED, "cannot start libcurl");

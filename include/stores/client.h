@@ -22,7 +22,7 @@
 
 int store_client_get(const char *store, const char *server, struct cred *out,
 		     struct ck_error *err);
-int store_client_store(const char *store, const struct cred *c, struct ck_error *err);
+int store_client_store(const char *store, const struct cred *entry, struct ck_error *err);
 int store_client_erase(const char *store, const char *server, struct ck_error *err);
 int store_client_list(const char *store, backend_each_fn each, void *data,
 		      struct ck_error *err);

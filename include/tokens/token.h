@@ -88,11 +88,11 @@ int token_add_host(struct token *t, const char *host);
  *   "credkit-token 1 MINTED EXPIRES\nIDENTITY\nHOSTS\nSECRET"
  *
  * token_encode() fills s from t's times and secret, with identity and
- * hosts as given (0, or -1 when memory runs out or they hold a newline);
+ * host_list as given (0, or -1 when memory runs out or they hold a newline);
  * token_decode() fills t from an entry (0, or -1 when it is not such a
  * record, which a caller treats as no entry).
  */
-int token_encode(const struct token *t, const char *identity, const char *hosts,
+int token_encode(const struct token *t, const char *identity, const char *host_list,
 		 struct secret *s);
 int token_decode(const char *username, const struct secret *s, struct token *t);
 

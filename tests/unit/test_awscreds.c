@@ -36,8 +36,6 @@
 #define FIELDS_MAX 8
 #define MARK "sEcReT"
 
-extern char **environ;
-
 static char tmp[PATH_MAX];	/* the scripts, and home/ */
 static char data_dir[PATH_MAX];	/* the folder of the cases file */
 
@@ -261,7 +259,7 @@ static void check_time(const char *where, char **f, int n)
 		CHECK(ret == -1, "%s: \"%s\" is refused", where, f[1]);
 	else
 		CHECK(ret == 0 && (long long)t == strtoll(f[2], NULL, 10),
-		      "%s: \"%s\" is %s (got %d, %lld)", where, f[1],
+		      "%s: \"%s\" is %s (got %d, %lld)", where, n > 1 ? f[1] : "?",
 		      n == 3 ? f[2] : "?", ret, (long long)t);
 }
 

@@ -75,7 +75,6 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 
 int execvp(const char *file, char *const argv[])
 {
-	extern char **environ;
 	pid_t self = getpid();
 
 	if (exec_pid_fd >= 0 && write(exec_pid_fd, &self, sizeof(self)) != sizeof(self))

@@ -112,9 +112,13 @@ static void run_case(const char *where, char *line)
 		CHECK(0, "%s: three fields", where);
 		return;
 	}
-	for (w[n] = strtok_r(field[0], " ", &save); w[n] && n < WORDS_MAX - 1;
+	for (w[n] = strtok_r(field[0], " ", &save); n < WORDS_MAX - 1 && w[n];
 	     w[++n] = strtok_r(NULL, " ", &save))
 		;
+	if (!n) {
+		CHECK(0, "%s: an edit in the first field", where);
+		return;
+	}
 	unlink(cfgpath);
 	if (strcmp(field[1], "-") && (!(input = data_file(field[1])) || spill(cfgpath, input))) {
 		CHECK(0, "%s: read %s", where, field[1]);
