@@ -142,6 +142,11 @@ fuzz:
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 .PHONY: fuzz fuzz-build
 
+# tests/t-lint.sh runs cppcheck and clang-tidy with the flags of a build.
+lint-flags:
+	@echo $(filter -std=% -D_GNU_SOURCE,$(ALL_CFLAGS)) $(ALL_CPPFLAGS)
+.PHONY: lint-flags
+
 %/.:
 	mkdir -p $@
 .PRECIOUS: %/. $(BUILD)/%.o $(BUILD)/tests/unit/%.o

@@ -24,6 +24,7 @@ test_pkgs=(
 	python3 python3-botocore python3-dbus python3-gi python3-yaml apache2-utils openssl
 	ca-certificates curl time
 	dpkg-dev debhelper rpm lintian man-db groff-base bsdextrautils
+	cppcheck clang-tidy
 )
 # The docker CLI may come from elsewhere (docker's own packages, a static
 # binary); Debian's docker.io is only needed when there is none.
