@@ -14,15 +14,17 @@
 #
 # Bound: cppcheck takes seconds.  clang-tidy's analyser is the cost: at its
 # default budget (225000 nodes a function) 2 CPU-minutes for the tree, at
-# LINT_NODES (20000 unless set) under 20 CPU-seconds, with the same findings
-# but one (see tests/lint/suppressions; LINT_NODES=225000 for a deep run).
+# LINT_NODES (20000 unless set) under 20 CPU-seconds, and on this tree with
+# the same findings (LINT_NODES=225000 for a deep run).
 # Files run in parallel, one a process (clang-tidy 14 carries analyser
 # state from one file to the next), and a file's findings are kept in
 # build/lint/ under the hash of its preprocessed text, the flags and the
 # checks: only a file that changed, or whose headers did, is analysed
 # again.  Each tool run is cut at 300 s.
-# A missing tool skips its line.  CREDKIT_BIN is not used: the sanitizer
-# run only says it skips.
+# A missing tool skips its line (t_skip: a failure unless CREDKIT_ALLOW_SKIP
+# is set).  LINT_SUPPRESSIONS=FILE reads another list (an empty one shows
+# every finding).  CREDKIT_BIN is not used: the sanitizer run only says it
+# skips.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -56,9 +58,9 @@ fi
 # suppression of TOOL for that file names; the suppressions that matched
 # go to $TMP/used.
 filter() {
-	local tool=$1 line file check t c where reason glob ok
+	local tool=$1 line file check t c where glob ok
 	local -a sup=()
-	while read -r t c where reason; do
+	while read -r t c where _; do
 		[ "$t" = "$tool" ] && [ "$where" != "*" ] && sup+=("$c $where")
 	done < <(grep -v '^#' "$SUPPRESSIONS")
 	while IFS= read -r line; do
@@ -137,11 +139,19 @@ tidy_one() {
 		status=$?
 		{
 			sed -n "s|^$LINT_ROOT/||; s/^\([^:]*:[0-9]*\):[0-9]*: \(warning\|error\): \(.*\) \[\([^]]*\)\]\$/\1: [\4] \3/p" "$out.$$"
-			[ "$status" -ne 124 ] || echo "$f:0: [timeout] clang-tidy cut after 300 s"
+			case $status in
+			0 | 1) ;;	# 1: it found a compiler error, printed above
+			124) echo "$f:0: [timeout] clang-tidy cut after 300 s" ;;
+			*) echo "$f:0: [crash] clang-tidy exited with status $status" ;;
+			esac
 		} >"$out.$$.found"
 		rm -f "$out.$$"
-		# A cut run is not kept: the next one tries again.
-		[ "$status" -eq 124 ] && { cat "$out.$$.found"; rm -f "$out.$$.found"; return; }
+		# A cut or crashed run is not kept: the next one tries again.
+		if [ "$status" -gt 1 ]; then
+			cat "$out.$$.found"
+			rm -f "$out.$$.found"
+			return
+		fi
 		mv "$out.$$.found" "$out"
 	fi
 	cat "$out"
