@@ -30,7 +30,7 @@ trap 'rm -rf "$out"' EXIT
 # is a short one (measured on a 2-core machine; a suite not named here
 # starts after these).
 SLOW="t-packaging t-ecr t-faults-store t-faults-token t-pass t-kubelet-ecr
-	t-ghcr-registry t-secretservice t-fuzz t-kubelet-ghcr t-load t-keyctl
+	t-ghcr-registry t-secretservice t-lint t-fuzz t-kubelet-ghcr t-load t-keyctl
 	t-bench t-configure t-ghcr t-secrecy t-kubelet-driver"
 
 wanted() {

@@ -1548,7 +1548,7 @@ static int ss_list(void *self, backend_each_fn each, void *data, struct ck_error
 		for (j = 0; j < n && !shadowed; j++)
 			if (j != i && it[j]->server && !strcmp(it[j]->server, it[i]->server) &&
 			    (it[j]->modified > it[i]->modified ||
-			     (it[j]->modified == it[i]->modified && j < i)))
+			     (j < i && it[j]->modified == it[i]->modified)))
 				shadowed = 1;
 		if (!shadowed && each(it[i]->server, it[i]->username ? it[i]->username : "",
 				      data, err))

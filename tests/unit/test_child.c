@@ -241,7 +241,7 @@ static void credential_env(void)
 	CHECK(sh(&c, show, 1, 256, 5000, &err) == 0 && c.output.buf &&
 	      !strcmp(c.output.buf, "ghp_marker aws_marker session_marker kept"),
 	      "... and with keep_credential_env, with them");
-	CHECK(!strcmp(getenv("GH_TOKEN"), "ghp_marker"), "... and ours are left as they were");
+	CHECK_STR(getenv("GH_TOKEN"), "ghp_marker", "... and ours are left as they were");
 	unsetenv("GH_TOKEN");
 	unsetenv("AWS_SECRET_ACCESS_KEY");
 	unsetenv("AWS_SESSION_TOKEN");
