@@ -53,7 +53,10 @@ is_static  = $(if $(SAN),,$(filter $(1),$(STATIC_HELPERS)))
 LINK_LIBS  = $(if $(call is_static,$(1)),-static-pie $(shell pkg-config --static --libs $(PKGS_$(1))),-pie $(call PKG_LIBS,$(PKGS_$(1))))
 
 CC       ?= cc
-CFLAGS   ?= -O2 -g
+# -Os: the programs are small and start-up bound (see bench/); -g stays for
+# the packages' debug symbols (packaging/ passes the distribution's flags
+# with -Os after them).
+CFLAGS   ?= -Os -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	    -Wmissing-prototypes -Wvla -Wno-missing-field-initializers
 HARDEN   := -fstack-protector-strong -fPIE -D_FORTIFY_SOURCE=2
@@ -80,11 +83,17 @@ BUILD    := build
 OUT      := bin
 LIBEXEC_OUT := libexec/credkit
 SANFLAGS :=
+# Each function and object in its own section, so that the linker drops
+# what a program never calls (a minter the front's code, a front the
+# minter's); no unwind tables, which C without exceptions never reads
+# (with -g, debuggers use .debug_frame, kept in the debug package).
+SIZEFLAGS   := -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+LDSIZEFLAGS := -Wl,--gc-sections
 endif
 
-ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS)
+ALL_CFLAGS  = -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(SANFLAGS) $(SIZEFLAGS) $(CFLAGS)
 ALL_CPPFLAGS = -Iinclude -DCREDKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CPPFLAGS)
-ALL_LDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDFLAGS)
+ALL_LDFLAGS = $(LDHARDEN) $(SANFLAGS) $(LDSIZEFLAGS) $(LDFLAGS)
 
 # common/ and include/ are grouped by family (stores/, aws/, tokens/, ...).
 HEADERS    := $(wildcard include/*.h include/*/*.h)

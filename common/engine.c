@@ -1211,7 +1211,7 @@ static void usage(FILE *f, const struct helper *h)
 	fprintf(f, "Usage: docker-credential-%s <store|get|erase|list|version>\n", h->name);
 }
 
-static void help(const struct helper *h)
+static void help(const struct helper *h, int configure)
 {
 	usage(stdout, h);
 	printf("\n%s\n\n"
@@ -1220,11 +1220,12 @@ static void help(const struct helper *h)
 	       "  erase    read a server URL on stdin and forget its credentials\n"
 	       "  list     print {\"server URL\":\"username\",...} for every entry\n"
 	       "  version  print the version\n"
-	       "  doctor   show which store is used and why, and whether it answers\n"
-	       "  configure [HOST...] [--unset] [--dry-run] [--containers] [--migrate]\n"
-	       "           point ~/.docker/config.json (--containers: podman's auth.json)\n"
-	       "           at this helper; --migrate moves its base64 logins in here\n",
+	       "  doctor   show which store is used and why, and whether it answers\n",
 	       h->summary);
+	if (configure)
+		printf("  configure [HOST...] [--unset] [--dry-run] [--containers] [--migrate]\n"
+		       "           point ~/.docker/config.json (--containers: podman's auth.json)\n"
+		       "           at this helper; --migrate moves its base64 logins in here\n");
 	if (h->notes)
 		printf("\n%s", h->notes);
 	printf("\nErrors are printed on stdout with exit status 1, as docker expects.\n"
@@ -1232,18 +1233,22 @@ static void help(const struct helper *h)
 	       h->name);
 }
 
-static const struct command {
+struct command {
 	const char *name;
 	int (*fn)(struct run *r);
-} commands[] = {
+};
+
+static const struct command commands[] = {
 	{ "store", cmd_store },
 	{ "get", cmd_get },
 	{ "erase", cmd_erase },
 	{ "list", cmd_list },
 	{ "version", cmd_version },
 	{ "doctor", cmd_doctor },
-	{ "configure", cmd_configure },
 };
+
+/* Apart: only credkit_main() names it, so credkit_serve() links no editor. */
+static const struct command configure_command = { "configure", cmd_configure };
 
 /*
  * Keep fds 0, 1 and 2 taken for the whole run.  One the caller closed gets
@@ -1295,7 +1300,9 @@ static int finish(const struct helper *h, const char *verb, int ret, struct ck_e
 	return 1;
 }
 
-int credkit_main(const struct helper *h, int argc, char **argv)
+/* The protocol loop, with configure when it is given (else an unknown verb). */
+static int serve(const struct helper *h, const struct command *configure, int argc,
+		 char **argv)
 {
 	struct run r = { .helper = h, .err = CK_ERROR_INIT };
 	const struct command *cmd = NULL;
@@ -1314,7 +1321,7 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 		argc = 2;
 	}
 	/* configure takes hosts and options, which it reads itself. */
-	if (argc > 2 && !strcmp(argv[1], "configure")) {
+	if (configure && argc > 2 && !strcmp(argv[1], "configure")) {
 		r.argc = argc;
 		r.argv = argv;
 		argc = 2;
@@ -1324,7 +1331,7 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		help(h);
+		help(h, configure != NULL);
 		return finish(h, argv[1], 0, &r.err);
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-v"))
@@ -1332,6 +1339,8 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			cmd = &commands[i];
+	if (configure && !strcmp(argv[1], configure->name))
+		cmd = configure;
 	if (!cmd) {
 		char shown[65];
 
@@ -1348,4 +1357,14 @@ int credkit_main(const struct helper *h, int argc, char **argv)
 		h->backend->close(r.store);
 	secure_free(r.in.buf);
 	return ret;
+}
+
+int credkit_main(const struct helper *h, int argc, char **argv)
+{
+	return serve(h, &configure_command, argc, argv);
+}
+
+int credkit_serve(const struct helper *h, int argc, char **argv)
+{
+	return serve(h, NULL, argc, argv);
 }

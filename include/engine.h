@@ -50,4 +50,11 @@ struct helper {
 /* Run the helper on argv; returns the process exit status. */
 int credkit_main(const struct helper *h, int argc, char **argv);
 
+/*
+ * credkit_main() without configure (an unknown verb there), for a program
+ * docker is never pointed at (a token helper's minting program): it then
+ * links no config.json editor (dockercfg.h).
+ */
+int credkit_serve(const struct helper *h, int argc, char **argv);
+
 #endif

@@ -478,6 +478,13 @@ part_protocol() {
 	ghcr frobnicate
 	t_check "an unknown verb: an error on stdout, exit 1" \
 		bash -c '[[ $1 == 1" docker-credential-ghcr: unknown action"* ]]' _ "$RC $OUT"
+	# docker is pointed at the front: the minting program has no configure.
+	OUT=$(DOCKER_CONFIG=$TMP/mint-cfg timeout 30 \
+		"$BIN/../libexec/credkit/docker-credential-ghcr-mint" configure --dry-run </dev/null 2>&1)
+	RC=$?
+	t_check "the minting program has no configure: its usage, exit 1, no config.json" \
+		bash -c '[[ $1 == "1 Usage: docker-credential-ghcr-mint "* &&
+			   $1 != *credHelpers* && $1 != *credsStore* ]]' _ "$RC $OUT"
 	settings '{"ghcr": {"sources": ["keychain"]}}'
 	ghcr get ghcr.io
 	t_check "bad settings: the error on stdout, exit 1" \

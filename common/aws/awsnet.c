@@ -865,6 +865,19 @@ out:
 }
 
 /*
+ * Say in why (size bytes) why instance metadata gave nothing: v1's words
+ * (what IMDSv2 said, or ""), then text.  An error text from a lower layer
+ * may not fit with them: it is cut, and the cut shown by "...".
+ */
+static void imds_why(char *why, size_t size, const char *v1, const char *text)
+{
+	int n = snprintf(why, size, "%s%s", v1, text);
+
+	if (n >= 0 && (size_t)n >= size && size > 4)
+		memcpy(why + size - 4, "...", 4);
+}
+
+/*
  * Instance metadata: IMDSv2, else IMDSv1 as the SDKs fall back to it, when
  * the token request is refused with 403, 404 or 405 (an emulator, a proxy)
  * or gets no answer (docker on EC2 behind a hop limit of 1 never sees
@@ -960,7 +973,7 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 	req.method = "GET";
 	req.timeout_ms = bound(deadline, IMDS_TIMEOUT_MS);
 	if (req.timeout_ms <= 0 || http_do(&req, &a, err)) {
-		snprintf(why, size, "%s%s", v1, req.timeout_ms <= 0 ? "no time left" : err->msg);
+		imds_why(why, size, v1, req.timeout_ms <= 0 ? "no time left" : err->msg);
 		ck_error_clear(err);
 		goto out;
 	}
@@ -977,8 +990,8 @@ static int imds(const struct aws_chain *c, struct aws_creds *out, char *why,
 		 (int)n, base, role);
 	req.timeout_ms = bound(deadline, IMDS_TIMEOUT_MS);
 	if (req.timeout_ms <= 0 || http_do(&req, &a, err) || a.status != 200) {
-		snprintf(why, size, "%s%s", v1, a.status ? "no credentials for the instance role"
-					       : req.timeout_ms <= 0 ? "no time left" : err->msg);
+		imds_why(why, size, v1, a.status ? "no credentials for the instance role"
+					: req.timeout_ms <= 0 ? "no time left" : err->msg);
 		ck_error_clear(err);
 		goto out;
 	}

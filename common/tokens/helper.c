@@ -6,6 +6,9 @@
  *
  * The front links this file without any mint(): only the minting program
  * hands one in, so nothing here pulls libcurl or libcrypto into a front.
+ * Nor does the minting program reach the front's code (front_get(),
+ * run_minter(), ...): no function of its own calls one, so the linker's
+ * --gc-sections (the Makefile's) leaves each program its own half.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -478,10 +481,7 @@ out:
 	return ret;
 }
 
-/*
- * erase and list: the front's where the kernel keyring is the cache, else
- * the minting program's, which knows the other caches.
- */
+/* erase and list where this program knows the cache: the minting program. */
 static int run_erase(void *self, const char *server, struct ck_error *err)
 {
 	struct run *r = self;
@@ -490,10 +490,7 @@ static int run_erase(void *self, const char *server, struct ck_error *err)
 
 	if (ret <= 0)
 		return ret;
-	if (r->minter || r->cache.kind == TOKEN_CACHE_KEYRING)
-		ret = token_cache_drop(&r->cache, &a.target, err);
-	else
-		ret = run_minter("erase", server, -1, 0, 0, err);
+	ret = token_cache_drop(&r->cache, &a.target, err);
 	if (!ret && helper->erase)
 		ret = helper->erase(&a.target, a.own, err);
 	ask_release(&a);
@@ -504,11 +501,37 @@ static int run_list(void *self, backend_each_fn each, void *data, struct ck_erro
 {
 	struct run *r = self;
 
-	if (!r->minter && r->cache.kind != TOKEN_CACHE_KEYRING && !front_doctor)
-		return run_minter("list", NULL, -1, 0, 0, err);
 	if (helper->list && helper->list(&r->cfg, each, data, err))
 		return -1;
 	return token_cache_list(&r->cache, each, data, err);
+}
+
+/*
+ * The front's erase and list: its own where the kernel keyring is the
+ * cache, else the minting program's, which knows the other caches.
+ */
+static int front_erase(void *self, const char *server, struct ck_error *err)
+{
+	struct run *r = self;
+	struct ask a;
+	int ret;
+
+	if (r->cache.kind == TOKEN_CACHE_KEYRING)
+		return run_erase(self, server, err);
+	ret = ask_find(r, server, &a, err);
+	if (ret <= 0)
+		return ret;
+	ask_release(&a);
+	return run_minter("erase", server, -1, 0, 0, err);
+}
+
+static int front_list(void *self, backend_each_fn each, void *data, struct ck_error *err)
+{
+	struct run *r = self;
+
+	if (r->cache.kind != TOKEN_CACHE_KEYRING && !front_doctor)
+		return run_minter("list", NULL, -1, 0, 0, err);
+	return run_list(self, each, data, err);
 }
 
 static const struct backend front_backend = {
@@ -517,8 +540,8 @@ static const struct backend front_backend = {
 	.close = run_close,
 	.store = run_store,
 	.get = front_get,
-	.erase = run_erase,
-	.list = run_list,
+	.erase = front_erase,
+	.list = front_list,
 };
 
 static int run_doctor(void *self, int online, struct ck_error *err)
@@ -546,8 +569,9 @@ static int run_hosts(void *self, backend_each_fn each, void *data, struct ck_err
 
 /* --- the kubelet's mode -------------------------------------------------- */
 
-static int mint_get(void *self, const char *server, struct cred *out,
-		    struct ck_error *err);
+/* The get of the front or of the minting program (a backend's get). */
+typedef int (*run_get_fn)(void *self, const char *server, struct cred *out,
+			  struct ck_error *err);
 
 /*
  * How long the kubelet may keep an answer: a share of the token's life
@@ -572,10 +596,11 @@ static long long cache_seconds(void)
 
 /*
  * get-credentials: one request on stdin, one response on stdout, through
- * the get of the front (minter 0) or of the minting program.  Errors: one
- * line on stderr, exit 1, nothing on stdout.
+ * get: the front's (minter 0) or the minting program's, handed in so that
+ * neither program links the other's.  Errors: one line on stderr, exit 1,
+ * nothing on stdout.
  */
-static int kubelet_main(int minter)
+static int kubelet_main(int minter, run_get_fn get)
 {
 	struct secret text = SECRET_INIT, response = SECRET_INIT;
 	struct kubelet_request req = KUBELET_REQUEST_INIT;
@@ -594,7 +619,7 @@ static int kubelet_main(int minter)
 	kube_text = &text;
 	if (!(r = run_open(minter, &err)))
 		goto out;
-	ret = minter ? mint_get(r, req.registry, &c, &err) : front_get(r, req.registry, &c, &err);
+	ret = get(r, req.registry, &c, &err);
 	if (ret) {
 		if (err.kind == CK_NOT_FOUND)	/* not ours, or no source had one */
 			ck_error(&err, CK_FAILED, "no credentials for %s (image %.300s)",
@@ -642,7 +667,7 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 	secure_init();
 	helper = h;
 	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
-		return kubelet_main(0);
+		return kubelet_main(0, front_get);
 	/*
 	 * The checks that need the network are the minting program's, and
 	 * all of doctor is where the helper's need its libraries.
@@ -783,6 +808,6 @@ int token_mint_main(const struct token_helper *h, token_mint_fn mint,
 	mint_fn = mint;
 	online_fn = online;
 	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
-		return kubelet_main(1);
-	return credkit_main(&cli, argc, argv);
+		return kubelet_main(1, mint_get);
+	return credkit_serve(&cli, argc, argv);
 }

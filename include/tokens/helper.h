@@ -189,7 +189,11 @@ typedef int (*token_online_fn)(const struct config *cfg, struct ck_error *err);
  */
 void token_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The front's main() and the minting program's; they return the exit status. */
+/*
+ * The front's main() and the minting program's; they return the exit
+ * status.  The minting program has no configure (credkit_serve()): docker
+ * is pointed at the front.
+ */
 int token_front_main(const struct token_helper *h, int argc, char **argv);
 int token_mint_main(const struct token_helper *h, token_mint_fn mint,
 		    token_online_fn online, int argc, char **argv);
