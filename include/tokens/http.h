@@ -58,6 +58,18 @@ struct http_response {
 int http_do(const struct http_request *req, struct http_response *resp,
 	    struct ck_error *err);
 
+/*
+ * Read one line of an answer's head into resp, as http_do() does with
+ * each line libcurl gives it (len bytes with their CR LF, not
+ * NUL-terminated): a status line ("HTTP/...") forgets the kept header (a
+ * proxy's answer to CONNECT and a 100 come first); "Date:" sets resp->date
+ * when curl_getdate() reads it; keep's line (keep may be NULL), its name in
+ * any case, sets resp->has_header and resp->header, its value trimmed,
+ * control characters as spaces, cut to fit.  Other lines change nothing.
+ */
+void http_take_header(struct http_response *resp, const char *keep, const char *line,
+		      size_t len);
+
 /* Wipe and free what resp holds; it may be reused. */
 void http_response_release(struct http_response *resp);
 
