@@ -79,7 +79,9 @@ void http_take_header(struct http_response *resp, const char *keep, const char *
 			resp->date = t;
 	}
 	if (name && len > name && line[name] == ':' && !strncasecmp(line, keep, name)) {
-		for (i = name + 1; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+		/* Blanks first, control characters too: they would become spaces. */
+		for (i = name + 1; i < len && line[i] &&
+		     ((unsigned char)line[i] <= ' ' || line[i] == 0x7f); i++)
 			;
 		/* The line's CR LF become spaces, trimmed with the rest. */
 		ck_printable(resp->header, sizeof(resp->header), line + i, len - i);

@@ -64,8 +64,9 @@ int http_do(const struct http_request *req, struct http_response *resp,
  * NUL-terminated): a status line ("HTTP/...") forgets the kept header (a
  * proxy's answer to CONNECT and a 100 come first); "Date:" sets resp->date
  * when curl_getdate() reads it; keep's line (keep may be NULL), its name in
- * any case, sets resp->has_header and resp->header, its value trimmed,
- * control characters as spaces, cut to fit.  Other lines change nothing.
+ * any case, sets resp->has_header and resp->header: its value with no
+ * blank or control character at either end, those inside as spaces, cut
+ * to fit (up to a NUL).  Other lines change nothing.
  */
 void http_take_header(struct http_response *resp, const char *keep, const char *line,
 		      size_t len);
