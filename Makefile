@@ -7,10 +7,10 @@
 #   make install    copy helpers and man pages under $(DESTDIR)$(PREFIX)
 #                   (or BINDIR, LIBEXECDIR, MANDIR); make uninstall removes them
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan, under build/asan/
-#   make fuzz       run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
-#                   (60) with clang, under build/fuzz/; not part of check
 #   make check-valgrind  the protocol battery of every helper under valgrind's
 #                   memcheck (build/valgrind/, no sanitizer); not part of check
+#   make fuzz       run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
+#                   (60) with clang, under build/fuzz/; not part of check
 
 VERSION  := 0.1.0
 PREFIX   ?= /usr/local
