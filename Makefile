@@ -7,6 +7,8 @@
 #   make install    copy helpers and man pages under $(DESTDIR)$(PREFIX)
 #                   (or BINDIR, LIBEXECDIR, MANDIR); make uninstall removes them
 #   make SAN=1 ...  the same with AddressSanitizer and UBSan, under build/asan/
+#   make check-valgrind  the protocol battery of every helper under valgrind's
+#                   memcheck (build/valgrind/, no sanitizer); not part of check
 #   make fuzz       run each libFuzzer target of tests/fuzz/ for FUZZ_SECONDS
 #                   (60) with clang, under build/fuzz/; not part of check
 #   make bench      build, then run every benchmark of bench/ into
@@ -42,14 +44,14 @@ PKGS_ghcr-mint      := libcurl libcrypto jansson libkeyutils
 # keyctl is linked whole (static-pie): its get is mostly process start-up,
 # and a static helper also runs in any container.  Like the Go helpers, it
 # must then be rebuilt for a security fix in glibc, jansson or keyutils.
-# STATIC_HELPERS= links it dynamically; sanitizer builds always do.
+# STATIC_HELPERS= links it dynamically; sanitizer and valgrind builds always do.
 STATIC_HELPERS ?= keyctl ecr-login ghcr
 
 MINTERS  := $(patsubst helpers/%/mint/,%,$(wildcard helpers/*/mint/))
 PKGS_ALL  = $(sort $(foreach h,$(HELPERS) $(MINTERS:%=%-mint),$(PKGS_$(h))))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS_ALL))
 PKG_LIBS   = $(shell pkg-config --libs $(1))
-is_static  = $(if $(SAN),,$(filter $(1),$(STATIC_HELPERS)))
+is_static  = $(if $(SAN)$(VG),,$(filter $(1),$(STATIC_HELPERS)))
 LINK_LIBS  = $(if $(call is_static,$(1)),-static-pie $(shell pkg-config --static --libs $(PKGS_$(1))),-pie $(call PKG_LIBS,$(PKGS_$(1))))
 
 CC       ?= cc
@@ -68,6 +70,13 @@ OUT      := build/asan/bin
 LIBEXEC_OUT := build/asan/libexec/credkit
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HARDEN   := -fPIE
+else ifdef VG
+# make check-valgrind's build: bin/'s flags, no sanitizer, and every front
+# linked dynamically (memcheck replaces malloc only in a dynamic program).
+BUILD    := build/valgrind
+OUT      := build/valgrind/bin
+LIBEXEC_OUT := build/valgrind/libexec/credkit
+SANFLAGS :=
 else ifdef FUZZ
 # libFuzzer targets (tests/fuzz/) need clang: the common objects are built
 # with the fuzzer's coverage hooks, the targets link its main().
@@ -155,6 +164,12 @@ fuzz:
 lint-flags:
 	@echo $(filter -std=% -D_GNU_SOURCE,$(ALL_CFLAGS)) $(ALL_CPPFLAGS)
 .PHONY: lint-flags
+
+# valgrind: tests/check-valgrind.sh over a build of its own (VG=1).
+check-valgrind:
+	@$(MAKE) --no-print-directory VG=1 all
+	@tests/check-valgrind.sh
+.PHONY: check-valgrind
 
 %/.:
 	mkdir -p $@

@@ -110,10 +110,11 @@ REG=123456789012.dkr.ecr.us-east-1.amazonaws.com
 # --- helpers -------------------------------------------------------------------
 
 # ecr VERB [INPUT]: run the helper; OUT is its stdout, ERR its stderr, RC
-# its status.  Bounded: nothing may take 20 s.
+# its status.  Bounded: nothing may take 20 s (CALL_TIMEOUT: more under
+# tests/check-valgrind.sh).
 ecr() {
 	local verb=$1 input=${2-}
-	OUT=$(printf '%s' "$input" | timeout 20 "$HELPER" "$verb" 2>"$TMP/err")
+	OUT=$(printf '%s' "$input" | timeout "${CALL_TIMEOUT:-20}" "$HELPER" "$verb" 2>"$TMP/err")
 	RC=$?
 	ERR=$(cat "$TMP/err")
 }

@@ -105,14 +105,26 @@ static int scopes_grant(const char *scopes, const char *scope)
 	       (!strcmp(scope, "read:packages") && names_scope(scopes, "write:packages"));
 }
 
-/* GitHub's "message" of an answer, fit for a line, or "". */
-static void api_message(const struct http_response *resp, char *buf, size_t size)
+/* The string member name of doc, printable, into buf ("" when none). */
+static void json_text(json_t *doc, const char *name, char *buf, size_t size)
+{
+	const char *v = json_string_value(json_object_get(doc, name));
+
+	ck_printable(buf, size, v, v ? strlen(v) : 0);
+}
+
+void github_user_read(const struct http_response *resp, struct github_user *u)
 {
 	json_t *doc = json_loadb(resp->body.buf, resp->body.len, 0, NULL);
-	const char *m = json_string_value(json_object_get(doc, "message"));
 
-	ck_printable(buf, size, m, m ? strlen(m) : 0);
+	u->status = resp->status;
+	json_text(doc, "login", u->login, sizeof(u->login));
+	json_text(doc, "message", u->message, sizeof(u->message));
 	json_decref(doc);
+	u->listed = resp->has_header;
+	u->scopes = resp->has_header ? resp->header : "";
+	u->pull = u->listed && scopes_grant(u->scopes, "read:packages");
+	u->push = u->listed && scopes_grant(u->scopes, "write:packages");
 }
 
 /* How to add scope to tok, after "add it: ", ending the line. */
@@ -130,25 +142,24 @@ static void add_scope(const struct ghcr_host *h, const char *tok, const char *sc
  */
 static int report(const struct ghcr_host *h, const char *tok, const struct http_response *resp)
 {
-	const char *kind = ghcr_token_kind(tok), *s;
-	char msg[200], login[128];
-	json_t *doc;
+	const char *kind = ghcr_token_kind(tok);
+	struct github_user u;
 
-	if (resp->status == 401) {
+	github_user_read(resp, &u);
+	if (u.status == 401) {
 		printf("    refused    GitHub answered 401: a bad or expired token (make a new "
 		       "one, or run: gh auth login --hostname %s)\n", h->github);
 		return -1;
 	}
-	if (resp->status == 403 && !strcmp(kind, "ghs_")) {
+	if (u.status == 403 && !strcmp(kind, "ghs_")) {
 		printf("    unchecked  an installation token (ghs_) may not ask for /user; inside "
 		       "GitHub Actions, GITHUB_TOKEN is taken with \"permissions: packages: "
 		       "read\" (write to push); other installation tokens are refused\n");
 		return 0;
 	}
-	if (resp->status != 200) {
-		api_message(resp, msg, sizeof(msg));
-		printf("    failed     GitHub answered HTTP %ld%s%s", resp->status,
-		       msg[0] ? ": " : "", msg);
+	if (u.status != 200) {
+		printf("    failed     GitHub answered HTTP %ld%s%s", u.status,
+		       u.message[0] ? ": " : "", u.message);
 		/* One request a host: doctor says when to ask again, never waits. */
 		if (resp->retry_after >= 0)
 			printf(" (it asks to wait %ld s, Retry-After: run doctor --online "
@@ -156,40 +167,36 @@ static int report(const struct ghcr_host *h, const char *tok, const struct http_
 		printf("\n");
 		return -1;
 	}
-	doc = json_loadb(resp->body.buf, resp->body.len, 0, NULL);
-	s = json_string_value(json_object_get(doc, "login"));
-	ck_printable(login, sizeof(login), s, s ? strlen(s) : 0);
-	json_decref(doc);
-	if (!login[0]) {
+	if (!u.login[0]) {
 		/* Not GitHub's /user (a portal, a proxy's page): nothing to tell of scopes. */
 		printf("    failed     GitHub answered HTTP 200 with no login: not the API's "
 		       "answer to /user (is the API base right?)\n");
 		return -1;
 	}
-	printf("    login      %s\n", login);
-	if (!resp->has_header)
+	printf("    login      %s\n", u.login);
+	if (!u.listed)
 		printf("    scopes     none listed (no X-OAuth-Scopes)\n");
 	else
-		printf("    scopes     %s\n", resp->header[0] ? resp->header : "(none)");
-	if (!resp->has_header || ghcr_token_warning(tok)) {
+		printf("    scopes     %s\n", u.scopes[0] ? u.scopes : "(none)");
+	if (!u.listed || ghcr_token_warning(tok)) {
 		printf("    refused    %s\n", ghcr_token_warning(tok) ? ghcr_token_warning(tok) :
 		       "a fine-grained or app token, which the registry refuses "
 		       "(github/roadmap#558); use a classic token with read:packages, or gh's");
 		return -1;
 	}
-	if (scopes_grant(resp->header, "read:packages")) {
+	if (u.pull) {
 		printf("    pull       yes (read:packages)\n");
 	} else {
 		printf("    pull       no: read:packages is missing; add it: ");
 		add_scope(h, tok, "read:packages");
 	}
-	if (scopes_grant(resp->header, "write:packages")) {
+	if (u.push) {
 		printf("    push       yes (write:packages)\n");
 	} else {
 		printf("    push       no: write:packages is missing; to push, add it: ");
 		add_scope(h, tok, "write:packages");
 	}
-	return scopes_grant(resp->header, "read:packages") ? 0 : -1;
+	return u.pull ? 0 : -1;
 }
 
 /*

@@ -63,6 +63,13 @@ static int token_like(const char *s, size_t len)
 	return 1;
 }
 
+size_t ghcr_token_take(const char *text, size_t len)
+{
+	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	return token_like(text, len) ? len : 0;
+}
+
 /* Fill out with username and token[len]: 0, or -1 with err. */
 static int answer(struct cred *out, const char *username, const char *token, size_t len,
 		  struct ck_error *err)
@@ -279,9 +286,7 @@ static int from_file(const struct ghcr_host *h, struct cred *out, char *where, s
 	}
 	if (read_still(fd, path, &buf, &len, err))
 		goto out;
-	while (len && (buf.buf[len - 1] == '\n' || buf.buf[len - 1] == '\r'))
-		len--;
-	if (!token_like(buf.buf, len)) {
+	if (!(len = ghcr_token_take(buf.buf, len))) {
 		ck_error(err, CK_BAD_INPUT, "the token file %s holds no token (it must hold one "
 			 "line of at most %d bytes, with no spaces)", path, GHCR_TOKEN_MAX);
 		goto out;
@@ -295,14 +300,23 @@ out:
 	return ret;
 }
 
-/* The first line of gh's stderr, printable, into buf. */
-static void gh_said(const struct child *c, char *buf, size_t size)
+int ghcr_gh_failed(const char *github, int status, const char *diag, size_t diag_len,
+		   struct ck_error *err)
 {
-	size_t len = strcspn(c->diag, "\n");
+	const char *nl = memchr(diag, '\n', diag_len);
+	size_t len = nl ? (size_t)(nl - diag) : diag_len;
+	char said[320], hint[640];
 
-	ck_printable(buf, size, c->diag, len > 300 ? 300 : len);
-	if (!buf[0])
-		snprintf(buf, size, "it gave no reason");
+	ck_printable(said, sizeof(said), diag, len > 300 ? 300 : len);
+	if (!said[0])
+		snprintf(said, sizeof(said), "it gave no reason");
+	hint[0] = '\0';
+	if (memmem(diag, diag_len, "no oauth token", strlen("no oauth token")))
+		snprintf(hint, sizeof(hint), " (log in with `gh auth login --hostname %s`, "
+			 "then `gh auth refresh --hostname %s -s read:packages`)", github, github);
+	return ck_error(err, CK_UNAVAILABLE, "`gh auth token --hostname %s` failed (%s %d): %s%s",
+			github, WIFEXITED(status) ? "exit" : "signal",
+			WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), said, hint);
 }
 
 static int from_gh(const struct ghcr_host *h, long deadline, struct cred *out,
@@ -310,7 +324,6 @@ static int from_gh(const struct ghcr_host *h, long deadline, struct cred *out,
 {
 	char *argv[] = { (char *)h->gh, "auth", "token", "--hostname", (char *)h->github, NULL };
 	struct child c = CHILD_INIT;
-	char said[320], hint[640];
 	long left = deadline > 0 ? ck_ms_left(deadline) : h->gh_timeout_ms;
 	size_t len;
 	int ret = -1;
@@ -332,22 +345,10 @@ static int from_gh(const struct ghcr_host *h, long deadline, struct cred *out,
 		goto out;
 	}
 	if (!WIFEXITED(c.status) || WEXITSTATUS(c.status)) {
-		gh_said(&c, said, sizeof(said));
-		hint[0] = '\0';
-		if (child_said(&c, "no oauth token"))
-			snprintf(hint, sizeof(hint), " (log in with `gh auth login --hostname %s`, "
-				 "then `gh auth refresh --hostname %s -s read:packages`)",
-				 h->github, h->github);
-		ck_error(err, CK_UNAVAILABLE, "`gh auth token --hostname %s` failed (%s %d): "
-			 "%s%s", h->github, WIFEXITED(c.status) ? "exit" : "signal",
-			 WIFEXITED(c.status) ? WEXITSTATUS(c.status) : WTERMSIG(c.status),
-			 said, hint);
+		ghcr_gh_failed(h->github, c.status, c.diag, c.diag_len, err);
 		goto out;
 	}
-	len = c.output.len;
-	while (len && (c.output.buf[len - 1] == '\n' || c.output.buf[len - 1] == '\r'))
-		len--;
-	if (!token_like(c.output.buf, len)) {
+	if (!(len = ghcr_token_take(c.output.buf, c.output.len))) {
 		ck_error(err, CK_FAILED, "`gh auth token --hostname %s` printed no token",
 			 h->github);
 		goto out;

@@ -85,51 +85,55 @@ static long retry_seconds(const char *v)
 	return t > now ? (long)(t - now) : 0;
 }
 
-/*
- * Keep the Date header (the service's clock), Retry-After and keep's
- * value, trimmed, from the last answer: a proxy's answer to CONNECT and a 100 come first,
- * and their headers are forgotten at the next status line.
- */
-static size_t take_header(char *data, size_t size, size_t n, void *arg)
+void http_take_header(struct http_response *resp, const char *keep, const char *line,
+		      size_t len)
 {
-	struct header_sink *hs = arg;
-	struct http_response *resp = hs->resp;
-	size_t len = size * n, name = hs->keep ? strlen(hs->keep) : 0, i;
+	size_t name = keep ? strlen(keep) : 0, i;
 	char date[64];
 	time_t t;
 
-	if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
+	if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
 		resp->has_header = 0;
 		resp->header[0] = '\0';
 		resp->retry_after = -1;
 	}
-	if (len > 12 && len - 12 < sizeof(date) && !strncasecmp(data, "Retry-After:", 12)) {
-		for (i = 12; i < len && (data[i] == ' ' || data[i] == '\t'); i++)
+	if (len > 12 && len - 12 < sizeof(date) && !strncasecmp(line, "Retry-After:", 12)) {
+		for (i = 12; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
 			;
-		memcpy(date, data + i, len - i);
+		memcpy(date, line + i, len - i);
 		date[len - i] = '\0';
 		date[strcspn(date, "\r\n")] = '\0';
 		for (i = strlen(date); i && (date[i - 1] == ' ' || date[i - 1] == '\t'); i--)
 			date[i - 1] = '\0';
 		resp->retry_after = retry_seconds(date);
 	}
-	if (len > 5 && len - 5 < sizeof(date) && !strncasecmp(data, "Date:", 5)) {
-		memcpy(date, data + 5, len - 5);
+	if (len > 5 && len - 5 < sizeof(date) && !strncasecmp(line, "Date:", 5)) {
+		memcpy(date, line + 5, len - 5);
 		date[len - 5] = '\0';
 		date[strcspn(date, "\r\n")] = '\0';
 		if ((t = curl_getdate(date, NULL)) > 0)
 			resp->date = t;
 	}
-	if (name && len > name && data[name] == ':' && !strncasecmp(data, hs->keep, name)) {
-		for (i = name + 1; i < len && (data[i] == ' ' || data[i] == '\t'); i++)
+	if (name && len > name && line[name] == ':' && !strncasecmp(line, keep, name)) {
+		/* Blanks first, control characters too: they would become spaces. */
+		for (i = name + 1; i < len && line[i] &&
+		     ((unsigned char)line[i] <= ' ' || line[i] == 0x7f); i++)
 			;
 		/* The line's CR LF become spaces, trimmed with the rest. */
-		ck_printable(resp->header, sizeof(resp->header), data + i, len - i);
+		ck_printable(resp->header, sizeof(resp->header), line + i, len - i);
 		for (i = strlen(resp->header); i && resp->header[i - 1] == ' '; i--)
 			resp->header[i - 1] = '\0';
 		resp->has_header = 1;
 	}
-	return len;
+}
+
+/* libcurl's header callback: each line to http_take_header(). */
+static size_t take_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct header_sink *hs = arg;
+
+	http_take_header(hs->resp, hs->keep, data, size * n);
+	return size * n;
 }
 
 /* "https://host:port" of url, for messages: never a path or a query. */

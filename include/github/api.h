@@ -17,6 +17,26 @@
 
 #include "config.h"
 #include "error.h"
+#include "tokens/http.h"
+
+/* What GitHub's answer to GET {api}/user says of the token it was asked with. */
+struct github_user {
+	long status;		/* the answer's HTTP status */
+	char login[128];	/* its JSON's "login", printable; "" when none */
+	char message[200];	/* its JSON's "message" (an error's), printable; or "" */
+	int listed;		/* it had X-OAuth-Scopes (a classic or OAuth token) */
+	const char *scopes;	/* that header's value, borrowed from the answer; or "" */
+	int pull, push;		/* the scopes grant read:packages, write:packages
+				 * (write:packages holds read:packages) */
+};
+
+/*
+ * Read resp, an answer to GET /user as http_do() gave it (status, body,
+ * X-OAuth-Scopes kept), into u.  Any body is taken: one that is not a
+ * JSON object, or lacks a string, leaves "" for it.  u->scopes points into
+ * resp, which must outlive u.
+ */
+void github_user_read(const struct http_response *resp, struct github_user *u);
 
 /*
  * doctor --online (a token_online_fn, tokens/helper.h): for each host, the

@@ -177,6 +177,26 @@ long ghcr_life_seconds(long seconds);
 long ghcr_record_life(long seconds);
 int ghcr_fresh_percent(long seconds);
 
+/*
+ * The token in text's len bytes (not NUL-terminated): what `gh auth token`
+ * printed, or a token file's content.  Its final line breaks are not the
+ * token's.  Returns the token's length (the token is text's first bytes),
+ * or 0 when what is left is no token: empty, over GHCR_TOKEN_MAX bytes, or
+ * holding a space, a control character or DEL.
+ */
+size_t ghcr_token_take(const char *text, size_t len);
+
+/*
+ * The error of a `gh auth token --hostname github` that did not exit 0:
+ * status is its waitpid() status, diag (diag_len bytes, maybe holding
+ * NULs) the end of its stderr.  err (CK_UNAVAILABLE) gets one printable
+ * line: the exit or signal, gh's first line (cut to 300 bytes; "it gave no
+ * reason" when empty) and, when gh said "no oauth token", how to log in.
+ * Returns -1.
+ */
+int ghcr_gh_failed(const char *github, int status, const char *diag, size_t diag_len,
+		   struct ck_error *err);
+
 /* docker-credential-ghcr, as the token core sees it. */
 extern const struct token_helper ghcr_tokens;
 

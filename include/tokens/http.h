@@ -61,6 +61,21 @@ struct http_response {
 int http_do(const struct http_request *req, struct http_response *resp,
 	    struct ck_error *err);
 
+/*
+ * Read one line of an answer's head into resp, as http_do() does with
+ * each line libcurl gives it (len bytes with their CR LF, not
+ * NUL-terminated): a status line ("HTTP/...") forgets the kept header (a
+ * proxy's answer to CONNECT and a 100 come first) and resets
+ * resp->retry_after to -1; "Date:" sets resp->date when curl_getdate()
+ * reads it; "Retry-After:" sets resp->retry_after (seconds from now, at
+ * most a day, -1 when unreadable); keep's line (keep may be NULL), its name in
+ * any case, sets resp->has_header and resp->header: its value with no
+ * blank or control character at either end, those inside as spaces, cut
+ * to fit (up to a NUL).  Other lines change nothing.
+ */
+void http_take_header(struct http_response *resp, const char *keep, const char *line,
+		      size_t len);
+
 /* Wipe and free what resp holds; it may be reused. */
 void http_response_release(struct http_response *resp);
 

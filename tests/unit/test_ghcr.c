@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * test_ghcr.c - docker-credential-ghcr's hosts, settings and source order
- * (tests/data/ghcr/hosts.txt), then the token kinds, gh's variables per
+ * (tests/data/ghcr/hosts.txt), the answers of gh and of GitHub's API
+ * (tests/data/ghcr/answers.txt), then the token kinds, gh's variables per
  * kind of host, the life of a cached gh token and the cache keys
  * (common/github/), without any network or program run.
  *
@@ -14,7 +15,9 @@
 #include <unistd.h>
 
 #include "cases.h"
+#include "github/api.h"
 #include "github/ghcr.h"
+#include "tokens/http.h"
 
 static const char *kind_word(enum ghcr_kind k)
 {
@@ -35,6 +38,91 @@ static void render(const struct ghcr_host *h, char *buf, size_t size)
 		 h->gh_timeout_ms, h->gh_cache_seconds);
 }
 
+/*
+ * Undo answers.txt's escapes in s, in place: \n, \r, \t, \\ and \xHH.
+ * Returns the length (the bytes may hold NULs).
+ */
+static size_t unescape(char *s)
+{
+	size_t i, n = 0;
+
+	for (i = 0; s[i]; i++) {
+		if (s[i] != '\\' || !s[i + 1]) {
+			s[n++] = s[i];
+			continue;
+		}
+		switch (s[++i]) {
+		case 'n': s[n++] = '\n'; break;
+		case 'r': s[n++] = '\r'; break;
+		case 't': s[n++] = '\t'; break;
+		case 'x':
+			if (case_hex(s[i + 1]) >= 0 && case_hex(s[i + 2]) >= 0) {
+				s[n++] = (char)(case_hex(s[i + 1]) * 16 + case_hex(s[i + 2]));
+				i += 2;
+				break;
+			}
+			/* fall through */
+		default: s[n++] = s[i]; break;
+		}
+	}
+	s[n] = '\0';
+	return n;
+}
+
+/*
+ * What an answers.txt case gives for kind and input (body: the API's): gh's
+ * stdout (the token's length, "-" for none), gh's stderr after an exit 1
+ * (the error), or GitHub's answer of status kind, input its head's lines
+ * split after each '\n', given to http_take_header() one by one.
+ */
+static void answer(const char *kind, char *input, char *body, char *got, size_t size)
+{
+	struct http_response resp = HTTP_RESPONSE_INIT;
+	struct ck_error err = CK_ERROR_INIT;
+	struct github_user u;
+	size_t len = unescape(input), n;
+	char *p;
+
+	if (!strcmp(kind, "gh")) {
+		n = ghcr_token_take(input, len);
+		snprintf(got, size, n ? "%zu" : "-", n);
+		return;
+	}
+	if (!strcmp(kind, "gh-failed")) {
+		ghcr_gh_failed("ghe.example.com", 1 << 8, input, len, &err);
+		snprintf(got, size, "%s", err.msg);
+		return;
+	}
+	resp.status = strtol(kind, NULL, 10);
+	for (p = input; p < input + len; p += n) {
+		n = strcspn(p, "\n");
+		n += p[n] == '\n';
+		http_take_header(&resp, "X-OAuth-Scopes", p, n);
+	}
+	if (!secret_set(&resp.body, body, unescape(body))) {
+		github_user_read(&resp, &u);
+		snprintf(got, size, "%ld|%s|%s|%s|%s", u.status, u.login, u.message,
+			 u.listed ? u.scopes : "-", u.push ? "pull,push" : u.pull ? "pull" : "");
+	}
+	http_response_release(&resp);
+}
+
+/* KIND<TAB>INPUT[<TAB>BODY]<TAB>WANT, BODY for an API's answer only. */
+static void each_answer(const char *where, char *line)
+{
+	char *field[4], got[1024] = "";
+	int n = case_split(line, field, 4);
+	int api = strcmp(field[0], "gh") && strcmp(field[0], "gh-failed");
+
+	if (n != 3 + api) {
+		CHECK(0, "%s: %d fields", where, 3 + api);
+		return;
+	}
+	answer(field[0], field[1], api ? field[2] : NULL, got, sizeof(got));
+	unescape(field[n - 1]);
+	CHECK_STR(got, field[n - 1], "%s: %s", where, field[0]);
+}
+
 static void each(const char *where, char *line)
 {
 	struct config cfg = CONFIG_INIT;
@@ -42,8 +130,13 @@ static void each(const char *where, char *line)
 	struct token_target t;
 	struct ghcr_host h;
 	char *field[3], got[8192];
-	int n = case_split(line, field, 3), found;
+	int n, found;
 
+	if (!strncmp(where, "answers.txt:", strlen("answers.txt:"))) {
+		each_answer(where, line);
+		return;
+	}
+	n = case_split(line, field, 3);
 	if (n != 3) {
 		CHECK(0, "%s: three fields", where);
 		return;
