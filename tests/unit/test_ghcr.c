@@ -110,7 +110,7 @@ static void answer(const char *kind, char *input, char *body, char *got, size_t 
 /* KIND<TAB>INPUT[<TAB>BODY]<TAB>WANT, BODY for an API's answer only. */
 static void each_answer(const char *where, char *line)
 {
-	char *field[4], got[1024] = "";
+	char *field[4] = { NULL }, got[1024] = "";
 	int n = case_split(line, field, 4);
 	int api = strcmp(field[0], "gh") && strcmp(field[0], "gh-failed");
 
