@@ -647,6 +647,15 @@ part_dumpable() {
 	local h i
 	NOBODY=$TMP/nobody
 	mkdir -p "$NOBODY" && chmod 711 "$TMP" && chmod 777 "$NOBODY"
+	# Copies nobody can reach: the checkout may be under a folder only we
+	# may enter (mktemp -d, /root).  setpriv still holds our capabilities
+	# when it execs a helper, but a helper's own children (the minting
+	# program) and sh do not.
+	mkdir -p "$NOBODY/bin" "$NOBODY/libexec/credkit"
+	cp "$BIN"/docker-credential-* "$NOBODY/bin/"
+	cp "$LIBEXEC"/docker-credential-*-mint "$NOBODY/libexec/credkit/"
+	chmod -R a+rX "$NOBODY/bin" "$NOBODY/libexec"
+	BIN=$NOBODY/bin LIBEXEC=$NOBODY/libexec/credkit
 	export HOME=$NOBODY XDG_RUNTIME_DIR=$NOBODY CREDKIT_KEYRING=session \
 		CREDKIT_CONFIG=$NOBODY/config.json PATH=$NOBODY:$BIN:/usr/bin:/bin
 	# The probe tells: a dumpable process (sleep) has its own files.
