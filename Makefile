@@ -28,14 +28,19 @@ HELPERS  := $(notdir $(wildcard helpers/*))
 # the dynamic loader spends on libraries (see bench/).
 PKGS_secretservice := libsystemd libgcrypt jansson
 PKGS_keyctl        := libkeyutils jansson
-PKGS_pass          := jansson libcrypto
+PKGS_pass          := jansson
 PKGS_ecr-login     := libkeyutils jansson
 PKGS_ghcr          := libkeyutils jansson
 # Archives a helper takes only what it calls from, even when linked
 # dynamically: ecr-login's cache key is a SHA-256, the few objects of
-# libcrypto.a that do it, so that its front never loads libcrypto.so.
+# libcrypto.a that do it, so that its front never loads libcrypto.so (2.8
+# ms, then more for its first provider fetch); pass takes base64 alone
+# from it.  Where no libcrypto.a is found (Fedora), pass links
+# libcrypto.so instead.
+CRYPTO_A := $(if $(filter /%,$(shell $(CC) -print-file-name=libcrypto.a)),-l:libcrypto.a,-lcrypto)
 ARCHIVES_ecr-login := -l:libcrypto.a
 ARCHIVES_ghcr      := -l:libcrypto.a
+ARCHIVES_pass      := $(CRYPTO_A)
 # A token helper's minting program (helpers/NAME/mint/), under libexec: it
 # alone links libcurl and OpenSSL, and runs only when no cached token will do.
 PKGS_ecr-login-mint := libcurl libcrypto jansson libkeyutils

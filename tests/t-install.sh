@@ -89,4 +89,10 @@ if [ -z "$SAN" ]; then
 			test "$size" -lt "$limit"
 	done
 fi
+# Start-up is mostly the loader: only the minting programs, which run
+# only to mint, load libcrypto.so (pass takes base64 from libcrypto.a).
+for f in "$TMP"/run/usr/bin/*; do
+	t_check "install: ${f##*/} loads no libcrypto.so" \
+		bash -c '! readelf -d "$1" | grep NEEDED | grep -q libcrypto' _ "$f"
+done
 t_done
