@@ -464,6 +464,14 @@ part_gh() {
 	t_check "saying so on stderr" \
 		grep -q 'cannot refresh the token for ghcr.io (.*); using the cached one' <<<"$ERR"
 	t_check "never showing the garbage" bash -c '[[ $1 != *garbage* ]]' _ "$ERR$OUT"
+	# The failure remembered (fail_cache_ms as shipped): the next get
+	# answers the cached token at once, saying gh gave none, never with
+	# the protocol's not-found text.
+	CREDKIT_TOKEN_FAIL_CACHE_MS=5000 ghcr_run get ghcr.io
+	CREDKIT_TOKEN_FAIL_CACHE_MS=5000 t_get_ghcr "past it, gh's failure remembered: the cached token" \
+		ghcr.io "$STUB_TOKEN_DEFAULT"
+	t_check "saying gh gave no token, not the not-found text ($ERR)" \
+		bash -c '[[ $1 == *"(no token came)"* && $1 != *"native keychain"* ]]' _ "$ERR"
 	unset STUB_TOKEN
 	export STUB_TOKEN=gho_stubghtoken00000000000000000000004
 	t_get_ghcr "and gh answering again: its new token" ghcr.io "$STUB_TOKEN"

@@ -415,14 +415,6 @@ static void key_shown(const struct token_cache *c, const char *key, char *buf, s
 	snprintf(buf, size, "%.*s", (int)n, p);
 }
 
-static void utc(time_t t, char *buf, size_t size)
-{
-	struct tm tm;
-
-	/* A year past int's: no calendar date, the number instead. */
-	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(buf, size, "%lld", (long long)t);
-}
 
 static int doctor_tokens(struct token_cache *c, const struct keys *k, int fresh_percent,
 			 struct ck_error *err)
@@ -440,8 +432,8 @@ static int doctor_tokens(struct token_cache *c, const struct keys *k, int fresh_
 		if (!t.expires)
 			continue;	/* not a record of ours */
 		key_shown(c, k->key[i], shown, sizeof(shown));
-		utc(t.minted, minted, sizeof(minted));
-		utc(t.expires, expires, sizeof(expires));
+		token_utc(t.minted, minted, sizeof(minted));
+		token_utc(t.expires, expires, sizeof(expires));
 		printf("  %s\n    hosts: %s\n    minted %s, expires %s: %s\n", shown,
 			t.hosts[0] ? t.hosts : "(none yet)", minted, expires,
 			token_fresh(&t, fresh_percent, now) ? "fresh" :

@@ -254,16 +254,15 @@ static int answer(struct run *r, struct ask *a, const struct token *t, int have_
 
 /* Answer old, still usable, because a refresh failed for why. */
 static int answer_old(struct run *r, struct ask *a, const struct token *old,
-		      int have_lock, const char *why, struct cred *out, struct ck_error *err)
+		      int have_lock, const struct ck_error *why, struct cred *out,
+		      struct ck_error *err)
 {
 	char when[64];
-	struct tm tm;
 
-	if (!gmtime_r(&old->expires, &tm) ||
-	    !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm))
-		snprintf(when, sizeof(when), "%lld", (long long)old->expires);
+	token_utc(old->expires, when, sizeof(when));
+	/* Not found: the mint said why on stderr (gh's line), not in why. */
 	token_say("cannot refresh the token for %s (%s); using the cached one, valid until %s",
-	    a->target.host, why, when);
+	    a->target.host, why->kind == CK_NOT_FOUND ? "no token came" : why->msg, when);
 	ck_error_clear(err);
 	return answer(r, a, old, have_lock, out, err);
 }
@@ -439,7 +438,7 @@ static int front_get(void *self, const char *server, struct cred *out,
 	if (found > 0 && token_usable(&t, now)) {
 		/* Past its fresh point: refresh, unless it just failed or another is at it. */
 		if (remembered(r, &a, &failed)) {
-			ret = answer_old(r, &a, &t, 0, failed.msg, out, err);
+			ret = answer_old(r, &a, &t, 0, &failed, out, err);
 			goto out;
 		}
 		lock = token_lock(helper->ns, &a.target, 0, err);
@@ -738,7 +737,7 @@ static int mint_get(void *self, const char *server, struct cred *out,
 				ret = answer(r, &a, &old, 0, out, err);
 			}
 			else if (token_usable(&old, time(NULL)))
-				ret = answer_old(r, &a, &old, 0, err->msg, out, err);
+				ret = answer_old(r, &a, &old, 0, err, out, err);
 			goto out;
 		}
 		if (r->lock < 0) {
@@ -769,10 +768,8 @@ static int mint_get(void *self, const char *server, struct cred *out,
 		/* A mint that ran out of time is this caller's, never remembered. */
 		token_say("the failure for %s is not remembered: %s", a.target.host, why.msg);
 	}
-	/* Not found: the mint said why on stderr (gh's line), not in err. */
 	if (ret && old.secret.buf && token_usable(&old, time(NULL)))
-		ret = answer_old(r, &a, &old, r->lock >= 0, err->kind == CK_NOT_FOUND ?
-				 "no token came" : err->msg, out, err);
+		ret = answer_old(r, &a, &old, r->lock >= 0, err, out, err);
 	ret = after_mint(&a, ret, out, err);
 out:
 	token_release(&old);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tokens/token.h"
 
@@ -34,6 +35,14 @@ time_t token_usable_until(const struct token *t)
 	if (margin > 60)
 		margin = 60;
 	return t->expires - margin;
+}
+
+void token_utc(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, size, "%lld", (long long)t);
 }
 
 int token_usable(const struct token *t, time_t now)

@@ -72,6 +72,12 @@ int token_usable(const struct token *t, time_t now);
 /* The second from which t is no longer usable: its expiry less the margin. */
 time_t token_usable_until(const struct token *t);
 
+/*
+ * t as "YYYY-MM-DD HH:MM:SS UTC" into buf (size bytes), or as its number
+ * when no calendar date holds it (a year past int's).
+ */
+void token_utc(time_t t, char *buf, size_t size);
+
 /* Whether host is among the hosts t answered for. */
 int token_has_host(const struct token *t, const char *host);
 
