@@ -747,6 +747,11 @@ class Service(dbus.service.Object):
     @dbus.service.method("org.freedesktop.Secret.Service", "a{ss}", "aoao")
     def SearchItems(self, attrs):
         first.append(first[0] if first else time.monotonic())
+        # refine: nothing of our schema, and the search without it fails.
+        if sys.argv[2] == "refine":
+            if "xdg:schema" not in attrs:
+                raise dbus.DBusException("refine", name="org.example.Failed")
+            return (dbus.Array([], signature="o"), dbus.Array([], signature="o"))
         if sys.argv[2] != "alias" and (time.monotonic() - first[0]) * 1000 < int(sys.argv[3]):
             raise dbus.DBusException("Method SearchItems is not implemented",
                                      name="org.freedesktop.DBus.Error.UnknownMethod")
@@ -845,6 +850,14 @@ part_mock() {
 	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS timed cred store "$(creds_json "https://$(host mock)" mo "$p")"
 	check "mock: no default keyring at all: store says so, at once" \
 		eval 'is_error "no default keyring" && at_once'
+	mock_stop
+
+	# The search without xdg:schema (for a keyring loaded locked) only
+	# refines a "not found": when it fails, the answer stays not found.
+	mock_start "$p" refine 0
+	DBUS_SESSION_BUS_ADDRESS=$MOCK_BUS cred get "https://$(host mock)"
+	check "mock: not found stays not found when the search for locked items fails" \
+		is_protocol_error "$NOT_FOUND"
 	mock_stop
 
 	# A store replaced the entry's item between list's search and its read.

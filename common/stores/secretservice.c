@@ -653,7 +653,8 @@ out:
  * with it finds nothing there.  So when server's search finds nothing, the
  * locked items of server without xdg:schema are the answer's locked ones,
  * and get and erase say the keyring is locked rather than "not found" (an
- * erase that left the entry behind).
+ * erase that left the entry behind).  That second search only refines a
+ * "not found": when it fails, the first search's answer stands.
  */
 static int search(struct ss *ss, const char *server, char ***unlocked,
 		  char ***locked, struct ck_error *err)
@@ -682,13 +683,12 @@ static int search(struct ss *ss, const char *server, char ***unlocked,
 	if (!r)
 		r = search_collect(ss, &c, &any, locked, err);
 	strv_free(any);	/* unlocked: readable, so not of our schema */
-	if (r == 1)	/* no SearchItems now: as the first search found */
+	if (r) {	/* no answer now: as the first search found */
+		strv_free(*locked);
+		*locked = NULL;
 		ck_error_clear(err);
-	if (r >= 0)
-		return 0;
-	strv_free(*unlocked);
-	*unlocked = NULL;
-	return -1;
+	}
+	return 0;
 }
 
 /* Read the attributes of an a{ss} in reply into item. */
