@@ -76,8 +76,9 @@ LIBEXEC_OUT := build/asan/libexec/credkit
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HARDEN   := -fPIE
 else ifdef VG
-# make check-valgrind's build: bin/'s flags, no sanitizer, and every front
-# linked dynamically (memcheck replaces malloc only in a dynamic program).
+# make check-valgrind's build: bin/'s flags but the size ones (no section
+# per function), no sanitizer, and every front linked dynamically
+# (memcheck replaces malloc only in a dynamic program).
 BUILD    := build/valgrind
 OUT      := build/valgrind/bin
 LIBEXEC_OUT := build/valgrind/libexec/credkit

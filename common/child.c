@@ -9,8 +9,10 @@
  *    while we sleep in ppoll(), so that none is missed between a check and
  *    a wait; SIGPIPE is ignored, so that a child that stops reading is an
  *    error on write(), not our death;
- *  - fork: the child puts back the caller's dispositions and mask, takes a
- *    process group of its own, puts the pipes on 0-2 and execs argv, or
+ *  - fork: the child puts back the caller's dispositions (SIGPIPE at its
+ *    default, whatever the caller's) and mask, takes a process group of
+ *    its own, drops credential_env[] from its environment unless
+ *    keep_credential_env, puts the pipes on 0-2 and execs argv, or
  *    writes its errno on a close-on-exec pipe for us to read (we wait for
  *    that pipe as for the rest: until the deadline, or a signal; then for
  *    its exit, KILL_WAIT_MS at most, before it is ended as below);
@@ -56,6 +58,8 @@
  * and a child's environment is seen by every program it runs in turn.
  * gh would even answer GH_TOKEN's token in place of its own login (the
  * env source's, asked before it).  An AWS key id goes with its secret.
+ * ghcr_env_names() and awscreds.c read the same names: a new one goes in
+ * both places.
  */
 static const char *const credential_env[] = {
 	"GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",

@@ -7,8 +7,8 @@
  * the same care: the input (which may be a secret) goes on a pipe, never
  * on argv or in the environment; the variables of our environment that
  * hold a credential (GH_TOKEN, AWS_SECRET_ACCESS_KEY, ...: see child.c)
- * are not the child's unless it needs them (keep_credential_env); stdout is collected into a wiped buffer;
- * stderr is passed through as diagnostics and its end kept to word errors;
+ * are not the child's unless it needs them (keep_credential_env); stdout
+ * is collected into a wiped buffer; stderr is passed through as diagnostics and its end kept to word errors;
  * the child runs in its own process group, which is ended (TERM, then
  * KILL a second later) when it overruns its time, prints too much, or when
  * we get SIGINT, SIGTERM or SIGHUP; and the child is reaped.  No wait is
@@ -37,7 +37,7 @@ struct child {
 	size_t output_max;	/* more stdout than this is an error (CK_BAD_INPUT) */
 	int quiet;		/* do not copy stderr to ours, only keep its end */
 	int timeout_ms;		/* from start to exit; must be > 0 */
-	int keep_credential_env;	/* the child gets CHILD_CREDENTIAL_ENV too */
+	int keep_credential_env;	/* the child gets child.c's credential_env[] too */
 
 	/* out */
 	struct secret output;	/* stdout, when want_output ("" for none) */
@@ -61,8 +61,8 @@ struct child {
  * are caught, SIGPIPE is ignored and SIGCHLD is at its default; the
  * caller's handlers and signal mask are back when it returns, and are the
  * child's, but for SIGPIPE: at its default in the child, even where the
- * caller ignores it (credkit_main() does).  Any of fds 0-2 found closed is left open on /dev/null, so that
- * the child's pipes cannot take their place.
+ * caller ignores it (credkit_main() does).  Any of fds 0-2 found closed is
+ * left open on /dev/null, so that the child's pipes cannot take their place.
  */
 int child_run(struct child *c, struct ck_error *err);
 

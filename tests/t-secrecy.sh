@@ -645,8 +645,10 @@ seen() {
 
 part_dumpable() {
 	local h i
-	NOBODY=$TMP/nobody
-	mkdir -p "$NOBODY" && chmod 711 "$TMP" && chmod 777 "$NOBODY"
+	# A folder of /tmp's own: TMPDIR may be one only we may enter.
+	NOBODY=$(mktemp -d /tmp/credkit-nobody.XXXXXX) || return
+	T_CLEANUP_HOOK="rm -rf '$NOBODY'${T_CLEANUP_HOOK:+; $T_CLEANUP_HOOK}"
+	chmod 711 "$TMP" && chmod 777 "$NOBODY"
 	# Copies nobody can reach: the checkout may be under a folder only we
 	# may enter (mktemp -d, /root).  setpriv still holds our capabilities
 	# when it execs a helper, but a helper's own children (the minting
@@ -732,6 +734,9 @@ run_part() {
 	PART=$1
 	export PATH=/usr/bin:/bin
 	export HOME=$TMP/home-$1 XDG_RUNTIME_DIR=$TMP/run-$1 CREDKIT_CONFIG=$TMP/config-$1.json
+	# Tokens in this part's session keyring, never in the uid's persistent
+	# one, which a run beside this one (same identities) would share.
+	export CREDKIT_KEYRING=session
 	mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 	echo "# $1"
 	"part_$1"

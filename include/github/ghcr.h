@@ -202,8 +202,9 @@ extern const struct token_helper ghcr_tokens;
 
 /*
  * The minting program's mint(): gh auth token for the host's GitHub host,
- * fresh for gh_cache_seconds (ghcr_record_life()); when gh fails, one line on stderr and -1
- * with err of kind CK_NOT_FOUND (the sources after gh are asked next).
+ * fresh for gh_cache_seconds and usable for the record's life
+ * (ghcr_record_life()); when gh fails, one line on stderr and -1 with err
+ * of kind CK_NOT_FOUND (the sources after gh are asked next).
  */
 int ghcr_mint(const struct token_target *target, const void *own, long deadline,
 	      struct token *t, struct ck_error *err);

@@ -15,10 +15,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct http_response a = { .status = 200 };
+	struct http_response a = HTTP_RESPONSE_INIT;
 	struct ck_error err = CK_ERROR_INIT;
 	struct aws_creds out = { 0 };
 
+	a.status = 200;
 	if (secret_set(&a.body, (const char *)data, size))
 		abort();
 	aws_take_json_creds(&a, "AccessKeyId", "SecretAccessKey", "Token", "Expiration",

@@ -15,12 +15,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct http_response a = { .status = 200 };
+	struct http_response a = HTTP_RESPONSE_INIT;
 	struct ecr_registry r;
 	struct ck_error err = CK_ERROR_INIT;
 	struct token t;
 	int pub;
 
+	a.status = 200;
 	if (secret_set(&a.body, (const char *)data, size))
 		abort();
 	for (pub = 0; pub < 2; pub++) {
