@@ -59,7 +59,7 @@ int aws_endpoint_parse(const char *url, struct aws_endpoint *e, struct ck_error 
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL;
-	int ret = -1;
+	int ret = -1, n;
 
 	if (!u)
 		return ck_error(err, CK_FAILED, "out of memory");
@@ -74,10 +74,15 @@ int aws_endpoint_parse(const char *url, struct aws_endpoint *e, struct ck_error 
 	}
 	curl_url_get(u, CURLUPART_PORT, &port, 0);	/* none: the scheme's */
 	if (port && strcmp(port, strcmp(scheme, "https") ? "80" : "443"))
-		snprintf(e->host, sizeof(e->host), "%s:%s", host, port);
+		n = snprintf(e->host, sizeof(e->host), "%s:%s", host, port);
 	else
-		snprintf(e->host, sizeof(e->host), "%s", host);
-	snprintf(e->path, sizeof(e->path), "%s", path);
+		n = snprintf(e->host, sizeof(e->host), "%s", host);
+	/* A cut host or path would be another endpoint, and signed as one. */
+	if (n >= (int)sizeof(e->host) ||
+	    snprintf(e->path, sizeof(e->path), "%s", path) >= (int)sizeof(e->path)) {
+		ck_error(err, CK_BAD_INPUT, "%.200s...: its host or path is too long", url);
+		goto out;
+	}
 	ret = 0;
 out:
 	curl_free(scheme);

@@ -46,6 +46,22 @@ static void container_case(const char *where, char *line)
 	}
 }
 
+/* aws_endpoint_parse() refuses a URL whose path would not fit whole. */
+static void endpoint_cases(void)
+{
+	struct ck_error err = CK_ERROR_INIT;
+	struct aws_endpoint e;
+	char url[1600];
+
+	CHECK(!aws_endpoint_parse("https://sts.example.com:8443/a/b", &e, &err) &&
+	      !strcmp(e.host, "sts.example.com:8443") && !strcmp(e.path, "/a/b"),
+	      "endpoint: host and path (%s)", err.msg);
+	snprintf(url, sizeof(url), "https://sts.example.com/%01500d", 0);
+	CHECK(aws_endpoint_parse(url, &e, &err) && err.kind == CK_BAD_INPUT &&
+	      strstr(err.msg, "too long"), "endpoint: a path too long is refused, not cut (%s)",
+	      err.msg);
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -55,6 +71,7 @@ int main(int argc, char **argv)
 		printf("not ok - usage: test_awsnet FILE...\n");
 		return 1;
 	}
+	endpoint_cases();
 	for (i = 1; i < argc; i++)
 		if (cases_run(argv[i], container_case))
 			CHECK(0, "%s can be read", argv[i]);
