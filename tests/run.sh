@@ -12,6 +12,9 @@
 # and bounds, not on a CPU.  Each suite's output is shown whole when it
 # ends, so lines of two suites never mix.  Suites share nothing but the build: each makes
 # its own temporary folder, HOME, keyring session and ports.
+# A suite still running after SUITE_TIMEOUT seconds (900) is ended, with
+# everything in its process group, and counted as a failure; so is every
+# running suite when run.sh itself is stopped.
 # The last line is "N passed, N failed"; the status is 0 only when nothing
 # failed and something ran.  TESTS="registry t-secretservice" picks a subset.
 set -u
@@ -22,8 +25,18 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 jobs=${JOBS:-$(( 2 * $(nproc 2>/dev/null || echo 1) ))}
 [ "$jobs" -ge 1 ] 2>/dev/null || jobs=2
+suite_timeout=${SUITE_TIMEOUT:-900}
 out=$(mktemp -d "${TMPDIR:-/tmp}/credkit-tests.XXXXXX") || exit 1
-trap 'rm -rf "$out"' EXIT
+declare -A running=()
+# Each suite runs under timeout(1), its child: ending it ends the suite.
+stop_running() {
+	local p
+	for p in "${!running[@]}"; do
+		pkill -TERM -P "$p" 2>/dev/null
+	done
+}
+trap 'stop_running; rm -rf "$out"' EXIT
+trap 'exit 130' INT TERM HUP
 : >"$out/log"
 
 # The suites that take longest, started first so that the last one to end
@@ -80,12 +93,13 @@ finish() {
 	fi
 }
 
-declare -A running=()
 for i in "${!names[@]}"; do
 	(
 		start=$(date +%s)
-		eval "${cmds[$i]}" >"$out/$i.out" 2>&1 </dev/null
-		echo $? >"$out/$i.rc"
+		eval "timeout -k 30 $suite_timeout env ${cmds[$i]}" >"$out/$i.out" 2>&1 </dev/null
+		rc=$?
+		[ "$rc" -eq 124 ] && echo "not ok - ${names[$i]} ended after SUITE_TIMEOUT ($suite_timeout s)" >>"$out/$i.out"
+		echo "$rc" >"$out/$i.rc"
 		echo $(( $(date +%s) - start )) >"$out/$i.time"
 	) &
 	running[$!]=$i
