@@ -1259,7 +1259,7 @@ static const struct command configure_command = { "configure", cmd_configure };
  * SIGPIPE is ignored: a reader gone is an EPIPE that finish() reports, not
  * a death by signal (a child gets it back at its default, see child.h).
  */
-static void std_fds_hold(void)
+void credkit_hold_std(void)
 {
 	struct sigaction act;
 	int fd, got;
@@ -1309,7 +1309,7 @@ static int serve(const struct helper *h, const struct command *configure, int ar
 	size_t i;
 	int ret;
 
-	std_fds_hold();
+	credkit_hold_std();
 	secure_init();
 	/* JSON values may hold secrets: wipe every block jansson frees. */
 	json_set_alloc_funcs(malloc, secure_free);

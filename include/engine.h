@@ -47,6 +47,15 @@ struct helper {
 	int (*hosts)(void *self, backend_each_fn each, void *data, struct ck_error *err);
 };
 
+/*
+ * Keep fds 0-2 taken for the whole run (one found closed is /dev/null,
+ * opened so that using it fails as on a closed fd), so that nothing the
+ * run opens takes their numbers, and ignore SIGPIPE (a reader gone is an
+ * error to report).  credkit_main() and credkit_serve() call it; a program
+ * that answers outside them (the kubelet's mode) calls it first.
+ */
+void credkit_hold_std(void);
+
 /* Run the helper on argv; returns the process exit status. */
 int credkit_main(const struct helper *h, int argc, char **argv);
 

@@ -195,6 +195,19 @@ case_pipes() {
 		done
 		call open "$n" erase "$S1"
 	done
+	# The kubelet's mode of a token helper (not the protocol loop): exit 1,
+	# saying why on stderr, never a death by SIGPIPE.
+	local req='{"kind":"CredentialProviderRequest","apiVersion":"credentialprovider.kubelet.k8s.io/v1","image":"ghcr.io/o/app"}'
+	for mode in open closed-out broken-pipe closed-in; do
+		GH_TOKEN=ghp_faultsFAULTSfaults0123456789abcdef call "$mode" ghcr get-credentials "$req"
+		if [ "$mode" = open ]; then
+			check "pipes: ghcr get-credentials, open: the kubelet's response" \
+				eval '[ "$RC" -eq 0 ] && [[ $OUT == *CredentialProviderResponse* ]]'
+		else
+			check "pipes: ghcr get-credentials, $mode: exit 1, saying why on stderr" \
+				eval '[ "$RC" -eq 1 ] && [[ $ERR == *"cannot "* ]]'
+		fi
+	done
 	gpgconf --kill gpg-agent 2>/dev/null
 }
 

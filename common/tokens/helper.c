@@ -662,7 +662,8 @@ int token_front_main(const struct token_helper *h, int argc, char **argv)
 	struct ck_error err = CK_ERROR_INIT;
 
 	/* Before all: GH_TOKEN or an AWS key may be in our environment, and
-	 * doctor execs the minting program without credkit_main(). */
+	 * doctor and the kubelet's mode run without credkit_main(). */
+	credkit_hold_std();
 	secure_init();
 	helper = h;
 	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
@@ -804,7 +805,9 @@ int token_mint_main(const struct token_helper *h, token_mint_fn mint,
 	helper = h;
 	mint_fn = mint;
 	online_fn = online;
-	if (argc == 2 && !strcmp(argv[1], "get-credentials"))
+	if (argc == 2 && !strcmp(argv[1], "get-credentials")) {
+		credkit_hold_std();
 		return kubelet_main(1, mint_get);
+	}
 	return credkit_serve(&cli, argc, argv);
 }
