@@ -66,6 +66,9 @@ for p in "$real"/docker-credential-*; do
 	chmod 755 "$TMP/bin/${p##*/}"
 done
 export CREDKIT_BIN=$TMP/bin
+# Where the suites look for the minting programs, beside CREDKIT_BIN (run
+# straight, not under memcheck: the fronts run theirs from build/valgrind).
+ln -s "$CREDKIT_ROOT/build/valgrind/libexec" "$TMP/libexec"
 # Each call is slower under valgrind; the battery's bound of a call too.
 export CALL_TIMEOUT=60
 
