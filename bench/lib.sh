@@ -17,11 +17,16 @@
 #   bench_json NAME FILE a hyperfine export, kept as $BENCH_OUT/NAME.json
 #   bench_fact KEY VALUE a fact for the report, a line "KEY<tab>VALUE" in
 #                        $BENCH_OUT/facts
+#   bench_go_failed KEY FILE
+#                        a hyperfine -i export: exits 1 naming each command
+#                        not of a Go helper (its name not "Go ...") that
+#                        failed a run, else keeps the Go helpers' failed
+#                        runs as the fact "go_failed.KEY N"
 #   bench_rss KEY CMD... the peak RSS of CMD (KB, /usr/bin/time -f %M: the
 #                        largest of CMD and the children it waited for), the
 #                        median of 5 runs, as the fact "rss.KEY KB"
 #
-# The last three do nothing unless BENCH_OUT names a directory: bench/run.sh
+# The last four keep nothing unless BENCH_OUT names a directory: bench/run.sh
 # sets it, to build its report from what each script leaves there.
 
 # shellcheck shell=bash
@@ -56,6 +61,25 @@ bench_json() {
 
 bench_fact() {
 	[ -z "${BENCH_OUT:-}" ] || printf '%s\t%s\n' "$1" "$2" >>"$BENCH_OUT/facts"
+}
+
+bench_go_failed() {
+	local n
+	n=$(/usr/bin/python3 - "$2" <<'PY'
+import json, sys
+bad, go = [], 0
+for r in json.load(open(sys.argv[1]))["results"]:
+    n = sum(1 for c in r["exit_codes"] if c)
+    if r["command"].startswith("Go "):
+        go += n
+    elif n:
+        bad.append(f"{r['command']}: {n} of {len(r['exit_codes'])} runs failed")
+if bad:
+    sys.exit("bench: " + "; ".join(bad))
+print(go)
+PY
+) || return 1
+	bench_fact "go_failed.$1" "$n"
 }
 
 bench_rss() {

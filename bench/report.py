@@ -88,6 +88,11 @@ def report(facts, runs, cpu):
         "within one hyperfine run (higher is better for credkit)")
     for part in failed:
         add(f"- **{part} did not run**: {facts['failed.' + part]}")
+    go_failed = [f"{k[10:]} {v}" for k, v in facts.items()
+                 if k.startswith("go_failed.") and v != "0"]
+    if go_failed:
+        add(f"- runs of the Go helpers that failed (hyperfine -i: kept in their "
+            f"medians): {', '.join(go_failed)}")
     add("")
 
     # The targets.

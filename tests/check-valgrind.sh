@@ -13,7 +13,10 @@
 # on the real program.  valgrind follows the children that are ours (the
 # minting programs in libexec/credkit, the sibling helpers that the stores
 # client runs) and skips every other (pass, gpg, gh, python, bash, the
-# tests' stubs: anything under /usr, /bin or a temporary folder).  An error
+# tests' stubs: anything under /usr, /bin or this run's temporary folder,
+# where the sub-suites make theirs).  Not all of /tmp: valgrind's * matches
+# a /, and a checkout there (a CI clone in mktemp -d) would have its own
+# programs skipped, its check passing on no log.  An error
 # or a definite leak in any of them makes it exit 97, which fails the check
 # it answered, and is counted from the logs at the end.
 #
@@ -45,8 +48,10 @@ done
 
 t_tmpdir
 logs=$TMP/vg
-mkdir -p "$TMP/bin" "$logs"
-skip="/usr/*,/bin/*,/sbin/*,/lib/*,/etc/*,/tmp/*,/var/*,/dev/*,${TMPDIR:-/tmp}/*"
+mkdir -p "$TMP/bin" "$TMP/t" "$logs"
+# The sub-suites' temporary folders (their stubs, copies) under $TMP/t.
+export TMPDIR=$TMP/t
+skip="/usr/*,/bin/*,/sbin/*,/lib/*,/etc/*,/var/*,/dev/*,$TMP/*"
 # Its full path: some checks run the helper with a PATH of their own.
 vg=("$(command -v valgrind)" --tool=memcheck --error-exitcode=97 --leak-check=full
 	--show-leak-kinds=definite --errors-for-leak-kinds=definite
@@ -61,6 +66,9 @@ for p in "$real"/docker-credential-*; do
 	chmod 755 "$TMP/bin/${p##*/}"
 done
 export CREDKIT_BIN=$TMP/bin
+# Where the suites look for the minting programs, beside CREDKIT_BIN (run
+# straight, not under memcheck: the fronts run theirs from build/valgrind).
+ln -s "$CREDKIT_ROOT/build/valgrind/libexec" "$TMP/libexec"
 # Each call is slower under valgrind; the battery's bound of a call too.
 export CALL_TIMEOUT=60
 
@@ -68,9 +76,15 @@ names=("$@")
 [ "${#names[@]}" -gt 0 ] || names=(secretservice pass keyctl ecr-login ghcr)
 
 # memcheck NAME: the logs of NAME's run (one a process, valgrind's header
-# naming the program), counted by program; then emptied.
+# naming the program), counted by program; then emptied.  For the token
+# helpers, some log must be of the minting program: else it was not traced.
 memcheck() {
 	local errors=0 f
+	case $1 in
+	ecr-login | ghcr)
+		t_check "valgrind $1: its minting program ran under memcheck" \
+			grep -lq '^==[0-9]*== Command: [^ ]*-mint\b' "$logs"/*.log ;;
+	esac
 	for f in "$logs"/*.log; do
 		[ -e "$f" ] || continue
 		if grep -q 'ERROR SUMMARY: [1-9]' "$f"; then

@@ -33,7 +33,7 @@
 #
 # The faults of a part run in parallel (each its own registry, so its own
 # cache entry), so that a part takes one bound, not one a fault: at most
-# 45 s in all on a loaded machine, most of it the wait for the cached
+# 60 s in all on a loaded machine, most of it the wait for the cached
 # tokens' refresh point and doctor's 10 s.  Under the sanitizer build
 # (CREDKIT_BIN ending in build/asan/bin) those two waits are left out, and
 # the run takes about 15 s: they check timing, which the plain run does;
@@ -74,7 +74,7 @@ fault_start() {
 	FAULT_DIR=$1
 	mkdir -p "$FAULT_DIR" || return 1
 	(cd "$here/tools" && exec "$AWS_MOCK_PYTHON" fault-server.py --dir "$FAULT_DIR" \
-		--expires-in 30) \
+		--expires-in 60) \
 		</dev/null >"$FAULT_DIR/server.log" 2>&1 &
 	FAULT_PID=$!
 	for i in $(seq 100); do
@@ -251,13 +251,16 @@ ecr_cold_check() {
 		t_eq "cold, $m: nothing on stderr" "$(cat "$d/err")" ""
 	done
 	# The server's clock: from the answer's head to the client's close
-	# (written down at most a second after it).
+	# (written down at most a second after it).  3 s more for scheduling,
+	# as for the cold runs' own times: the client, one of 19 started
+	# together on a loaded 2-core machine, may run seconds after its
+	# deadline before it closes.  The body would take 400 s.
 	for i in $(seq 30); do
 		[ -n "$(held slowloris)" ] && break
 		sleep 0.1
 	done
-	t_check "slowloris: held no longer than timeout_ms ($(held slowloris) ms < 2000 + 1000 of scheduling)" \
-		test "$(held slowloris)" -lt 3000
+	t_check "slowloris: held no longer than timeout_ms ($(held slowloris) ms < 2000 + 1000 + 3000 of scheduling)" \
+		test "$(held slowloris)" -lt 6000
 	for m in $STS_FAULTS; do
 		d=$TMP/stscold.$m
 		t_run "cold, STS $m: a clear error, exit 1" "$d" 1 "$(sts_says "$m")"
@@ -290,8 +293,9 @@ part_ecr() {
 		return
 	fi
 	# The cached cases' tokens, from the endpoints that fail next (the
-	# cache key holds them), minted at once: 30 s, fresh for 15 s, then past
-	# their refresh point and still usable until 23 s.
+	# cache key holds them), minted at once: 60 s, fresh for 30 s, then past
+	# their refresh point and still usable until 45 s (a quarter of the
+	# life, at most 60 s, is the margin: tokens/token.c).
 	t0=$(now_ms)
 	for m in $HTTP_FAULTS; do
 		ecr_prime "$(ecr_host "$m" cached)" "$m" "$TMP/primed.$m" &
@@ -308,17 +312,19 @@ part_ecr() {
 		t_primed "a token for $(ecr_host "$m" stscached) is cached first, through STS" "$m" \
 			"$TMP/primed.sts.$m"
 	done
-	# Past every refresh point at t1 + 15.3 s, usable until t0 + 22 s at
-	# least (whole seconds): the cached cases have 6.7 s less the time the
+	# Past every refresh point at t1 + 30.3 s, usable until t0 + 44 s at
+	# least (whole seconds): the cached cases have 13.7 s less the time the
 	# minting took, for faults that end within 2 s (slowloris by its bound,
-	# the others at once).
-	t_check "minted within 3 s ($(( t1 - t0 )) ms), leaving the cached cases 3.7 s or more" \
-		test $(( t1 - t0 )) -lt 3000
+	# the others at once).  20 cold mints at once on a loaded 2-core
+	# machine (four suites and two make checks beside) take seconds: 8 s
+	# leaves them 5.7 s, the 2 s and the cold runs' 3 s of scheduling.
+	t_check "minted within 8 s ($(( t1 - t0 )) ms), leaving the cached cases 5.7 s or more" \
+		test $(( t1 - t0 )) -lt 8000
 	fault_arm
 
 	# Cold (no token cached), while the cached tokens age.
 	ecr_start cold
-	wait_ms=$(( 15300 - ($(now_ms) - t1) ))
+	wait_ms=$(( 30300 - ($(now_ms) - t1) ))
 	[ "$wait_ms" -gt 0 ] && sleep "$(awk -v t="$wait_ms" 'BEGIN { printf "%.3f", t / 1000 }')"
 	# Cached: past the refresh point.
 	ecr_start cached
@@ -453,7 +459,8 @@ part_gh() {
 	unset STUB_SLEEP STUB_TOKEN
 	t0=$(now_ms)
 	t_get_ghcr "gh_cache_seconds 5: gh's token" ghcr.io "$STUB_TOKEN_DEFAULT"
-	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { printf "%.3f", (5300 - t) / 1000 }')"
+	# Not below 0: the get may itself have taken past 5.3 s on a loaded machine.
+	sleep "$(awk -v t="$(( $(now_ms) - t0 ))" 'BEGIN { w = (5300 - t) / 1000; printf "%.3f", (w > 0 ? w : 0) }')"
 	export STUB_SLEEP=30
 	t_get_ghcr "past it, gh hanging: the cached token" ghcr.io "$STUB_TOKEN_DEFAULT"
 	t_check "saying so on stderr" \

@@ -92,11 +92,15 @@ store_load() {
 server_of() { printf 'https://load%s.credkit.invalid' "$1"; }
 
 # at_most_one NAME COUNT_CMD: COUNT_CMD SERVER prints how many items the
-# store holds for SERVER; ok when no registry has more than one.
+# store holds for SERVER (and fails when it cannot say); ok when it said
+# for every registry, and none has more than one.
 at_most_one() {
 	local r n bad=
 	for ((r = 0; r < REGISTRIES; r++)); do
-		n=$("$2" "$(server_of "$r")")
+		if ! n=$("$2" "$(server_of "$r")"); then
+			bad+=" $(server_of "$r") (cannot count)"
+			continue
+		fi
 		[ "$n" -le 1 ] || bad+=" $(server_of "$r") ($n)"
 	done
 	t_check "$1: no registry holds more than one entry${bad:+:$bad}" test -z "$bad"
@@ -107,7 +111,13 @@ part_keyctl() {
 	CREDKIT_KEYRING=session store_load keyctl "$BIN/docker-credential-keyctl" 30
 }
 
-ss_items() { secret-tool search --all server "$1" 2>/dev/null | grep -c '^\['; }
+# ss_items SERVER: how many items the keyring holds for SERVER; fails when
+# secret-tool does (it exits 0 on no match).
+ss_items() {
+	local out
+	out=$(secret-tool search --all server "$1" 2>&1) || return 1
+	grep -c '^\[' <<<"$out" || :
+}
 
 part_secretservice() {
 	# The run's deadline (5 s by default, which t-secretservice.sh checks)
@@ -121,11 +131,14 @@ part_secretservice() {
 }
 
 # pass_files SERVER: the entries in the password store's folder of SERVER
-# (base64url with padding, as pass.c names it).
+# (base64url with padding, as pass.c names it); none when the folder is
+# gone, and fails when find does.
 pass_files() {
-	local dir
+	local dir files
 	dir=$PASSWORD_STORE_DIR/docker-credential-helpers/$(printf '%s' "$1" | base64 -w0 | tr '+/' '-_')
-	find "$dir" -name '*.gpg' 2>/dev/null | grep -c .
+	[ -e "$dir" ] || { echo 0; return 0; }
+	files=$(find "$dir" -name '*.gpg') || return 1
+	grep -c . <<<"$files" || :
 }
 
 part_pass() {
@@ -165,10 +178,13 @@ token_gets() {
 	TOOK=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 }
 
-# token_answers NAME PHASE DIR: every answer in DIR is "0 " and WANT[REG].
+# token_answers NAME PHASE DIR: DIR holds GETS answers, each "0 " and WANT[REG].
 token_answers() {
-	local name=$1 phase=$2 dir=$3 f reg line bad=0 shown=0
+	local name=$1 phase=$2 dir=$3 f reg line bad=0 shown=0 n=0
 	for f in "$dir"/*[0-9]; do
+		[ -e "$f" ] || continue
+		n=$((n + 1))
+		reg= line=
 		{ read -r reg; read -r line; } <"$f"
 		[ "$line" = "0 ${WANT[$reg]}" ] && continue
 		bad=$((bad + 1))
@@ -177,8 +193,8 @@ token_answers() {
 		printf '#   %s: %s (stderr %s)\n#   want: 0 %s\n' "$reg" "$line" \
 			"$(head -c 200 "$f.err")" "${WANT[$reg]}"
 	done
-	t_check "$name: $phase: $GETS parallel gets over ${#WANT[@]} registries all answer their registry's token ($bad wrong, $TOOK ms)" \
-		test "$bad" -eq 0
+	t_check "$name: $phase: $GETS parallel gets over ${#WANT[@]} registries all answer their registry's token ($n answers, $bad wrong, $TOOK ms)" \
+		test "$bad" -eq 0 -a "$n" -eq "$GETS"
 }
 
 ECR_REGIONS="us-east-1 eu-west-1 us-west-2 ap-southeast-2 eu-central-1"

@@ -4,7 +4,7 @@
 
     /usr/bin/python3 tests/tools/load-store.py NAME HELPER DIR \\
         [--procs 64] [--registries 16] [--seconds 8] [--call-timeout 60] \\
-        [--transient REGEX]
+        [--transient REGEX] [--min-calls 5]
 
 Forks PROCS workers.  For SECONDS each picks at random one of REGISTRIES
 servers and one verb (store, get, list, erase) and runs HELPER with it,
@@ -17,7 +17,10 @@ names the one store it came from, or none.  Then it checks, printing one
 TAP line per rule, named "NAME: ...", and the counts of each verb:
 
   hung      no call ran into CALL_TIMEOUT, and every worker ended within
-            SECONDS + CALL_TIMEOUT + 30 s;
+            SECONDS + CALL_TIMEOUT + 30 s, with exit status 0;
+  ran       each verb made at least MIN_CALLS calls, and MIN_CALLS stores
+            and MIN_CALLS erases succeeded (else the rules below hold of
+            nothing); transient failures are under a tenth of the calls;
   verbs     every call succeeded: store and erase exit 0 with nothing on
             stdout, get answers a pair or exits 1 with the not-found text,
             list answers a JSON object; except the helper's documented
@@ -322,6 +325,7 @@ def main():
     p.add_argument("--seconds", type=float, default=8)
     p.add_argument("--call-timeout", type=float, default=60)
     p.add_argument("--transient", default=None)
+    p.add_argument("--min-calls", type=int, default=5)
     a = p.parse_args()
     name = a.name
     os.makedirs(a.dir, exist_ok=True)
@@ -342,7 +346,9 @@ def main():
     while pids:
         pid, status = os.waitpid(-1, os.WNOHANG)
         if pid:
-            pids.pop(pid, None)
+            w = pids.pop(pid, None)
+            if w is not None and status != 0:
+                stuck.append(f"worker {w} (pid {pid}) ended with status {status:#x}")
             continue
         if time.monotonic() > bound:
             for pid, w in pids.items():
@@ -364,10 +370,23 @@ def main():
     print(f"# {name}: {len(ops)} calls by {a.procs} processes over {a.registries} "
           f"registries in {took:.1f} s (asked {a.seconds:g} s); slowest call {slowest:.2f} s")
     good = tap(name, not hung and not stuck,
-               f"no call hung (each bounded by {a.call_timeout:g} s), every process ended",
+               f"no call hung (each bounded by {a.call_timeout:g} s), every process ended, with status 0",
                stuck + hung)
     transients = sum(1 for o in ops if o["transient"])
     also = f", {transients} transient" if a.transient else ""
+    few = []
+    for verb in ("store", "get", "list", "erase"):
+        c = counts.get(verb, {"calls": 0})
+        if c["calls"] < a.min_calls:
+            few.append(f"{verb}: {c['calls']} calls")
+        ok = sum(1 for o in ops if o["verb"] == verb and o["ok"])
+        if verb in ("store", "erase") and ok < a.min_calls:
+            few.append(f"{verb}: {ok} succeeded")
+    if transients * 10 >= len(ops) and transients:
+        few.append(f"{transients} transient of {len(ops)} calls")
+    good &= tap(name, not few,
+                f"each verb ran at least {a.min_calls} calls, each write verb {a.min_calls} "
+                f"successes, transients under 10% ({transients})", few)
     good &= tap(name, not fails,
                 f"every call succeeded ({len(fails)} of {len(ops)} failed{also})", fails)
     good &= tap(name, not wrong,
