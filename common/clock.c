@@ -2,6 +2,7 @@
 /*
  * clock.c - the clock of bounds and deadlines.  See include/clock.h.
  */
+#include <errno.h>
 #include <time.h>
 
 #include "clock.h"
@@ -24,4 +25,12 @@ long ck_ms_left(long deadline)
 	long left = deadline - ck_now_ms();
 
 	return left > 0 ? left : 1;
+}
+
+void ck_sleep_usec(uint64_t usec)
+{
+	struct timespec ts = { (time_t)(usec / 1000000), (long)(usec % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }

@@ -22,4 +22,7 @@ long ck_ms_left(long deadline);
 /* CLOCK_MONOTONIC in microseconds: ck_now_ms() is this / 1000. */
 uint64_t ck_now_usec(void);
 
+/* Sleep usec microseconds, the whole time whatever signals come. */
+void ck_sleep_usec(uint64_t usec);
+
 #endif

@@ -3,7 +3,6 @@
  * ecrmint.c - ECR's GetAuthorizationToken, private and Public, signed with
  * SigV4 and sent through http.c.  Only the minting program links this.
  */
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <openssl/evp.h>
@@ -167,15 +166,6 @@ static int retryable(long status, const struct http_response *a)
 	       (status == 400 && a->body.buf && strstr(a->body.buf, "Throttling"));
 }
 
-/* Sleep ms milliseconds, whatever signals come. */
-static void pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /*
  * Whether a's Retry-After asks for a wait that leaves no time for a try
  * (RETRY_TRY_MS) before deadline_ms: then err says so, and 1.  A wait
@@ -265,7 +255,8 @@ int ecr_get_token(const struct ecr_registry *r, const struct aws_creds *cred,
 			break;
 		snprintf(last, sizeof(last), "%s", err->msg);
 		/* As asked, else 100 ms, then 200 ms. */
-		pause_ms(a.retry_after >= 0 ? a.retry_after * 1000 : 50L << attempt);
+		ck_sleep_usec((uint64_t)(a.retry_after >= 0 ? a.retry_after * 1000 : 50L << attempt) *
+			      1000);
 	}
 	http_response_release(&a);
 	return ret;

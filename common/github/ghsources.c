@@ -214,7 +214,6 @@ static int read_still(int fd, const char *path, struct secret *buf, size_t *len,
 {
 	long deadline = ck_now_ms() + FILE_WAIT_MS, ago, settle;
 	struct stat before, after;
-	struct timespec pause;
 	int still;
 
 	for (;;) {
@@ -237,8 +236,7 @@ static int read_still(int fd, const char *path, struct secret *buf, size_t *len,
 		}
 		/* Until it has held still long enough; an empty one is looked at again soon. */
 		ago = still && ago >= 0 && settle == FILE_SETTLE_MS ? settle - ago : 20;
-		pause = (struct timespec){ 0, (ago > 20 ? ago : 20) * 1000000L };
-		nanosleep(&pause, NULL);
+		ck_sleep_usec((uint64_t)(ago > 20 ? ago : 20) * 1000);
 	}
 }
 

@@ -423,15 +423,13 @@ static int lock(struct pass *ps, int create, struct ck_error *err)
 	if (ps->lock_fd >= 0)
 		return 0;
 	while ((r = lock_once(ps, create, err)) == 1) {
-		struct timespec ts = { 0, pause * 1000000L };
-
 		if (ck_now_ms() >= deadline)
 			return ck_error(err, CK_LOCKED,
 					"waited %d s for the lock of the password store %s, which "
 					"other docker-credential-pass runs held (one asking for a "
 					"passphrase, or many queued); try again", PASS_LOCK_SEC,
 					ps->store);
-		nanosleep(&ts, NULL);
+		ck_sleep_usec((uint64_t)pause * 1000);
 		if (pause < 20)
 			pause *= 2;
 	}

@@ -41,7 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -121,16 +120,10 @@ struct ss_item {
 static void nap(struct ss *ss, uint64_t usec)
 {
 	uint64_t now = ck_now_usec();
-	struct timespec ts;
 
 	if (now >= ss->deadline)
 		return;
-	if (usec > ss->deadline - now)
-		usec = ss->deadline - now;
-	ts.tv_sec = usec / 1000000ULL;
-	ts.tv_nsec = (long)(usec % 1000000ULL) * 1000;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	ck_sleep_usec(usec < ss->deadline - now ? usec : ss->deadline - now);
 }
 
 static void strv_free(char **v)
