@@ -63,10 +63,17 @@ static int token_like(const char *s, size_t len)
 	return 1;
 }
 
+/* The length of s[len] without its final line breaks. */
+static size_t unbroken_len(const char *s, size_t len)
+{
+	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+		len--;
+	return len;
+}
+
 size_t ghcr_token_take(const char *text, size_t len)
 {
-	while (len && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-		len--;
+	len = unbroken_len(text, len);
 	return token_like(text, len) ? len : 0;
 }
 
@@ -197,14 +204,6 @@ static int read_all(int fd, struct secret *buf, size_t max, size_t *len)
 	return 0;
 }
 
-/* Whether s[len] holds nothing but line breaks. */
-static int blank(const char *s, size_t len)
-{
-	while (len && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-		len--;
-	return !len;
-}
-
 /*
  * Read fd's file whole while it holds still (see FILE_SETTLE_MS): 0 with
  * buf and *len, or -1 with err.
@@ -223,7 +222,8 @@ static int read_still(int fd, const char *path, struct secret *buf, size_t *len,
 					path, strerror(errno));
 		still = same_state(&before, &after) &&
 			(*len >= GHCR_TOKEN_MAX + 2 || (off_t)*len == after.st_size);
-		settle = blank(buf->buf, *len) ? FILE_WAIT_MS : FILE_SETTLE_MS;
+		/* Nothing but line breaks: as good as empty. */
+		settle = unbroken_len(buf->buf, *len) ? FILE_SETTLE_MS : FILE_WAIT_MS;
 		ago = changed_ms_ago(&after);
 		if (still && (ago < 0 || ago >= settle))
 			return 0;
