@@ -848,23 +848,34 @@ static void list_seen_release(struct list_seen *ls)
 	free(ls->keys);
 }
 
+/*
+ * v (an array of *alloc elements of size bytes, nr of them used) with room
+ * for one more: v itself, or its larger copy (*alloc grown); NULL when out
+ * of memory, v untouched.
+ */
+static void *room_for_one(void *v, size_t *alloc, size_t nr, size_t size)
+{
+	size_t n = *alloc ? 2 * *alloc : 16;
+
+	if (nr < *alloc)
+		return v;
+	if ((v = realloc(v, n * size)))
+		*alloc = n;
+	return v;
+}
+
 /* Note key as looked at; returns 1 when it was already, 0, -1 (ENOMEM). */
 static int seen_key(struct list_seen *ls, key_serial_t key)
 {
+	key_serial_t *k;
 	size_t i;
 
 	for (i = 0; i < ls->nr_keys; i++)
 		if (ls->keys[i] == key)
 			return 1;
-	if (ls->nr_keys == ls->alloc_keys) {
-		size_t n = ls->alloc_keys ? 2 * ls->alloc_keys : 64;
-		key_serial_t *k = realloc(ls->keys, n * sizeof(*k));
-
-		if (!k)
-			return -1;
-		ls->keys = k;
-		ls->alloc_keys = n;
-	}
+	if (!(k = room_for_one(ls->keys, &ls->alloc_keys, ls->nr_keys, sizeof(*k))))
+		return -1;
+	ls->keys = k;
 	ls->keys[ls->nr_keys++] = key;
 	return 0;
 }
@@ -872,20 +883,15 @@ static int seen_key(struct list_seen *ls, key_serial_t key)
 /* Note server as answered; returns 1 when it was already, 0, -1 (ENOMEM). */
 static int seen_server(struct list_seen *ls, const char *server)
 {
+	char **v;
 	size_t i;
 
 	for (i = 0; i < ls->nr_servers; i++)
 		if (!strcmp(ls->servers[i], server))
 			return 1;
-	if (ls->nr_servers == ls->alloc_servers) {
-		size_t n = ls->alloc_servers ? 2 * ls->alloc_servers : 16;
-		char **v = realloc(ls->servers, n * sizeof(*v));
-
-		if (!v)
-			return -1;
-		ls->servers = v;
-		ls->alloc_servers = n;
-	}
+	if (!(v = room_for_one(ls->servers, &ls->alloc_servers, ls->nr_servers, sizeof(*v))))
+		return -1;
+	ls->servers = v;
 	if (!(ls->servers[ls->nr_servers] = strdup(server)))
 		return -1;
 	ls->nr_servers++;
